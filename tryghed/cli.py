@@ -1,0 +1,116 @@
+"""The ``tryghed`` command: run, validate, list, demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import config, demo, paths
+from .errors import TryghedError
+
+log = logging.getLogger(__name__)
+
+
+def _cmd_run(args) -> int:
+    from .run import run_pipeline
+
+    index = run_pipeline(args.pipeline, args.year, raw_dir=args.raw, lang=args.lang,
+                         out_root=Path(args.out) if args.out else paths.ROOT, progress=not args.quiet)
+    print(index)
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    from .run import resolve_raw, validate
+
+    pipeline = config.load_pipeline(args.pipeline)
+    raw = resolve_raw(pipeline, args.raw)
+    cov = validate(pipeline, raw, args.year)
+    print(f"{pipeline.path.name}: configuration valid ({len(pipeline.indicators)} indicators, "
+          f"{len(pipeline.areas)} areas)")
+    for c in cov:
+        print(f"  {c.source:<15} {pipeline.sources[c.source].file}: {c.first}–{c.last}")
+    print(f"inputs in {raw} are valid" + (f" for {args.year}" if args.year else ""))
+    return 0
+
+
+def _cmd_list(args) -> int:
+    from .run import coverage
+
+    for name in config.available():
+        pipeline = config.load_pipeline(name)
+        raw = Path(args.raw) if args.raw else pipeline.demo_raw
+        if raw.is_dir():
+            try:
+                cov = coverage(pipeline, raw)
+                years = f"{max(c.first for c in cov)}–{min(c.last for c in cov)}"
+            except TryghedError as exc:
+                years = f"inputs not readable ({exc})"
+        else:
+            years = f"no data in {raw}"
+        tag = " (demo data)" if demo.is_demo(raw) else ""
+        print(f"{name:<12} {pipeline.name['en']:<32} years {years}{tag}")
+    return 0
+
+
+def _cmd_demo(args) -> int:
+    out = Path(args.out) if args.out else paths.DEMO_RAW
+    for p in demo.write_demo(out, seed=args.seed):
+        print(p)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tryghed", description="Yearly evaluation of public-safety programmes.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a pipeline for one year")
+    p.add_argument("pipeline", help="pipeline name (pipelines/<name>.yml) or YAML path")
+    p.add_argument("--year", type=int, help="report year (default: the pipeline's default_year)")
+    p.add_argument("--raw", help="folder with the raw extracts (default: the demo data)")
+    p.add_argument("--lang", default="da", choices=config.LANGS, help="report language (default: da)")
+    p.add_argument("--out", help="write data/processed, figures and reports under this folder instead")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("validate", help="check configuration and inputs without running anything")
+    p.add_argument("pipeline")
+    p.add_argument("--raw")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("list", help="the pipelines and the years their data cover")
+    p.add_argument("--raw", help="look for data here instead of each pipeline's demo folder")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("demo-data", help="write the synthetic demo data set")
+    p.add_argument("--out", help=f"target folder (default: {paths.DEMO_RAW.relative_to(paths.ROOT)})")
+    p.add_argument("--seed", type=int, default=demo.SEED)
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("tryghed").setLevel(logging.INFO)
+    try:
+        return args.func(args)
+    except TryghedError as exc:
+        if args.debug:
+            raise
+        from .run import NotebookFailed
+
+        print(f"tryghed: error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, NotebookFailed) else 2
+    except KeyboardInterrupt:
+        print("tryghed: interrupted; earlier outputs are untouched", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Load and validate a pipeline YAML into typed objects.
+
+A bad YAML raises :class:`~tryghed.errors.ConfigError` naming the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .paths import PIPELINES, ROOT
+
+LEVELS = ("city", "district", "survey_district")
+KINDS = ("survey_share", "published_share", "rate", "person_share", "unit_share", "stock_count", "clustered_count")
+TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
+SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population")
+LANGS = ("da", "en")
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    level: str
+    name: dict[str, str]
+    parent: str | None = None
+    code: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    format: str
+    file: str
+    area_level: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    type: str
+    text: dict[str, str]
+    year: int | None = None
+    value: float | None = None
+    change: float | None = None
+    reference_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    kind: str
+    source: str
+    unit: str
+    direction: str
+    levels: tuple[str, ...]
+    name: dict[str, str]
+    targets: tuple[Target, ...] = ()
+    baseline_year: int | None = None
+    baseline_value: float | None = None
+    headline_area: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Break:
+    indicator: str
+    year: int
+    why: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    method: str
+    levels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    id: str
+    path: Path
+    name: dict[str, str]
+    owner: dict[str, str]
+    baseline_year: int
+    default_year: int
+    demo_raw: Path
+    notebooks: tuple[str, ...]
+    areas: tuple[Area, ...]
+    sources: dict[str, Source]
+    indicators: tuple[Indicator, ...]
+    breaks: tuple[Break, ...] = ()
+    families: tuple[Family, ...] = ()
+    disclosure_k: int = 5
+
+    @property
+    def city(self) -> Area:
+        return next(a for a in self.areas if a.level == "city")
+
+    def area(self, area_id: str) -> Area:
+        for a in self.areas:
+            if a.id == area_id:
+                return a
+        raise KeyError(area_id)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for i in self.indicators:
+            if i.id == indicator_id:
+                return i
+        raise KeyError(indicator_id)
+
+    def areas_at(self, level: str) -> list[Area]:
+        return [a for a in self.areas if a.level == level]
+
+    def ancestor_at(self, area_id: str, level: str) -> str | None:
+        """The id of ``area_id``'s ancestor (or itself) at ``level``."""
+        a = self.area(area_id)
+        while a is not None:
+            if a.level == level:
+                return a.id
+            a = self.area(a.parent) if a.parent else None
+        return None
+
+    def break_years(self, indicator_id: str) -> list[int]:
+        return sorted(b.year for b in self.breaks if b.indicator == indicator_id)
+
+
+def pipeline_path(name_or_path: str | Path) -> Path:
+    """A pipeline's YAML: a path to a file, or the name of one in ``pipelines/``."""
+    p = Path(name_or_path)
+    if p.suffix in (".yml", ".yaml"):
+        return p
+    return PIPELINES / f"{name_or_path}.yml"
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in PIPELINES.glob("*.yml"))
+
+
+def _need(d: dict, key: str, where: str, path: Path, fix: str = "") -> Any:
+    if not isinstance(d, dict) or key not in d or d[key] is None:
+        raise ConfigError(f"{path}: key '{where}.{key}' is missing. {fix or 'Add it (see pipelines/sikker-by.yml).'}")
+    return d[key]
+
+
+def _names(d: Any, where: str, path: Path) -> dict[str, str]:
+    if not isinstance(d, dict) or any(lang not in d for lang in LANGS):
+        raise ConfigError(f"{path}: '{where}' must give a Danish and an English text, as {{da: ..., en: ...}}.")
+    return {lang: str(d[lang]) for lang in LANGS}
+
+
+def _one_of(value: Any, allowed: tuple[str, ...], where: str, path: Path) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{path}: '{where}' is {value!r}; expected one of {', '.join(allowed)}.")
+    return value
+
+
+def load_pipeline(name_or_path: str | Path) -> Pipeline:
+    """Read and validate a pipeline YAML.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A pipeline name (``"sikker-by"``, looked up in ``pipelines/``) or the path of a YAML file.
+
+    Returns
+    -------
+    Pipeline
+        The validated, typed configuration.
+    """
+    path = pipeline_path(name_or_path)
+    if not path.is_file():
+        raise ConfigError(
+            f"No pipeline '{name_or_path}': {path} does not exist. Known pipelines: {', '.join(available()) or 'none'}."
+        )
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}). Fix the syntax at the line shown.") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (id, areas, sources, indicators, ...).")
+
+    areas = []
+    for i, a in enumerate(_need(raw, "areas", "pipeline", path)):
+        where = f"areas[{i}]"
+        areas.append(
+            Area(
+                id=str(_need(a, "id", where, path)),
+                level=_one_of(_need(a, "level", where, path), LEVELS, f"{where}.level", path),
+                name=_names(a.get("name"), f"{where}.name", path),
+                parent=a.get("parent"),
+                code=str(a["code"]) if a.get("code") is not None else None,
+                aliases=tuple(a.get("aliases", ())),
+            )
+        )
+    ids = [a.id for a in areas]
+    dupes = sorted({x for x in ids if ids.count(x) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: area ids must be unique; repeated: {', '.join(dupes)}.")
+    for a in areas:
+        if a.parent is not None and a.parent not in ids:
+            raise ConfigError(f"{path}: area '{a.id}' names parent '{a.parent}', which is not an area id.")
+    if sum(a.level == "city" for a in areas) != 1:
+        raise ConfigError(f"{path}: exactly one area must have level 'city'.")
+
+    sources = {}
+    for sid, s in _need(raw, "sources", "pipeline", path).items():
+        where = f"sources.{sid}"
+        sources[sid] = Source(
+            id=sid,
+            format=_one_of(_need(s, "format", where, path), SOURCE_FORMATS, f"{where}.format", path),
+            file=str(_need(s, "file", where, path)),
+            area_level=s.get("area_level"),
+        )
+
+    known = {"id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline", "headline_area"}
+    indicators = []
+    for i, ind in enumerate(_need(raw, "indicators", "pipeline", path)):
+        where = f"indicators[{i}]"
+        iid = str(_need(ind, "id", where, path))
+        where = f"indicators.{iid}"
+        src = _need(ind, "source", where, path)
+        if src not in sources:
+            raise ConfigError(f"{path}: '{where}.source' is '{src}', which is not among sources: {', '.join(sources)}.")
+        targets = []
+        for j, t in enumerate(ind.get("targets", []) or []):
+            tw = f"{where}.targets[{j}]"
+            ttype = _one_of(_need(t, "type", tw, path), TARGET_TYPES, f"{tw}.type", path)
+            if ttype in ("level", "relative", "below_year"):
+                _need(t, "year", tw, path)
+            if ttype in ("level", "annual_change"):
+                _need(t, "value", tw, path)
+            if ttype == "relative":
+                _need(t, "change", tw, path)
+            if ttype == "below_year":
+                _need(t, "reference_year", tw, path)
+            targets.append(
+                Target(
+                    type=ttype,
+                    text=_names(t.get("text"), f"{tw}.text", path),
+                    year=t.get("year"),
+                    value=t.get("value"),
+                    change=t.get("change"),
+                    reference_year=t.get("reference_year"),
+                )
+            )
+        baseline = ind.get("baseline") or {}
+        levels = tuple(ind.get("levels", ["city"]))
+        for lv in levels:
+            _one_of(lv, LEVELS, f"{where}.levels", path)
+        headline = ind.get("headline_area")
+        if headline is not None and headline not in ids:
+            raise ConfigError(f"{path}: '{where}.headline_area' is '{headline}', which is not an area id.")
+        indicators.append(
+            Indicator(
+                id=iid,
+                kind=_one_of(_need(ind, "kind", where, path), KINDS, f"{where}.kind", path),
+                source=src,
+                unit=str(_need(ind, "unit", where, path)),
+                direction=_one_of(_need(ind, "direction", where, path), ("decrease", "increase"),
+                                  f"{where}.direction", path),
+                levels=levels,
+                name=_names(ind.get("name"), f"{where}.name", path),
+                targets=tuple(targets),
+                baseline_year=baseline.get("year"),
+                baseline_value=baseline.get("value"),
+                headline_area=headline,
+                options={k: v for k, v in ind.items() if k not in known},
+            )
+        )
+
+    iids = {i.id for i in indicators}
+    breaks = []
+    for j, b in enumerate(raw.get("breaks", []) or []):
+        bw = f"breaks[{j}]"
+        if _need(b, "indicator", bw, path) not in iids:
+            raise ConfigError(f"{path}: '{bw}.indicator' is '{b['indicator']}', not an indicator id.")
+        breaks.append(Break(indicator=b["indicator"], year=int(_need(b, "year", bw, path)),
+                            why=_names(b.get("why"), f"{bw}.why", path)))
+    families = []
+    for fid, f in (raw.get("families") or {}).items():
+        fw = f"families.{fid}"
+        families.append(Family(
+            id=fid,
+            method=_one_of(_need(f, "method", fw, path), ("holm", "fdr_bh", "none"), f"{fw}.method", path),
+            levels=tuple(_need(f, "levels", fw, path)),
+        ))
+
+    notebooks = tuple(_need(raw, "notebooks", "pipeline", path))
+    from .paths import NOTEBOOKS
+
+    for nb in notebooks:
+        if not (NOTEBOOKS / f"{nb}.ipynb").is_file():
+            raise ConfigError(f"{path}: notebook '{nb}' listed in 'notebooks' has no file notebooks/{nb}.ipynb.")
+
+    return Pipeline(
+        id=str(_need(raw, "id", "pipeline", path)),
+        path=path,
+        name=_names(raw.get("name"), "name", path),
+        owner=_names(raw.get("owner"), "owner", path),
+        baseline_year=int(_need(raw, "baseline_year", "pipeline", path)),
+        default_year=int(_need(raw, "default_year", "pipeline", path)),
+        demo_raw=ROOT / str(_need(raw, "demo_raw", "pipeline", path)),
+        notebooks=notebooks,
+        areas=tuple(areas),
+        sources=sources,
+        indicators=tuple(indicators),
+        breaks=tuple(breaks),
+        families=tuple(families),
+        disclosure_k=int((raw.get("disclosure") or {}).get("k", 5)),
+    )

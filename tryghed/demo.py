@@ -1,0 +1,320 @@
+"""The deterministic, seeded demo data set, written in the real format of each source.
+
+Everything here is synthetic. The city-level figures are calibrated to come close to the Sikker By programme's
+published baselines (17.5 % unsafe at night in 2013, 12 -> 5 local areas needing an extraordinary effort in
+2010 -> 2013, 283 closure days over 9 institutions in 2013, 1.1 % of 15-25-year-olds charged in 2013, about 300-350
+persons in the gang log); every other number is invented. The folder gets a ``SYNTHETIC.md`` marker that makes every
+report built on it carry a "demo data - synthetic" banner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SEED = 20140101
+YEARS = list(range(2010, 2018))
+MARKER = "SYNTHETIC.md"
+
+#: Survey districts: (name, population 2013 in thousands, logit offset of feeling unsafe, youth-charge factor,
+#: share of the city's gang log).
+DISTRICTS = [
+    ("Indre By", 27, 0.00, 0.9, 0.04),
+    ("Christianshavn", 12, 0.10, 1.2, 0.05),
+    ("Østerbro", 74, -0.40, 0.6, 0.03),
+    ("Indre Nørrebro", 34, 0.50, 1.8, 0.16),
+    ("Ydre Nørrebro", 45, 0.60, 1.6, 0.17),
+    ("Vesterbro", 40, 0.40, 1.2, 0.08),
+    ("Kongens Enghave", 16, 0.30, 1.3, 0.05),
+    ("Valby", 52, -0.20, 0.9, 0.06),
+    ("Vanløse", 38, -0.30, 0.7, 0.02),
+    ("Brønshøj-Husum", 41, 0.10, 1.0, 0.07),
+    ("Bispebjerg", 50, 0.50, 1.5, 0.18),
+    ("Amager Øst", 53, -0.20, 0.8, 0.04),
+    ("Amager Vest", 65, -0.10, 0.9, 0.05),
+]
+#: Administrative district of each survey district (for the institution and safety-index files).
+ADMIN = {
+    "Indre By": "Indre By", "Christianshavn": "Indre By", "Østerbro": "Østerbro",
+    "Indre Nørrebro": "Nørrebro", "Ydre Nørrebro": "Nørrebro", "Vesterbro": "Vesterbro/Kongens Enghave",
+    "Kongens Enghave": "Vesterbro/Kongens Enghave", "Valby": "Valby", "Vanløse": "Vanløse",
+    "Brønshøj-Husum": "Brønshøj-Husum", "Bispebjerg": "Bispebjerg", "Amager Øst": "Amager Øst",
+    "Amager Vest": "Amager Vest",
+}
+
+#: Calibration targets (city level). 2013 values are the programme's baselines; 2017's jump in the survey mimics
+#: the real series break when the survey moved to Epinion.
+UNSAFE_NIGHT = {2010: 19.0, 2011: 18.6, 2012: 18.0, 2013: 17.5, 2014: 17.0, 2015: 16.4, 2016: 16.0, 2017: 18.5}
+INTENSIVE_AREAS = {2010: 12, 2011: 10, 2012: 7, 2013: 5, 2014: 5, 2015: 4, 2016: 4, 2017: 3}
+CLOSURES = {  # year: (closure days, institutions)
+    2010: (310, 11), 2011: (296, 10), 2012: (301, 10), 2013: (283, 9),
+    2014: (251, 8), 2015: (232, 8), 2016: (204, 7), 2017: (178, 6),
+}
+YOUTH_CHARGED_PCT = {2010: 1.45, 2011: 1.35, 2012: 1.22, 2013: 1.10, 2014: 1.04, 2015: 0.96, 2016: 0.90, 2017: 0.86}
+GANG_LOG_TOTAL = {2010: 330, 2011: 345, 2012: 340, 2013: 335, 2014: 325, 2015: 320, 2016: 310, 2017: 290}
+SURVEY_N = 3600
+AGE_BANDS = {"0-14": 0.15, "15-25": 0.18, "26-64": 0.56, "65+": 0.11}
+
+TOLERANCES = {
+    # Unsafe answers are drawn stratified (exact count per district x sex cell); the random weights still move
+    # the weighted estimate, so it must fall within 1 pp of the target (its SE is about 0.7 pp).
+    "unsafe_night_pp": 1.0,
+    "youth_charged_pp": 0.05,
+}
+
+
+def _logit(p):
+    return np.log(p / (1 - p))
+
+
+def _expit(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _population(rng: np.random.Generator) -> pd.DataFrame:
+    rows = []
+    for name, pop2013, *_ in DISTRICTS:
+        for year in YEARS:
+            total = pop2013 * 1000 * (1 + 0.012 * (year - 2013))
+            for band, share in AGE_BANDS.items():
+                rows.append((year, name, band, int(round(total * share * (1 + rng.normal(0, 0.01))))))
+    return pd.DataFrame(rows, columns=["aar", "bydel", "aldersgruppe", "antal"])
+
+
+def _survey(rng: np.random.Generator, population: pd.DataFrame) -> pd.DataFrame:
+    pops = population.groupby(["aar", "bydel"])["antal"].sum()
+    offsets = {d[0]: d[2] for d in DISTRICTS}
+    frames = []
+    for year in YEARS:
+        pop = pops.loc[year].reindex([d[0] for d in DISTRICTS])
+        share = pop / pop.sum()
+        # Allocation: proportional, but at least 180 answers per district (as the real survey boosts small ones).
+        n_d = np.maximum(180, np.round(share * SURVEY_N)).astype(int)
+        # Intercept such that the population-weighted true share hits the calibration target.
+        target = UNSAFE_NIGHT[year] / 100
+        lo, hi = -6.0, 2.0
+        offs = np.array([offsets[d] for d in pop.index])
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            p_true = (share.values * 0.5 * (_expit(mid + offs + 0.35) + _expit(mid + offs - 0.35))).sum()
+            lo, hi = (mid, hi) if p_true < target else (lo, mid)
+        intercept = (lo + hi) / 2
+        for d, n in zip(pop.index, n_d):
+            sex = rng.choice(["K", "M"], size=n)
+            age = rng.choice(["16-29", "30-49", "50-64", "65+"], size=n, p=[0.28, 0.34, 0.21, 0.17])
+            # Stratified draw: each district x sex cell gets exactly round(n_cell * p_cell) unsafe answers, so
+            # the city estimate sits close to its calibration target.
+            unsafe = np.zeros(n, dtype=bool)
+            for s_code, shift in (("K", 0.35), ("M", -0.35)):
+                cell = np.flatnonzero(sex == s_code)
+                k = int(round(cell.size * _expit(intercept + offsets[d] + shift)))
+                unsafe[rng.choice(cell, size=k, replace=False)] = True
+            answer = np.where(unsafe, rng.choice([4, 5], size=n, p=[0.7, 0.3]),
+                              rng.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15]))
+            answer = np.where(rng.random(n) < 0.03, 9, answer)
+            design = share[d] * SURVEY_N / n  # inverse of the district's sampling fraction relative to the city
+            weight = design * np.exp(rng.normal(0, 0.45, size=n))
+            frames.append(pd.DataFrame({
+                "aar": year, "bydel": d, "koen": sex, "aldersgruppe": age,
+                "vaegt": np.round(weight, 4), "tryg_aften_nat": answer,
+            }))
+    out = pd.concat(frames, ignore_index=True)
+    # Weights sum to the number of answers each year, as vendors deliver them.
+    out["vaegt"] = np.round(out["vaegt"] / out.groupby("aar")["vaegt"].transform("mean"), 4)
+    out.insert(0, "respondent_id", [f"R{y}-{i:05d}" for y, i in zip(out["aar"], out.groupby("aar").cumcount() + 1)])
+    return out
+
+
+def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
+    # 35 local areas within the districts, as in the published Tryghedsindeks.
+    names = [d[0] for d in DISTRICTS]
+    weights = np.array([d[1] for d in DISTRICTS], dtype=float)
+    per = np.maximum(1, np.round(weights / weights.sum() * 35)).astype(int)
+    while per.sum() > 35:
+        per[per.argmax()] -= 1
+    while per.sum() < 35:
+        per[per.argmin()] += 1
+    areas = []
+    for d, k, (_, _, off, *_rest) in zip(names, per, DISTRICTS):
+        for j in range(k):
+            areas.append((d, off + rng.normal(0, 0.5)))
+    risk = np.array([a[1] for a in areas])
+    order = np.argsort(-risk)
+    cats = ["minimal", "reduceret", "ordinær", "intensiveret", "markant"]
+    rows = []
+    for year in YEARS:
+        n_high = INTENSIVE_AREAS[year]
+        noisy = risk + rng.normal(0, 0.15, size=len(risk))
+        rank = np.argsort(-noisy)
+        for pos, idx in enumerate(rank):
+            if pos < n_high:
+                cat = "markant" if pos < max(1, n_high // 4) else "intensiveret"
+            else:
+                cat = cats[2] if pos < 20 else (cats[1] if pos < 30 else cats[0])
+            d, _ = areas[idx]
+            rows.append((year, int(idx) + 1, f"Distrikt {int(idx) + 1}", ADMIN[d], cat))
+    del order
+    df = pd.DataFrame(rows, columns=["udgave", "distrikt_nr", "distrikt", "bydel", "kategori"])
+    return df.sort_values(["udgave", "distrikt_nr"]).reset_index(drop=True)
+
+
+def _split(rng: np.random.Generator, total: int, parts: int, low: int = 1) -> list[int]:
+    """Split ``total`` into ``parts`` positive integers (each at least ``low``)."""
+    cuts = np.sort(rng.choice(np.arange(1, total - parts * (low - 1)), size=parts - 1, replace=False))
+    sizes = np.diff(np.concatenate([[0], cuts, [total - parts * (low - 1)]])) + (low - 1)
+    return [int(s) for s in sizes]
+
+
+def _closures(rng: np.random.Generator) -> pd.DataFrame:
+    kinds = ["Børnehaven", "Fritidsklubben", "Ungdomsklubben", "Vuggestuen", "Fritidshjemmet"]
+    places = ["Mjølnerparken", "Blågården", "Tingbjerg", "Husum", "Sydhavn", "Folehaven", "Urbanplanen",
+              "Akacieparken", "Lundtoftegade", "Bispeparken", "Nordvest", "Ragnhildgade", "Sjælør", "Valby Syd"]
+    districts = ["Nørrebro", "Nørrebro", "Brønshøj-Husum", "Brønshøj-Husum", "Vesterbro/Kongens Enghave",
+                 "Valby", "Amager Vest", "Amager Vest", "Nørrebro", "Bispebjerg", "Bispebjerg", "Nørrebro",
+                 "Vesterbro/Kongens Enghave", "Valby"]
+    institutions = [(f"{kinds[i % len(kinds)]} {places[i]}", districts[i]) for i in range(len(places))]
+    reasons = ["Uro og utryghed i området", "Skudepisode i nærområdet", "Trusler mod personale",
+               "Konflikt mellem grupperinger", "Hærværk og brandstiftelse"]
+    rows = []
+    for year in YEARS:
+        days, n_inst = CLOSURES[year]
+        chosen = rng.choice(len(institutions), size=n_inst, replace=False)
+        per_inst = _split(rng, days, n_inst, low=3)
+        for inst_idx, inst_days in zip(chosen, per_inst):
+            n_ep = int(min(3, max(1, inst_days // 12)))
+            ep_days = _split(rng, inst_days, n_ep, low=1) if n_ep > 1 else [inst_days]
+            month_starts = np.sort(rng.choice(np.arange(1, 12), size=n_ep, replace=False))
+            for m, length in zip(month_starts, ep_days):
+                start = np.busday_offset(f"{year}-{m:02d}-01", int(rng.integers(0, 10)), roll="forward")
+                end = np.busday_offset(start, length - 1)
+                if end.astype("datetime64[Y]").astype(int) + 1970 != year:
+                    start = np.busday_offset(f"{year}-12-31", -(length - 1), roll="backward")
+                    end = np.busday_offset(start, length - 1)
+                plan_lag = int(rng.choice([0, 1, 2, 3, 4, 6], p=[0.2, 0.3, 0.2, 0.15, 0.1, 0.05]))
+                plan = np.busday_offset(start, plan_lag)
+                name, district = institutions[inst_idx]
+                rows.append({
+                    "Institution": name,
+                    "Bydel": district,
+                    "Lukket fra": pd.Timestamp(start).date(),
+                    "Lukket til": pd.Timestamp(end).date(),
+                    "Lukkedage": int(np.busday_count(start, end + np.timedelta64(1, "D"))),
+                    "Årsag": reasons[int(rng.integers(0, len(reasons)))],
+                    "Genåbningsplan modtaget": pd.Timestamp(plan).date(),
+                })
+    return pd.DataFrame(rows).sort_values(["Lukket fra", "Institution"]).reset_index(drop=True)
+
+
+def _youth_charged(rng: np.random.Generator, population: pd.DataFrame) -> pd.DataFrame:
+    factors = {d[0]: d[3] for d in DISTRICTS}
+    youth = population[population["aldersgruppe"] == "15-25"].set_index(["aar", "bydel"])["antal"]
+    rows = []
+    for year in YEARS:
+        pop = youth.loc[year]
+        f = pd.Series(factors).reindex(pop.index)
+        scale = YOUTH_CHARGED_PCT[year] / 100 * pop.sum() / (pop * f).sum()
+        for d in pop.index:
+            rows.append((year, d, int(round(pop[d] * scale * f[d]))))
+    return pd.DataFrame(rows, columns=["aar", "bydel", "sigtede_15_25"])
+
+
+def _gang_log(rng: np.random.Generator) -> pd.DataFrame:
+    shares = pd.Series({d[0]: d[4] for d in DISTRICTS})
+    shares = shares / shares.sum()
+    rows = []
+    for year in YEARS:
+        prev = GANG_LOG_TOTAL.get(year - 1, GANG_LOG_TOTAL[year])
+        for q in range(1, 5):
+            total = prev + (GANG_LOG_TOTAL[year] - prev) * q / 4 + rng.normal(0, 4)
+            drift = shares * np.exp(rng.normal(0, 0.05, size=len(shares)))
+            if year >= 2015:  # the partnership's focus: Indre Nørrebro's share falls
+                drift["Indre Nørrebro"] *= 1 - 0.07 * (year - 2014)
+            counts = np.round(drift / drift.sum() * total).astype(int)
+            for d, c in counts.items():
+                rows.append((f"{year}K{q}", d, int(c)))
+    return pd.DataFrame(rows, columns=["kvartal", "bydel", "personer"])
+
+
+def _write_xlsx(df: pd.DataFrame, path: Path, title: str) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Lukninger"
+    ws.append([title])
+    ws.append(list(df.columns))
+    for row in df.itertuples(index=False):
+        ws.append(list(row))
+    for col in ("C", "D", "G"):
+        for cell in ws[col][2:]:
+            cell.number_format = "yyyy-mm-dd"
+    fixed = dt.datetime(2018, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "tryghed demo generator"
+    wb.save(path)
+
+
+FILES = {
+    "survey": "tryghedsundersoegelse_2010-2017.csv",
+    "safety_index": "tryghedsindeks_2010-2017.csv",
+    "closures": "lukkedage_institutioner_2010-2017.xlsx",
+    "youth_charged": "sigtede_15-25_2010-2017.csv",
+    "gang_log": "bandelog_2010-2017.csv",
+    "population": "befolkning_bydel_2010-2017.csv",
+}
+
+
+def write_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
+    """Write the demo data set into ``out_dir`` and return the files written.
+
+    Parameters
+    ----------
+    out_dir : Path
+        Target folder (created if missing).
+    seed : int
+        Seed of the random generator; the same seed gives byte-identical files.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    population = _population(rng)
+    survey = _survey(rng, population)
+    index = _safety_index(rng)
+    closures = _closures(rng)
+    youth = _youth_charged(rng, population)
+    gang = _gang_log(rng)
+
+    written = []
+
+    def csv(df, key, **kw):
+        p = out_dir / FILES[key]
+        df.to_csv(p, index=False, sep=";", lineterminator="\n", **kw)
+        written.append(p)
+
+    csv(survey, "survey", decimal=",")
+    csv(index, "safety_index")
+    csv(youth, "youth_charged")
+    csv(gang, "gang_log")
+    csv(population, "population")
+    p = out_dir / FILES["closures"]
+    _write_xlsx(closures, p, "Uplanlagte lukninger af kommunale institutioner pga. uro (DEMO - syntetiske data)")
+    written.append(p)
+    marker = out_dir / MARKER
+    marker.write_text(
+        "# Demo data - synthetic\n\n"
+        f"Every file in this folder was generated by `tryghed demo-data` (tryghed.demo, seed {seed}).\n"
+        "The numbers are invented; only the city-level figures were calibrated to come close to the\n"
+        "Sikker By programme's published 2013 baselines. Never present them as official statistics.\n",
+        encoding="utf-8",
+    )
+    written.append(marker)
+    return written
+
+
+def is_demo(raw_dir: Path) -> bool:
+    """True when ``raw_dir`` holds the synthetic demo data set (it carries the marker file)."""
+    return (Path(raw_dir) / MARKER).is_file()

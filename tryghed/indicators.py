@@ -1,0 +1,136 @@
+"""The indicator table: every catalogue indicator x area x period with numerator, denominator, estimate and CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .config import Indicator, Pipeline
+
+COLUMNS = ["pipeline", "indicator_id", "area_id", "level", "period", "numerator", "denominator", "estimate",
+           "ci_low", "ci_high", "n_unweighted", "n_effective", "unit", "source", "suppressed", "flags", "method"]
+#: Survey shares from fewer unweighted answers are not published (METHODS.md §1.3; configurable per pipeline).
+MIN_ANSWERS = 50
+
+
+def _at_level(df: pd.DataFrame, pipeline: Pipeline, level: str) -> pd.Series:
+    return df["area_id"].map(lambda a: pipeline.ancestor_at(a, level))
+
+
+def _grid(pipeline: Pipeline, level: str, years) -> pd.MultiIndex:
+    areas = [a.id for a in pipeline.areas_at(level)]
+    return pd.MultiIndex.from_product([areas, sorted(set(int(y) for y in years))], names=["area_id", "period"])
+
+
+def _survey_share(ind: Indicator, df: pd.DataFrame, pipeline: Pipeline, level: str) -> list[dict]:
+    rows = []
+    ycol = f"y_{ind.id}"
+    area = _at_level(df, pipeline, level)
+    for (area_id, year), g in df.groupby([area, df["year"]], sort=True):
+        est = stats.weighted_share(y=g[ycol].to_numpy(), weights=g["weight"].to_numpy())
+        answered = g[ycol].notna()
+        too_few = est.n_unweighted < MIN_ANSWERS
+        rows.append(dict(area_id=area_id, period=int(year), numerator=float((g["weight"] * g[ycol])[answered].sum()),
+                         denominator=float(g["weight"][answered].sum()), estimate=100 * est.estimate,
+                         ci_low=100 * est.ci_low, ci_high=100 * est.ci_high, n_unweighted=est.n_unweighted,
+                         n_effective=est.n_effective, suppressed=too_few,
+                         flags="too_few_answers" if too_few else
+                         ("uncertain" if est.ci_high - est.ci_low > 0.20 else ""), method=est.method))
+    return rows
+
+
+def _counts(values: pd.Series, pipeline: Pipeline, level: str) -> pd.Series:
+    return values.reindex(_grid(pipeline, level, values.index.get_level_values("period")), fill_value=0)
+
+
+def _count_rows(counts: pd.Series, method: str) -> list[dict]:
+    return [dict(area_id=a, period=int(y), numerator=float(v), denominator=np.nan, estimate=float(v), ci_low=np.nan,
+                 ci_high=np.nan, n_unweighted=np.nan, n_effective=np.nan, suppressed=False, flags="",
+                 method=method) for (a, y), v in counts.items()]
+
+
+def _share_rows(num: pd.Series, den: pd.Series, method_note: str) -> list[dict]:
+    rows = []
+    for (a, y), d in den.items():
+        n = float(num.get((a, y), 0))
+        if d <= 0:
+            continue
+        ci = stats.person_share(count=int(n), population=int(d))
+        rows.append(dict(area_id=a, period=int(y), numerator=n, denominator=float(d), estimate=100 * ci.estimate,
+                         ci_low=100 * ci.ci_low, ci_high=100 * ci.ci_high, n_unweighted=float(d),
+                         n_effective=float(d), suppressed=False, flags="", method=f"{ci.method}; {method_note}"))
+    return rows
+
+
+def compute_indicator(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One indicator at every level it declares, as rows of the indicator table."""
+    df = tables[ind.source]
+    rows = []
+    for level in ind.levels:
+        area = _at_level(df, pipeline, level)
+        if ind.kind == "survey_share":
+            part = _survey_share(ind, df, pipeline, level)
+        elif ind.kind == "stock_count" and pipeline.sources[ind.source].format == "safety_index":
+            hit = df[df["category"].isin(ind.options["categories"])]
+            counts = hit.groupby([_at_level(hit, pipeline, level), hit["year"]]).size()
+            counts.index.names = ["area_id", "period"]
+            full = counts.reindex(_grid(pipeline, level, df["year"]), fill_value=0)
+            part = _count_rows(full, "count of local areas (descriptive)")
+        elif ind.kind == "stock_count" and pipeline.sources[ind.source].format == "gang_log":
+            counts = df.groupby([area, df["year"]])["count"].sum()
+            counts.index.names = ["area_id", "period"]
+            part = _count_rows(_counts(counts, pipeline, level), "register stock at year end (descriptive)")
+        elif ind.kind in ("stock_count", "clustered_count") and ind.options.get("measure") in ("days", "institutions"):
+            g = df.groupby([area, df["year"]])
+            counts = g["days"].sum() if ind.options["measure"] == "days" else g["institution"].nunique()
+            counts.index.names = ["area_id", "period"]
+            note = "working days summed over closures (clustered by institution; descriptive)" \
+                if ind.options["measure"] == "days" else "distinct institutions (descriptive)"
+            part = _count_rows(_counts(counts, pipeline, level), note)
+        elif ind.kind == "unit_share":
+            g = df.groupby([area, df["year"]])
+            num, den = g["plan_in_time"].sum(), g.size()
+            num.index.names = den.index.names = ["area_id", "period"]
+            part = _share_rows(num, den, "share of closures")
+        elif ind.kind == "person_share":
+            pop = tables["population"]
+            pop = pop[pop["age_band"] == ind.options["population_age_band"]]
+            den = pop.groupby([_at_level(pop, pipeline, level), pop["year"]])["population"].sum()
+            num = df.groupby([area, df["year"]])["count"].sum()
+            num.index.names = den.index.names = ["area_id", "period"]
+            part = _share_rows(num, den, "register population (random variation)")
+        else:
+            raise NotImplementedError(f"indicator kind {ind.kind} from a {pipeline.sources[ind.source].format} source")
+        for r in part:
+            r["level"] = level
+        rows.extend(part)
+    out = pd.DataFrame(rows)
+    out["pipeline"] = pipeline.id
+    out["indicator_id"] = ind.id
+    out["unit"] = ind.unit
+    out["source"] = ind.source
+    return out
+
+
+def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
+    """The full indicator table of a pipeline from its cleaned sources, sorted and typed for stable output."""
+    tables = {sid: pd.read_parquet(Path(clean_dir) / f"{sid}.parquet") for sid in pipeline.sources}
+    parts = [compute_indicator(ind, pipeline, tables) for ind in pipeline.indicators]
+    out = pd.concat(parts, ignore_index=True)[COLUMNS]
+    level_order = {"city": 0, "district": 1, "survey_district": 2}
+    area_order = {a.id: i for i, a in enumerate(pipeline.areas)}
+    out = out.sort_values(["indicator_id", "level", "area_id", "period"],
+                          key=lambda s: s.map(level_order) if s.name == "level" else
+                          (s.map(area_order) if s.name == "area_id" else s)).reset_index(drop=True)
+    out["period"] = out["period"].astype("int64")
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def series(table: pd.DataFrame, indicator_id: str, area_id: str) -> pd.DataFrame:
+    """One indicator's series for one area, indexed by period."""
+    s = table[(table["indicator_id"] == indicator_id) & (table["area_id"] == area_id)]
+    return s.set_index("period").sort_index()

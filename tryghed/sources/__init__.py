@@ -1,0 +1,113 @@
+"""Source adapters: one module per raw format, each ``read_*(path) -> DataFrame`` in a tidy, validated schema.
+
+:func:`ingest` reads every source a pipeline declares, maps its area names onto the pipeline's area ids and stages
+the tidy tables as parquet with the sha256 of each raw file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import Pipeline, Source
+from ..errors import InputError
+from .closures import read_closure_log
+from .registers import read_gang_log, read_population, read_register_counts
+from .safety_index import read_safety_index
+from .survey import read_survey_microdata
+
+log = logging.getLogger(__name__)
+
+READERS = {
+    "survey_microdata": read_survey_microdata,
+    "safety_index": read_safety_index,
+    "closure_log": read_closure_log,
+    "register_counts": read_register_counts,
+    "gang_log": read_gang_log,
+    "population": read_population,
+}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def area_lookup(pipeline: Pipeline, level: str | None) -> dict[str, str]:
+    """Map every name, English name and alias (lower case) of the areas at ``level`` to the area id."""
+    out = {}
+    for a in pipeline.areas:
+        if level is None or a.level == level:
+            for name in (*a.name.values(), *a.aliases, a.id, a.code or ""):
+                if name:
+                    out[name.strip().lower()] = a.id
+    return out
+
+
+def attach_area_ids(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
+    """Add ``area_id`` from ``area_name``; an unknown name is an error naming the row and the known names."""
+    lookup = area_lookup(pipeline, source.area_level)
+    ids = df["area_name"].str.lower().map(lookup)
+    unknown = ids.isna()
+    if unknown.any():
+        i = int(unknown.to_numpy().nonzero()[0][0])
+        known = sorted({a.name["da"] for a in pipeline.areas if a.level == source.area_level})
+        raise InputError(path, f"area {df['area_name'].iloc[i]!r} is not a {source.area_level or 'known area'} "
+                         f"of the pipeline (known: {', '.join(known)})",
+                         f"Correct the name, or add it as an alias of its area in {pipeline.path.name}.",
+                         where=f"row {i + 2}")
+    out = df.copy()
+    out.insert(0, "area_id", ids.astype(str))
+    return out
+
+
+def survey_items(pipeline: Pipeline, source_id: str) -> tuple[str, ...]:
+    return tuple(sorted({i.options["item"] for i in pipeline.indicators if i.source == source_id
+                         and "item" in i.options}))
+
+
+def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path) -> pd.DataFrame:
+    """Read one declared source from ``raw_dir`` into its tidy table with area ids."""
+    source = pipeline.sources[source_id]
+    path = Path(raw_dir) / source.file
+    if not path.is_file():
+        raise InputError(path, f"source '{source_id}' ({source.format}) is missing",
+                         f"Put the file in {raw_dir}, or point --raw at the folder that holds it.")
+    reader = READERS[source.format]
+    if source.format == "survey_microdata":
+        df = reader(path, items=survey_items(pipeline, source_id))
+    else:
+        df = reader(path)
+    return attach_area_ids(df, pipeline, source, path)
+
+
+def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path) -> pd.DataFrame:
+    """Read, validate and stage every source; write ``manifest.json``; return one summary row per source.
+
+    Raw files are only read, never written.
+    """
+    staged_dir = Path(staged_dir)
+    staged_dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for sid, source in pipeline.sources.items():
+        df = read_source(pipeline, sid, raw_dir)
+        path = Path(raw_dir) / source.file
+        df.to_parquet(staged_dir / f"{sid}.parquet", index=False)
+        rows.append({"source": sid, "format": source.format, "file": source.file, "rows": len(df),
+                     "sha256": sha256(path)})
+        log.info("staged %s: %d rows from %s", sid, len(df), path)
+    summary = pd.DataFrame(rows)
+    manifest = {"pipeline": pipeline.id, "raw_files": {r["file"]: r["sha256"] for r in rows}}
+    (staged_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return summary
+
+
+def load_staged(staged_dir: Path, source_id: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(staged_dir) / f"{source_id}.parquet")

@@ -1,0 +1,74 @@
+"""Register count tables: persons charged, the police gang log and population by district, year and age band."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ._common import check_unique, read_text_table, rename_columns, to_number
+
+YEAR = ("aar", "år", "year")
+AREA = ("bydel", "district", "area")
+
+
+def read_register_counts(path: Path) -> pd.DataFrame:
+    """Read yearly person counts per area into ``year, area_name, count``."""
+    path = Path(path)
+    df = read_text_table(path)
+    value_cols = [c for c in df.columns if c.lower() not in (*YEAR, *AREA)]
+    if len(value_cols) != 1:
+        raise InputError(path, f"expected one count column besides year and district, found {value_cols or 'none'}",
+                         "Keep the columns aar;bydel;<count>.", where="header")
+    df = rename_columns(df, path, {"year": YEAR, "area_name": AREA, "count": (value_cols[0],)})
+    out = pd.DataFrame({
+        "year": to_number(df, "year", path, integer=True, minimum=1990, maximum=2100),
+        "area_name": df["area_name"].str.strip(),
+        "count": to_number(df, "count", path, integer=True, minimum=0),
+    })
+    check_unique(out, ["year", "area_name"], path)
+    return out
+
+
+_QUARTER = re.compile(r"^(\d{4})[KQ]([1-4])$")
+
+
+def read_gang_log(path: Path) -> pd.DataFrame:
+    """Read quarterly gang-log stocks into ``period, year, quarter, area_name, count``."""
+    path = Path(path)
+    df = rename_columns(read_text_table(path), path,
+                        {"period": ("kvartal", "quarter", "tid"), "area_name": AREA, "count": ("personer", "persons")})
+    parts = df["period"].str.strip().str.extract(_QUARTER)
+    bad = parts[0].isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"period {df['period'].iloc[i]!r} is not a quarter", "Write quarters as 2017K1.",
+                         where=f"row {i + 2}")
+    out = pd.DataFrame({
+        "period": df["period"].str.strip(),
+        "year": parts[0].astype(int),
+        "quarter": parts[1].astype(int),
+        "area_name": df["area_name"].str.strip(),
+        "count": to_number(df, "count", path, integer=True, minimum=0),
+    })
+    check_unique(out, ["period", "area_name"], path)
+    return out
+
+
+def read_population(path: Path) -> pd.DataFrame:
+    """Read population into ``year, area_name, age_band, population``."""
+    path = Path(path)
+    df = rename_columns(read_text_table(path), path, {
+        "year": YEAR, "area_name": AREA, "age_band": ("aldersgruppe", "alder", "age"),
+        "population": ("antal", "befolkning", "persons"),
+    })
+    out = pd.DataFrame({
+        "year": to_number(df, "year", path, integer=True, minimum=1990, maximum=2100),
+        "area_name": df["area_name"].str.strip(),
+        "age_band": df["age_band"].str.strip(),
+        "population": to_number(df, "population", path, integer=True, minimum=0),
+    })
+    check_unique(out, ["year", "area_name", "age_band"], path)
+    return out

@@ -1,0 +1,36 @@
+"""Resident survey (Tryghedsundersøgelse) respondent microdata: CSV or xlsx, one row per respondent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ._common import check_unique, read_text_table, rename_columns, to_number
+
+ALIASES = {
+    "respondent_id": ("id", "respondent", "løbenr"),
+    "year": ("aar", "år", "survey_year", "undersøgelsesår"),
+    "area_name": ("bydel", "district", "area"),
+    "weight": ("vaegt", "vægt", "weight_final"),
+}
+
+
+def read_survey_microdata(path: Path, items: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read survey microdata into ``respondent_id, year, area_name, weight`` plus the answer columns ``items``.
+
+    Answers stay as the vendor's integer codes; recoding to yes/no happens in :mod:`tryghed.clean`.
+    """
+    path = Path(path)
+    df = pd.read_excel(path, dtype=str) if path.suffix == ".xlsx" else read_text_table(path)
+    df = rename_columns(df, path, {**ALIASES, **{i: () for i in items}})
+    out = pd.DataFrame({
+        "respondent_id": df["respondent_id"].astype(str),
+        "year": to_number(df, "year", path, integer=True, minimum=1990, maximum=2100),
+        "area_name": df["area_name"].astype(str).str.strip(),
+        "weight": to_number(df, "weight", path, minimum=0),
+    })
+    for item in items:
+        out[item] = to_number(df, item, path, integer=True, minimum=0)
+    check_unique(out, ["year", "respondent_id"], path)
+    return out
