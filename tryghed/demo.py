@@ -9,11 +9,12 @@ report built on it carry a "demo data - synthetic" banner.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .stable import freeze_xlsx
 
 SEED = 20140101
 YEARS = list(range(2010, 2018))
@@ -251,11 +252,9 @@ def _write_xlsx(df: pd.DataFrame, path: Path, title: str) -> None:
     for col in ("C", "D", "G"):
         for cell in ws[col][2:]:
             cell.number_format = "yyyy-mm-dd"
-    fixed = dt.datetime(2018, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
     wb.properties.creator = "tryghed demo generator"
     wb.save(path)
+    freeze_xlsx(path)
 
 
 FILES = {

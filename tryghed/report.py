@@ -13,6 +13,7 @@ from nbconvert import HTMLExporter
 from . import i18n
 from .changes import headline_area
 from .config import Pipeline
+from .stable import freeze_xlsx
 
 
 def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
@@ -61,10 +62,7 @@ def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard")
     xlsx = report_dir / f"{name}.xlsx"
     with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
         card.to_excel(xw, index=False, sheet_name=name[:31])
-        import datetime as dt
-
-        xw.book.properties.created = dt.datetime(2000, 1, 1)
-        xw.book.properties.modified = dt.datetime(2000, 1, 1)
+    freeze_xlsx(xlsx)
     return [csv, xlsx]
 
 

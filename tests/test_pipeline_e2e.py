@@ -1,0 +1,131 @@
+"""End to end: the sikker-by chain through papermill into a temporary folder, checked against hand counts."""
+
+import csv
+import hashlib
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from tryghed import cli, config, demo, figures
+from tryghed.run import run_pipeline
+
+
+@pytest.fixture(scope="module")
+def runs(demo_dir, tmp_path_factory):
+    da = tmp_path_factory.mktemp("run_da")
+    en = tmp_path_factory.mktemp("run_en")
+    index_da = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=da, progress=False)
+    index_en = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=en, progress=False)
+    return {"da": (da, index_da), "en": (en, index_en)}
+
+
+def _table(root):
+    return pd.read_parquet(root / "data/processed/sikker-by/2017/indicators.parquet")
+
+
+def _value(t, ind, area, year):
+    row = t[(t.indicator_id == ind) & (t.area_id == area) & (t.period == year)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+def test_index_page_shows_every_measure_with_target_and_banner(runs):
+    root, index = runs["da"]
+    page = index.read_text(encoding="utf-8")
+    for text in ("Andel utrygge i nabolaget", "ekstraordinær tryghedsindsats", "Uplanlagte lukkedage",
+                 "15–25-årige sigtet", "bandeopgørelse", "Højst 13 % i 2017", "33 % lavere i 2017"):
+        assert text in page
+    assert "DEMODATA – SYNTETISKE TAL" in page
+    for nb in ("01_ingest", "06_report"):
+        assert f'href="{nb}.html"' in page
+
+
+def test_rendered_notebooks_hide_code_and_carry_banner(runs):
+    root, index = runs["en"]
+    pages = sorted(index.parent.glob("0*.html"))
+    assert len(pages) == 6
+    for p in pages:
+        html = p.read_text(encoding="utf-8")
+        assert "DEMO DATA – SYNTHETIC" in html
+        assert "load_pipeline" not in html and "RunPaths.for_notebook" not in html, p.name
+
+
+def test_indicators_match_hand_counts(runs, demo_dir):
+    t = _table(runs["da"][0])
+    # closure days and institutions in 2013, counted from the xlsx with openpyxl
+    ws = openpyxl.load_workbook(demo_dir / demo.FILES["closures"]).active
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3)]
+    y2013 = [r for r in rows if r[2].year == 2013]
+    assert _value(t, "closure_days", "kbh", 2013).estimate == sum(r[4] for r in y2013)
+    assert _value(t, "closed_institutions", "kbh", 2013).estimate == len({r[0] for r in y2013})
+    nb = [r for r in y2013 if r[1] == "Nørrebro"]
+    assert _value(t, "closure_days", "noerrebro", 2013).estimate == sum(r[4] for r in nb)
+
+    # youth charged, Nørrebro = Indre + Ydre Nørrebro, by hand from the CSVs
+    def read(name):
+        with open(demo_dir / demo.FILES[name], encoding="utf-8") as fh:
+            return list(csv.DictReader(fh, delimiter=";"))
+    charged = {(r["aar"], r["bydel"]): int(r["sigtede_15_25"]) for r in read("youth_charged")}
+    pop = {(r["aar"], r["bydel"]): int(r["antal"]) for r in read("population") if r["aldersgruppe"] == "15-25"}
+    parts = ("Indre Nørrebro", "Ydre Nørrebro")
+    expect = 100 * sum(charged[("2016", p)] for p in parts) / sum(pop[("2016", p)] for p in parts)
+    assert _value(t, "youth_charged", "noerrebro", 2016).estimate == pytest.approx(expect, rel=1e-12)
+
+    # survey share for Valby 2015: weighted mean by hand, 'ved ikke' (9) excluded
+    ans = [r for r in read("survey") if r["aar"] == "2015" and r["bydel"] == "Valby" and r["tryg_aften_nat"] != "9"]
+    w = [float(r["vaegt"].replace(",", ".")) for r in ans]
+    share = 100 * sum(wi for wi, r in zip(w, ans) if r["tryg_aften_nat"] in "45") / sum(w)
+    row = _value(t, "unsafe_night", "s-valby", 2015)
+    assert row.estimate == pytest.approx(share, rel=1e-9)
+    assert row.n_unweighted == len(ans)
+    assert row.n_effective == pytest.approx(sum(w) ** 2 / sum(x * x for x in w), rel=1e-9)
+    assert row.ci_low < row.estimate < row.ci_high
+
+
+def test_changes_respect_the_series_break(runs):
+    ch = pd.read_parquet(runs["da"][0] / "data/processed/sikker-by/2017/changes.parquet")
+    city = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh")]
+    assert (city["flags"] == "series_break").all()
+    assert city["pvalue"].isna().all()
+    youth = ch[(ch.indicator_id == "youth_charged") & (ch.area_id == "kbh") & (ch.comparison == "previous_year")]
+    assert youth["pvalue"].between(0, 1).all()
+
+
+def _sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_rerun_gives_identical_processed_tables(runs):
+    # the second run (another language) recomputes every table from the same raw files
+    a, b = runs["da"][0], runs["en"][0]
+    for rel in ("indicators.parquet", "changes.parquet", "targets.parquet", "staged/survey.parquet",
+                "clean/closures.parquet"):
+        path = f"data/processed/sikker-by/2017/{rel}"
+        assert _sha(a / path) == _sha(b / path), rel
+
+
+def test_redrawn_figures_are_byte_identical(runs, tmp_path):
+    root = runs["da"][0]
+    made = sorted((root / "figures/sikker-by/2017").glob("*.*"))
+    assert {p.suffix for p in made} == {".png", ".svg"}
+    figures.indicator_figures(config.load_pipeline("sikker-by"), _table(root), 2017, "da", tmp_path)
+    for p in made:
+        assert _sha(p) == _sha(tmp_path / p.name), p.name
+
+
+def test_cli_bad_year_exits_2_without_traceback(demo_dir, capsys, tmp_path):
+    code = cli.main(["run", "sikker-by", "--year", "2030", "--raw", str(demo_dir), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "year 2030 is outside the data" in err and "Traceback" not in err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_cli_validate_and_list(demo_dir, capsys):
+    assert cli.main(["validate", "sikker-by", "--raw", str(demo_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "configuration valid" in out and "2010–2017" in out
+    assert cli.main(["list", "--raw", str(demo_dir)]) == 0
+    assert "sikker-by" in capsys.readouterr().out
+    assert cli.main(["validate", "sikker-by", "--raw", "/no/such/folder"]) == 2
