@@ -140,7 +140,7 @@ def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
         per[per.argmin()] += 1
     areas = []
     for d, k, (_, _, off, *_rest) in zip(names, per, DISTRICTS):
-        for j in range(k):
+        for _ in range(k):
             areas.append((d, off + rng.normal(0, 0.5)))
     risk = np.array([a[1] for a in areas])
     order = np.argsort(-risk)

@@ -121,7 +121,7 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
         area_name = pipeline.area(area_id).name[lang]
         trend_chart(s, ax, title=f"{ind.name[lang]} – {area_name}", ylabel=unit, baseline=baseline,
                     targets=targets, breaks=[b for b in pipeline.break_years(ind.id) if b <= year],
-                    labels={"estimate": ind.name[lang][:40], "ci": LABELS[lang]["ci"],
+                    labels={"estimate": "estimat" if lang == "da" else "estimate", "ci": LABELS[lang]["ci"],
                             "baseline": LABELS[lang]["baseline"],
                             "break": "databrud" if lang == "da" else "series break"})
         files = save(fig, out_dir, f"trend_{ind.id}")

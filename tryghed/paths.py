@@ -24,7 +24,7 @@ class RunPaths:
     report_dir: Path
 
     @classmethod
-    def under(cls, out_root: Path, pipeline: str, year: int, raw_dir: Path) -> "RunPaths":
+    def under(cls, out_root: Path, pipeline: str, year: int, raw_dir: Path) -> RunPaths:
         """The standard layout below ``out_root``: data/processed, figures and reports per pipeline and year."""
         out_root = Path(out_root)
         return cls(
@@ -43,7 +43,7 @@ class RunPaths:
         processed_dir: str | None = None,
         figures_dir: str | None = None,
         report_dir: str | None = None,
-    ) -> "RunPaths":
+    ) -> RunPaths:
         """Resolve a notebook's path parameters; empty ones fall back to the demo data and the scratch tree."""
         default = cls.under(SCRATCH, pipeline, year, Path(raw_dir) if raw_dir else DEMO_RAW)
         return cls(
@@ -53,7 +53,7 @@ class RunPaths:
             report_dir=Path(report_dir) if report_dir else default.report_dir,
         )
 
-    def make(self) -> "RunPaths":
+    def make(self) -> RunPaths:
         """Create the output folders (never the raw folder)."""
         for p in (self.processed_dir, self.figures_dir, self.report_dir):
             p.mkdir(parents=True, exist_ok=True)

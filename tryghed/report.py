@@ -31,6 +31,10 @@ def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, ta
             base = f"{i18n.value(float(ind.baseline_value), ind.unit, lang)} ({ind.baseline_year})"
         else:
             base = "–"
+        if ind.baseline_value is not None and base_year in s.index and \
+                abs(float(s.loc[base_year, "estimate"]) - ind.baseline_value) >= 0.05:
+            word = "programmets tal" if lang == "da" else "programme's figure"
+            base += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
         if year in s.index and s.loc[year, "suppressed"]:
             now = "for få besvarelser" if lang == "da" else "too few answers"
         elif year in s.index:
@@ -71,7 +75,8 @@ BANNER_CSS = ("background:#c00000;color:#fff;font:bold 15px sans-serif;padding:1
 
 
 def banner_html(lang: str) -> str:
-    return f'<div class="tryghed-demo-banner" style="{BANNER_CSS}">{html.escape(i18n.LABELS[lang]["demo_banner"])}</div>'
+    text = html.escape(i18n.LABELS[lang]["demo_banner"])
+    return f'<div class="tryghed-demo-banner" style="{BANNER_CSS}">{text}</div>'
 
 
 def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str) -> Path:
@@ -110,7 +115,8 @@ padding:6px 8px;text-align:left;vertical-align:top}} .scorecard th{{background:#
 <p>{html.escape(pipeline.owner[lang])}</p>
 <h2>{L["scorecard"]}</h2>
 {table}
-<p>{L["exports"].format(csv='<a href="scorecard.csv">scorecard.csv</a>', xlsx='<a href="scorecard.xlsx">scorecard.xlsx</a>')}</p>
+<p>{L["exports"].format(csv='<a href="scorecard.csv">scorecard.csv</a>',
+                         xlsx='<a href="scorecard.xlsx">scorecard.xlsx</a>')}</p>
 <h2>{L["notebooks"]}</h2><ol>{nb_links}</ol>
 <h2>{L["figures"]}</h2><ul>{fig_links}</ul>
 <h2>{L["method_notes"]}</h2><ul>{notes_html}</ul>
