@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tryghed import cli, config, demo, figures
+from tryghed import changes, cli, config, demo, figures
 from tryghed.run import run_pipeline
 
 
@@ -129,3 +129,20 @@ def test_cli_validate_and_list(demo_dir, capsys):
     assert cli.main(["list", "--raw", str(demo_dir)]) == 0
     assert "sikker-by" in capsys.readouterr().out
     assert cli.main(["validate", "sikker-by", "--raw", "/no/such/folder"]) == 2
+
+
+def test_annual_target_reports_slope_within_segment(runs):
+    t = _table(runs["da"][0])
+    pipeline = config.load_pipeline("sikker-by")
+    detail = changes.target_table(pipeline, t, 2016).query("indicator_id == 'unsafe_night' and target_type == "
+                                                           "'annual_change'").iloc[0]["detail"]
+    # closed-form inverse-variance slope (METHODS.md §1.5 (i)) over 2013-2016, computed here by hand
+    s = t[(t.indicator_id == "unsafe_night") & (t.area_id == "kbh") & t.period.between(2013, 2016)]
+    p, n, yr = s.estimate.to_numpy() / 100, s.n_effective.to_numpy(), s.period.to_numpy()
+    w = n / (p * (1 - p))
+    beta = ((w.sum() * (w * p * yr).sum() - (w * yr).sum() * (w * p).sum())
+            / (w.sum() * (w * yr * yr).sum() - (w * yr).sum() ** 2))
+    assert f"WLS slope 2013–2016: {100 * beta:+.2f} pp/yr" in detail
+    after_break = changes.target_table(pipeline, t, 2017).query("indicator_id == 'unsafe_night' and "
+                                                                "target_type == 'annual_change'").iloc[0]
+    assert after_break["status"] == "not_assessable" and "series break" in after_break["detail"]

@@ -82,6 +82,20 @@ def _series(table: pd.DataFrame, ind: Indicator, area_id: str) -> pd.DataFrame:
     return s.set_index("period").sort_index()
 
 
+def _slope_note(pipeline: Pipeline, ind: Indicator, s: pd.DataFrame, base_year: int, year: int) -> str:
+    """The inverse-variance slope per year since the baseline, within the series segment that holds ``year``."""
+    if ind.kind not in TESTED_SHARES:
+        return ""
+    start = max([base_year, *[b for b in pipeline.break_years(ind.id) if b <= year]])
+    seg = s[(s.index >= start) & (s.index <= year) & ~s["suppressed"]]
+    if len(seg) < 3:
+        return f"; too few years since {start} for a trend"
+    p = seg["estimate"] / 100
+    t = stats.weighted_trend(years=seg.index, values=p, se=np.sqrt(p * (1 - p) / seg["n_effective"]))
+    return (f"; WLS slope {seg.index.min()}–{year}: {100 * t.slope:+.2f} pp/yr "
+            f"(95% CI {100 * t.ci_low:+.2f} to {100 * t.ci_high:+.2f})")
+
+
 def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
     """Every target of every indicator, assessed for ``year`` on its headline area."""
     rows = []
@@ -121,6 +135,7 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
                         r["detail"] += " (series break)"
                     else:
                         r["status"] = "met_this_year" if d <= t.value else "not_met_this_year"
+                r["detail"] += _slope_note(pipeline, ind, s, base_year, year)
             elif t.type == "annual_decrease":
                 if year - 1 in s.index:
                     prev = float(s.loc[year - 1, "estimate"])

@@ -143,7 +143,6 @@ def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
         for _ in range(k):
             areas.append((d, off + rng.normal(0, 0.5)))
     risk = np.array([a[1] for a in areas])
-    order = np.argsort(-risk)
     cats = ["minimal", "reduceret", "ordinær", "intensiveret", "markant"]
     rows = []
     for year in YEARS:
@@ -157,7 +156,6 @@ def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
                 cat = cats[2] if pos < 20 else (cats[1] if pos < 30 else cats[0])
             d, _ = areas[idx]
             rows.append((year, int(idx) + 1, f"Distrikt {int(idx) + 1}", ADMIN[d], cat))
-    del order
     df = pd.DataFrame(rows, columns=["udgave", "distrikt_nr", "distrikt", "bydel", "kategori"])
     return df.sort_values(["udgave", "distrikt_nr"]).reset_index(drop=True)
 

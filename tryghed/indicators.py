@@ -129,8 +129,3 @@ def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
 
-
-def series(table: pd.DataFrame, indicator_id: str, area_id: str) -> pd.DataFrame:
-    """One indicator's series for one area, indexed by period."""
-    s = table[(table["indicator_id"] == indicator_id) & (table["area_id"] == area_id)]
-    return s.set_index("period").sort_index()

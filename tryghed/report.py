@@ -85,7 +85,6 @@ def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str) ->
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     if demo:
-        body = body.replace("<body", "<body", 1)
         i = body.index(">", body.index("<body")) + 1
         body = body[:i] + banner_html(lang) + body[i:]
     out_html.write_text(body, encoding="utf-8")
