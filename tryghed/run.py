@@ -164,12 +164,11 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         (staged.report_dir / "index.html").write_text(page, encoding="utf-8")
         log.info("rendered %d notebooks and the index page", len(notebooks))
     except BaseException:
-        logging.getLogger("tryghed").removeHandler(handler)
-        handler.close()
         shutil.rmtree(staging_root, ignore_errors=True)
         raise
-    logging.getLogger("tryghed").removeHandler(handler)
-    handler.close()
+    finally:
+        logging.getLogger("tryghed").removeHandler(handler)
+        handler.close()
     for s, f in ((staged.processed_dir, final.processed_dir), (staged.figures_dir, final.figures_dir),
                  (staged.report_dir, final.report_dir)):
         _replace(s, f)
