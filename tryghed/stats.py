@@ -73,6 +73,9 @@ class TargetAssessment:
     cagr_observed: float
     ratio_cagr: float
     category_cagr: str
+    un_projection: float
+    ratio_un: float
+    category_un: str
     achieved: bool
 
 
@@ -213,6 +216,16 @@ def _band(ratio: float) -> str:
     return "moving_away"
 
 
+def _un_band(ratio: float) -> str:
+    if not np.isfinite(ratio):
+        return "not_assessable"
+    if ratio >= 0.95:
+        return "on_track"
+    if ratio >= 0.10:
+        return "acceleration_needed"
+    return "stagnation_or_regression"
+
+
 def assess_target(*, base_value: float, base_year: int, value: float, year: int, target_value: float,
                   target_year: int, direction: str = "decrease") -> TargetAssessment:
     """Place progress towards a point target in the Eurostat / Open SDG categories.
@@ -221,13 +234,15 @@ def assess_target(*, base_value: float, base_year: int, value: float, year: int,
     -----
     Linear rule ``R_lin = Δ_obs / Δ_req`` with ``Δ = (y − y0)/(t − t0)``, and the growth-rate rule
     ``R = CAGR_obs / CAGR_req``; bands 0.95 / 0.60 / 0; a target already met is "achieved" (METHODS.md §3.1,
-    source open-sdg/sdg-build ``ProgressMeasure.py``; a target of 0 is replaced by 0.001).
+    source open-sdg/sdg-build ``ProgressMeasure.py``; a target of 0 is replaced by 0.001). The UN Progress Chart
+    variant extrapolates the observed CAGR to the target year, ``v_e = v_t(1+CAGR)^(T−t)``, and bands the ratio
+    ``(v_e − v_b)/(v_T − v_b)`` at 0.95 / 0.10.
     """
     met = value <= target_value if direction == "decrease" else value >= target_value
     nan = float("nan")
     if year <= base_year or target_year <= base_year:
-        return TargetAssessment(nan, nan, nan, "achieved" if met else "not_assessable",
-                                nan, nan, nan, "achieved" if met else "not_assessable", bool(met))
+        na = "achieved" if met else "not_assessable"
+        return TargetAssessment(nan, nan, nan, na, nan, nan, nan, na, nan, nan, na, bool(met))
     req = (target_value - base_value) / (target_year - base_year)
     obs = (value - base_value) / (year - base_year)
     r_lin = obs / req if req != 0 else nan
@@ -238,11 +253,14 @@ def assess_target(*, base_value: float, base_year: int, value: float, year: int,
         r_cagr = cagr_obs / cagr_req if cagr_req != 0 else nan
     else:
         cagr_req = cagr_obs = r_cagr = nan
+    v_e = value * (1 + cagr_obs) ** (target_year - year) if np.isfinite(cagr_obs) else nan
+    r_un = (v_e - base_value) / (tv - base_value) if tv != base_value else nan
     return TargetAssessment(
         required_per_year=req, observed_per_year=obs, ratio_linear=r_lin,
         category_linear="achieved" if met else _band(r_lin),
         cagr_required=cagr_req, cagr_observed=cagr_obs, ratio_cagr=r_cagr,
-        category_cagr="achieved" if met else _band(r_cagr), achieved=bool(met),
+        category_cagr="achieved" if met else _band(r_cagr), un_projection=v_e, ratio_un=r_un,
+        category_un="achieved" if met else _un_band(r_un), achieved=bool(met),
     )
 
 
@@ -274,6 +292,35 @@ def weighted_trend(*, years, values, se) -> Trend:
                  float(sps.chi2.sf(chi2, 1)), int(t.size))
 
 
+@dataclass(frozen=True)
+class SlopeTest:
+    """A slope held against a target slope: the one-sided z and p, and whether the whole 95 % CI meets the pace."""
+
+    z: float
+    pvalue: float
+    ci_meets_target: bool
+
+
+def compare_slope(*, trend: Trend, target_slope: float, direction: str = "decrease") -> SlopeTest:
+    """One-sided test of an estimated slope against the slope a target requires (e.g. −1 pp a year).
+
+    H0: the series moves at least at the target pace (slope ≤ target for a decrease);
+    H1: it moves more slowly (slope > target).
+
+    Notes
+    -----
+    ``z = (β̂ − target)/SE`` and ``p = 1 − Φ(z)`` for a decrease (METHODS.md §1.5 (i): z = (β̂ + 0.01)/SE against
+    −1 pp/yr; its reference p = 0.074 is this upper tail). ``ci_meets_target`` is true when the whole 95 % interval
+    of the slope lies beyond the target pace.
+    """
+    if not np.isfinite(trend.slope) or not np.isfinite(trend.se) or trend.se <= 0:
+        return SlopeTest(float("nan"), float("nan"), False)
+    z = (trend.slope - target_slope) / trend.se
+    if direction == "decrease":
+        return SlopeTest(float(z), float(sps.norm.sf(z)), bool(trend.ci_high < target_slope))
+    return SlopeTest(float(z), float(sps.norm.cdf(z)), bool(trend.ci_low > target_slope))
+
+
 def adjust_pvalues(*, pvalues, method: str) -> np.ndarray:
     """Adjusted p-values (q-values) for a family: ``holm`` or ``fdr_bh`` (METHODS.md §4); NaNs pass through."""
     p = np.asarray(pvalues, dtype=float)
@@ -284,3 +331,270 @@ def adjust_pvalues(*, pvalues, method: str) -> np.ndarray:
     elif method == "none":
         out = p.copy()
     return out
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Trends (METHODS.md §1.5 (ii), §2.3), clustered counts (§2.1), projection (§3.2), detectability (§1.4)
+# --------------------------------------------------------------------------------------------------------------------
+
+#: Fingertips' screening threshold: the χ²₁ quantile at 99.8 % (METHODS.md §1.5 (ii)).
+FINGERTIPS_CHI2 = float(sps.chi2.ppf(0.998, 1))
+FINGERTIPS_POINTS = 5
+#: Overdispersion cut-offs for the Poisson trend (METHODS.md §2.3 step 3).
+DISPERSION_LIMIT = 1.5
+
+
+@dataclass(frozen=True)
+class TrendMarker:
+    """The chi-square test for trend in a proportion with the Fingertips marker rules.
+
+    ``marker`` is one of ``increasing``, ``decreasing``, ``no_significant_change``, ``outlier`` (dropping one point
+    flips the direction) or ``too_few_points``.
+    """
+
+    chi2: float
+    pvalue: float
+    logit_slope: float
+    significant_998: bool
+    outlier: bool
+    marker: str
+    first_period: int
+    last_period: int
+    n_points: int
+
+
+@dataclass(frozen=True)
+class RateTrend:
+    """A Poisson log-linear trend in a rate: the rate ratio per year, the dispersion check and the model used."""
+
+    rate_ratio: float
+    ci_low: float
+    ci_high: float
+    slope: float
+    se: float
+    pvalue: float
+    dispersion: float
+    dispersion_stat: float
+    dispersion_pvalue: float
+    model: str
+    kendall_tau: float
+    kendall_pvalue: float
+    n_points: int
+
+
+@dataclass(frozen=True)
+class BootstrapChange:
+    """A change in a total that clusters within units (institutions), with a bootstrap over the units."""
+
+    total1: float
+    total2: float
+    difference: float
+    ci_low: float
+    ci_high: float
+    ratio: float
+    ratio_ci_low: float
+    ratio_ci_high: float
+    se: float
+    pvalue: float
+    n_units: int
+    n_boot: int
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A straight-line projection to the target year with its prediction interval and the §3.2 category."""
+
+    slope: float
+    slope_se: float
+    projection: float
+    mean_ci_low: float
+    mean_ci_high: float
+    pi_low: float
+    pi_high: float
+    category: str
+    required_per_year: float
+    n_points: int
+
+
+@dataclass(frozen=True)
+class Detectability:
+    """What a comparison of two shares can detect: the standard error, the smallest significant change and the
+    minimum detectable difference at the given power (all in proportion units)."""
+
+    se: float
+    significant_from: float
+    mdd: float
+    power: float
+
+
+def _logit_slope(t: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return float(np.polyfit(t, np.log(p / (1 - p)), 1)[0])
+
+
+def chi2_trend(*, periods, counts, totals, points: int = FINGERTIPS_POINTS) -> TrendMarker:
+    """Chi-square test for a linear trend in a proportion over the latest ``points`` periods (Fingertips marker).
+
+    H0: the proportion does not change linearly with time; H1: it does (two-sided).
+
+    Notes
+    -----
+    ``X² = D(DΣcᵢtᵢ − CΣdᵢtᵢ)² / [C(D−C)(DΣdᵢtᵢ² − (Σdᵢtᵢ)²)]`` on (effective) counts ``cᵢ`` of totals ``dᵢ``
+    (Cochran–Armitage; PHEindicatormethods). Fingertips rules (METHODS.md §1.5 (ii)): the latest 5 points, at least
+    5 needed; direction from the OLS slope of logit(p) on t; significant when X² > 9.5495 (99.8 %); if dropping any
+    single point flips the direction, the marker is "outlier" (no significant change).
+    """
+    t = np.asarray(periods, dtype=float)
+    c = np.asarray(counts, dtype=float)
+    d = np.asarray(totals, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(c) & np.isfinite(d) & (d > 0)
+    t, c, d = t[keep], c[keep], d[keep]
+    order = np.argsort(t)
+    t, c, d = t[order][-points:], c[order][-points:], d[order][-points:]
+    nan = float("nan")
+    if t.size < points:
+        first, last = (int(t[0]), int(t[-1])) if t.size else (0, 0)
+        return TrendMarker(nan, nan, nan, False, False, "too_few_points", first, last, int(t.size))
+    D, C = d.sum(), c.sum()
+    num = D * (D * (c * t).sum() - C * (d * t).sum()) ** 2
+    den = C * (D - C) * (D * (d * t * t).sum() - (d * t).sum() ** 2)
+    chi2 = float(num / den) if den > 0 else nan
+    pval = float(sps.chi2.sf(chi2, 1)) if np.isfinite(chi2) else nan
+    slope = _logit_slope(t, c / d)
+    flips = any(np.sign(_logit_slope(np.delete(t, i), np.delete(c / d, i))) != np.sign(slope) for i in range(t.size))
+    significant = bool(np.isfinite(chi2) and chi2 > FINGERTIPS_CHI2)
+    if significant and flips:
+        marker = "outlier"
+    elif significant:
+        marker = "increasing" if slope > 0 else "decreasing"
+    else:
+        marker = "no_significant_change"
+    return TrendMarker(chi2, pval, slope, significant, bool(flips), marker, int(t[0]), int(t[-1]), int(t.size))
+
+
+def poisson_trend(*, periods, counts, exposure) -> RateTrend:
+    """Log-linear trend in a rate: Poisson GLM with a log-exposure offset, checked for overdispersion.
+
+    H0: the rate ratio per period is 1; H1: it differs from 1 (two-sided).
+
+    Notes
+    -----
+    ``glm(y ~ t, Poisson, offset=log(P))``; dispersion ``φ̂ = Pearson χ²/df`` and the Cameron–Trivedi nb2 test
+    (``statsmodels`` ``PoissonDiagnostic.test_dispersion``). When ``φ̂ > 1.5`` or the test shows overdispersion at
+    5 %, the quasi-Poisson fit (``scale="X2"``) is reported instead. Kendall's τ of the rate on time is the
+    non-parametric sensitivity check (METHODS.md §2.3).
+    """
+    import statsmodels.api as sm
+
+    t = np.asarray(periods, dtype=float)
+    y = np.asarray(counts, dtype=float)
+    e = np.asarray(exposure, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(y) & np.isfinite(e) & (e > 0)
+    t, y, e = t[keep], y[keep], e[keep]
+    nan = float("nan")
+    if t.size < 3 or y.sum() == 0:
+        return RateTrend(nan, nan, nan, nan, nan, nan, nan, nan, nan, "none", nan, nan, int(t.size))
+    X = sm.add_constant(t - t.min())
+    fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(e)).fit()
+    phi = float(fit.pearson_chi2 / fit.df_resid) if fit.df_resid > 0 else nan
+    disp = sm.Poisson(y, X, offset=np.log(e)).fit(disp=0).get_diagnostic().test_dispersion()
+    i = list(disp.method).index("CT nb2")
+    dstat, dp = float(disp.statistic[i]), float(disp.pvalue[i])
+    over = (np.isfinite(phi) and phi > DISPERSION_LIMIT) or (dstat > 0 and dp < 0.05)
+    model = "Poisson GLM"
+    if over:
+        fit = sm.GLM(y, X, family=sm.families.Poisson(), offset=np.log(e)).fit(scale="X2")
+        model = "quasi-Poisson GLM (overdispersion)"
+    b, se = float(fit.params[1]), float(fit.bse[1])
+    tau = sps.kendalltau(t, y / e)
+    return RateTrend(math.exp(b), math.exp(b - Z95 * se), math.exp(b + Z95 * se), b, se, float(fit.pvalues[1]),
+                     phi, dstat, dp, model, float(tau.statistic), float(tau.pvalue), int(t.size))
+
+
+def bootstrap_change(*, values1, values2, n_boot: int = 4000, seed: int = 20140101) -> BootstrapChange:
+    """Change in a total summed over units (e.g. closure days over institutions), by a bootstrap over the units.
+
+    H0: the expected total is the same in both periods; H1: it differs (two-sided).
+
+    Notes
+    -----
+    ``values1[i]`` and ``values2[i]`` belong to the same unit (0 where it had none in a period). Units are resampled
+    with replacement as pairs, keeping the clustering of days within institutions (METHODS.md §2.1: no Poisson test
+    on a day total). Percentile intervals; the p-value is the two-sided percentile p,
+    ``2·min(P*(Δ ≤ 0), P*(Δ ≥ 0))``, at least ``1/n_boot``. The seed is fixed so a rerun gives the same numbers.
+    """
+    a = np.asarray(values1, dtype=float)
+    b = np.asarray(values2, dtype=float)
+    n = a.size
+    nan = float("nan")
+    t1, t2 = float(a.sum()), float(b.sum())
+    if n < 2:
+        return BootstrapChange(t1, t2, t2 - t1, nan, nan, nan, nan, nan, nan, nan, int(n), 0)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(n_boot, n))
+    s1, s2 = a[idx].sum(axis=1), b[idx].sum(axis=1)
+    diff = s2 - s1
+    lo, hi = np.quantile(diff, [0.025, 0.975])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = s2 / s1
+    ratio = ratio[np.isfinite(ratio)]
+    rlo, rhi = np.quantile(ratio, [0.025, 0.975]) if ratio.size else (nan, nan)
+    p = max(2 * min((diff <= 0).mean(), (diff >= 0).mean()), 1 / n_boot)
+    return BootstrapChange(t1, t2, t2 - t1, float(lo), float(hi), t2 / t1 if t1 > 0 else nan, float(rlo),
+                           float(rhi), float(diff.std(ddof=1)), float(min(p, 1.0)), int(n), int(n_boot))
+
+
+def project_to_target(*, periods, values, target_period: int, target_value: float,
+                      direction: str = "decrease", min_points: int = 4) -> Projection:
+    """Project a straight line through the series to the target period and classify it by its prediction interval.
+
+    Notes
+    -----
+    OLS of the value on the period; ``get_prediction(...).summary_frame(alpha=0.05)``, whose ``obs_ci_*`` columns are
+    the 95 % prediction interval. For a decrease: upper PI ≤ target is "on_track_confident", lower PI > target
+    "off_track_confident", otherwise "uncertain"; fewer than 4 points are not classified (METHODS.md §3.2). Also gives
+    the required remaining change per period ``(target − y_latest)/(T − t_latest)``.
+    """
+    import statsmodels.api as sm
+
+    t = np.asarray(periods, dtype=float)
+    y = np.asarray(values, dtype=float)
+    keep = np.isfinite(t) & np.isfinite(y)
+    t, y = t[keep], y[keep]
+    nan = float("nan")
+    if t.size == 0 or target_period <= t.max():
+        return Projection(nan, nan, nan, nan, nan, nan, nan, "not_classified", nan, int(t.size))
+    last = int(np.argmax(t))
+    required = (target_value - y[last]) / (target_period - t[last])
+    if t.size < min_points:
+        return Projection(nan, nan, nan, nan, nan, nan, nan, "not_classified", float(required), int(t.size))
+    t0 = t.min()
+    fit = sm.OLS(y, sm.add_constant(t - t0)).fit()
+    frame = fit.get_prediction(np.array([[1.0, target_period - t0]])).summary_frame(alpha=0.05).iloc[0]
+    lo, hi = float(frame["obs_ci_lower"]), float(frame["obs_ci_upper"])
+    if direction == "decrease":
+        category = "on_track_confident" if hi <= target_value else ("off_track_confident" if lo > target_value
+                                                                    else "uncertain")
+    else:
+        category = "on_track_confident" if lo >= target_value else ("off_track_confident" if hi < target_value
+                                                                    else "uncertain")
+    return Projection(float(fit.params[1]), float(fit.bse[1]), float(frame["mean"]), float(frame["mean_ci_lower"]),
+                      float(frame["mean_ci_upper"]), lo, hi, category, float(required), int(t.size))
+
+
+def detectable_change(*, share: float, n_eff1: float, n_eff2: float, alpha: float = 0.05,
+                      power: float = 0.80) -> Detectability:
+    """The smallest change between two independent survey shares that the test can show, from the actual sizes.
+
+    Notes
+    -----
+    ``SE_d = sqrt(p(1−p)(1/n₁ + 1/n₂))`` on Kish effective sizes; a change is significant from ``z_{1−α/2}·SE_d``;
+    the minimum detectable difference at the given power is ``(z_{1−α/2} + z_{power})·SE_d`` (METHODS.md §1.4,
+    "power reality check").
+    """
+    if min(n_eff1, n_eff2) <= 0 or not np.isfinite(share):
+        nan = float("nan")
+        return Detectability(nan, nan, nan, power)
+    se = math.sqrt(share * (1 - share) * (1 / n_eff1 + 1 / n_eff2))
+    za = float(sps.norm.isf(alpha / 2))
+    return Detectability(se, za * se, (za + float(sps.norm.ppf(power))) * se, power)
