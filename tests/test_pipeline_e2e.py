@@ -17,7 +17,9 @@ def runs(demo_dir, tmp_path_factory):
     en = tmp_path_factory.mktemp("run_en")
     index_da = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=da, progress=False)
     index_en = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=en, progress=False)
-    return {"da": (da, index_da), "en": (en, index_en)}
+    again = tmp_path_factory.mktemp("run_da_again")
+    index_again = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=again, progress=False)
+    return {"da": (da, index_da), "en": (en, index_en), "da_again": (again, index_again)}
 
 
 def _table(root):
@@ -99,8 +101,8 @@ def _sha(p):
 def test_rerun_gives_identical_processed_tables(runs):
     # the second run (another language) recomputes every table from the same raw files
     a, b = runs["da"][0], runs["en"][0]
-    for rel in ("indicators.parquet", "changes.parquet", "targets.parquet", "staged/survey.parquet",
-                "clean/closures.parquet"):
+    for rel in ("indicators.parquet", "changes.parquet", "targets.parquet", "trends.parquet",
+                "cluster_units.parquet", "staged/survey.parquet", "clean/closures.parquet"):
         path = f"data/processed/sikker-by/2017/{rel}"
         assert _sha(a / path) == _sha(b / path), rel
 
@@ -146,3 +148,41 @@ def test_annual_target_reports_slope_within_segment(runs):
     after_break = changes.target_table(pipeline, t, 2017).query("indicator_id == 'unsafe_night' and "
                                                                 "target_type == 'annual_change'").iloc[0]
     assert after_break["status"] == "not_assessable" and "series break" in after_break["detail"]
+
+
+def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
+    root, index = runs["en"]
+    card = pd.read_parquet(root / "data/processed/sikker-by/2017/scorecard.parquet").set_index("indicator_id")
+    pipeline = config.load_pipeline("sikker-by")
+    assert set(card.index) == {i.id for i in pipeline.indicators}
+    for col in ("Change since last year", "Trend", "Status", "What the data cannot tell"):
+        assert card[col].str.len().gt(1).all(), col
+    # the 2017 survey crosses the declared break: no test, and the size limit is computed from the actual n
+    unsafe = card.loc["unsafe_night"]
+    assert "no test across a series break" in unsafe["Change since last year"]
+    ch = pd.read_parquet(root / "data/processed/sikker-by/2017/changes.parquet")
+    prev = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh") & (ch.comparison == "previous_year")]
+    t = _table(root)
+    a, b = _value(t, "unsafe_night", "kbh", 2016), _value(t, "unsafe_night", "kbh", 2017)
+    p = (a["estimate"] + b["estimate"]) / 200
+    sig = 100 * 1.959964 * (p * (1 - p) * (1 / a["n_effective"] + 1 / b["n_effective"])) ** 0.5
+    assert prev.iloc[0]["significant_from"] == pytest.approx(sig, rel=1e-6)
+    assert f"at least {sig:.1f} percentage points" in unsafe["What the data cannot tell"]
+    assert "a 1-point fall in one year is therefore not detectable" in unsafe["What the data cannot tell"]
+    # closure days: a bootstrap over institutions, not a Poisson test
+    assert "bootstrap over" in ch[(ch.indicator_id == "closure_days") & (ch.area_id == "kbh")].iloc[0]["method"]
+    page = index.read_text(encoding="utf-8")
+    for anchor in ("METHODS.md §1.1–1.3", "(§1.5)", "METHODS.md §2.1", "METHODS.md §3.1", "(§3.2)", "METHODS.md §4"):
+        assert anchor in page, anchor
+
+
+def test_two_runs_on_the_same_inputs_are_byte_identical(runs):
+    a, b = runs["da"][0], runs["da_again"][0]
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    # only the run log and the executed notebooks (papermill's timing records) may differ
+    allowed = {"run.log"}
+    compared = [f for f in files if f.name not in allowed and f.parent.name != "executed"]
+    assert {f.suffix for f in compared} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}
+    differ = [str(f) for f in compared if _sha(a / f) != _sha(b / f)]
+    assert differ == []

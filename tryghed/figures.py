@@ -58,9 +58,10 @@ def trend_chart(series: pd.DataFrame, ax: plt.Axes, *, title: str, ylabel: str, 
     return ax.figure
 
 
-def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict[str, str],
-                    ncols: int = 4) -> plt.Figure:
-    """One small panel per area (``area_id``, ``period``, ``estimate``, ``ci_low``, ``ci_high``), shared axes."""
+def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict[str, str], ncols: int = 4,
+                    breaks: list[int] = (), break_label: str = "series break") -> plt.Figure:
+    """One small panel per area (``area_id``, ``period``, ``estimate``, ``ci_low``, ``ci_high``), shared axes, with
+    the series breaks drawn in every panel."""
     areas = list(dict.fromkeys(table["area_id"]))
     nrows = int(np.ceil(len(areas) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 2.2 * nrows), sharex=True, sharey=True,
@@ -70,9 +71,14 @@ def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict
         ax.plot(s.index, s["estimate"], color=PALETTE["line"], marker=".")
         if s["ci_low"].notna().any():
             ax.fill_between(s.index, s["ci_low"], s["ci_high"], color=PALETTE["band"], alpha=0.5)
+        for b in breaks:
+            ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=1.5)
         ax.set_title(names.get(area, area), fontsize=9)
     for ax in list(axes.flat)[len(areas):]:
         ax.set_visible(False)
+    if breaks:
+        fig.legend(handles=[plt.Line2D([], [], color=PALETTE["break"], linestyle=":", lw=1.5, label=break_label)],
+                   loc="upper right", fontsize=8, frameon=False)
     fig.supylabel(ylabel, fontsize=9)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()
@@ -133,7 +139,9 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
                         & ~table["suppressed"]]
             if not sub.empty:
                 names = {a.id: a.name[lang] for a in pipeline.areas}
-                fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names)
+                fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names,
+                                      breaks=[b for b in pipeline.break_years(ind.id) if b <= year],
+                                      break_label="databrud" if lang == "da" else "series break")
                 files = save(fig, out_dir, f"areas_{ind.id}")
                 rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "files": [p.name for p in files]})
     return pd.DataFrame(rows)

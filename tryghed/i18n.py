@@ -17,7 +17,7 @@ LABELS = {
                        "statistik.",
         "title": "{name}: evaluering {year}", "made_by": "Lavet med tryghed",
         "exports": "Tabeller til at kopiere: {csv} · {xlsx}",
-        "ci": "95 %-konfidensinterval",
+        "ci": "95 %-konfidensinterval", "trend": "Udvikling (trend)", "limits": "Hvad tallene ikke kan vise",
     },
     "en": {
         "measure": "Measure", "area": "Area", "baseline": "Baseline", "this_year": "This year",
@@ -27,7 +27,7 @@ LABELS = {
                        "statistics.",
         "title": "{name}: evaluation {year}", "made_by": "Made with tryghed",
         "exports": "Tables to paste: {csv} · {xlsx}",
-        "ci": "95% confidence interval",
+        "ci": "95% confidence interval", "trend": "Trend", "limits": "What the data cannot tell",
     },
 }
 
@@ -37,12 +37,16 @@ STATUS = {
         "acceleration_needed": "Fremgang, men for langsomt", "insufficient_progress": "Utilstrækkelig fremgang",
         "moving_away": "Bevæger sig væk fra målet", "met_this_year": "Opfyldt i år",
         "not_met_this_year": "Ikke opfyldt i år", "not_assessable": "Kan ikke vurderes",
+        "stagnation_or_regression": "Stilstand eller tilbagegang", "on_track_confident": "på rette vej (sikkert)",
+        "off_track_confident": "ikke på rette vej (sikkert)", "uncertain": "usikkert",
     },
     "en": {
         "achieved": "Achieved", "not_achieved": "Not achieved", "on_track": "On track",
         "acceleration_needed": "Progress, acceleration needed", "insufficient_progress": "Insufficient progress",
         "moving_away": "Moving away from the target", "met_this_year": "Met this year",
         "not_met_this_year": "Not met this year", "not_assessable": "Cannot be assessed",
+        "stagnation_or_regression": "Stagnation or regression", "on_track_confident": "on track (confident)",
+        "off_track_confident": "off track (confident)", "uncertain": "uncertain",
     },
 }
 
@@ -81,6 +85,8 @@ def change_statement(row: dict, unit: str, lang: str) -> str:
     da = lang == "da"
     if "too_few_answers" in flags:
         return "for få besvarelser til at opgøre" if da else "too few answers to estimate"
+    if "suppressed" in flags:
+        return "undertrykt af hensyn til diskretion" if da else "suppressed to protect persons"
     change = row.get("change")
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return "ingen sammenligning" if da else "no comparison"
@@ -103,3 +109,115 @@ def change_statement(row: dict, unit: str, lang: str) -> str:
     else:
         word = "ingen statistisk signifikant ændring" if da else "no statistically significant change"
     return f"{word} ({size}, {ptext})"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+MARKERS = {
+    "da": {"increasing": "stigende trend", "decreasing": "faldende trend",
+           "no_significant_change": "ingen signifikant trend", "outlier": "ingen signifikant trend (ét år styrer "
+           "retningen)", "too_few_points": "for få år til trendtesten"},
+    "en": {"increasing": "increasing trend", "decreasing": "decreasing trend",
+           "no_significant_change": "no significant trend", "outlier": "no significant trend (one year drives the "
+           "direction)", "too_few_points": "too few years for the trend test"},
+}
+
+
+def trend_statement(row: dict, unit: str, lang: str) -> str:
+    """The plain-language statement of one row of the trend table (METHODS.md §1.5, §2.3)."""
+    da = lang == "da"
+    first, last = row.get("first_period"), row.get("last_period")
+    span = f"{int(first)}–{int(last)}" if not _missing(first) and not _missing(last) else ""
+    if "too_few_periods" in (row.get("flags") or "") or _missing(row.get("slope")):
+        return (f"for få år til en trend (segmentet starter {int(first)})" if da else
+                f"too few years for a trend (the segment starts in {int(first)})") if not _missing(first) else "–"
+    slope, su = row["slope"], row.get("slope_unit")
+    if su == "pp/yr":
+        size = number(slope, lang, 2) + (" pct.-point pr. år" if da else " percentage points a year")
+        size = ("+" if slope > 0 else "") + size
+        ci = f"{number(row['ci_low'], lang, 2)} til {number(row['ci_high'], lang, 2)}" if da else \
+            f"{number(row['ci_low'], lang, 2)} to {number(row['ci_high'], lang, 2)}"
+        sig = row["pvalue"] < 0.05
+        if da:
+            word = ("statistisk signifikant " + ("fald" if slope < 0 else "stigning")) if sig else \
+                "ingen statistisk signifikant udvikling"
+        else:
+            word = ("statistically significant " + ("decrease" if slope < 0 else "increase")) if sig else \
+                "no statistically significant trend"
+        marker = MARKERS[lang].get(row.get("marker") or "", "")
+        text = f"{word} {span}: {size} (95 %-KI {ci}, {pvalue(row['pvalue'], lang)})" if da else \
+            f"{word} {span}: {size} (95% CI {ci}, {pvalue(row['pvalue'], lang)})"
+        if marker:
+            text += f"; {marker} (Fingertips 99,8 %)" if da else f"; {marker} (Fingertips 99.8%)"
+        if not _missing(row.get("target_pvalue")):
+            pace = number(abs(row["target_slope"]), lang, 1)
+            if row.get("target_ci_met"):
+                text += (f"; hele intervallet ligger under målets {pace} point pr. år" if da else
+                         f"; the whole interval is beyond the target pace of {pace} points a year")
+            else:
+                text += (f"; målets tempo på {pace} point pr. år er ikke påvist" if da else
+                         f"; the target pace of {pace} points a year is not shown")
+        return text
+    if su == "rate ratio/yr":
+        rr = number(row["slope"], lang, 3)
+        ci = f"{number(row['ci_low'], lang, 3)}–{number(row['ci_high'], lang, 3)}"
+        return (f"rate-forhold {rr} pr. år {span} (95 %-KI {ci}, {pvalue(row['pvalue'], lang)})" if da else
+                f"rate ratio {rr} a year {span} (95% CI {ci}, {pvalue(row['pvalue'], lang)})")
+    decimals = 0 if abs(slope) >= 10 else 1
+    size = ("+" if slope > 0 else "") + number(slope, lang, decimals)
+    u = UNITS[lang].get(unit, "")
+    size = f"{size} {u}".strip()
+    return (f"{size} pr. år {span} (beskrivende; ingen test)" if da else
+            f"{size} a year {span} (descriptive; no test)")
+
+
+def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_target: float | None,
+                     lang: str) -> str:
+    """What this year's data cannot tell, computed from the actual sizes (METHODS.md §1.4, §2.1, §2.4)."""
+    da = lang == "da"
+    parts = []
+    change = change or {}
+    flags = change.get("flags") or ""
+    if "series_break" in flags:
+        ref = int(change["ref_period"])
+        parts.append(f"årets tal kan ikke testes mod {ref} på grund af databrud" if da else
+                     f"this year cannot be tested against {ref} because of a series break")
+    if "too_few_answers" in flags:
+        parts.append("for få besvarelser til at opgøre ændringen" if da else "too few answers to measure the change")
+    sig, mdd = change.get("significant_from"), change.get("mdd")
+    if kind in ("survey_share", "unit_share", "person_share") and not _missing(sig):
+        pts = number(sig, lang, 2 if sig < 1 else 1)
+        m = number(mdd, lang, 2 if mdd < 1 else 1)
+        if da:
+            text = (f"med disse antal skal en ændring på et år være mindst {pts} pct.-point for at være statistisk "
+                    f"signifikant ({m} point for at blive opdaget med 80 % sandsynlighed)")
+        else:
+            text = (f"at these sizes a one-year change must be at least {pts} percentage points to be statistically "
+                    f"significant ({m} points to be detected with 80% probability)")
+        if annual_target is not None and abs(annual_target) < sig:
+            t = number(abs(annual_target), lang, 0 if float(annual_target).is_integer() else 1)
+            text += (f"; et fald på {t} point på ét år kan derfor ikke påvises" if da else
+                     f"; a {t}-point fall in one year is therefore not detectable")
+        parts.append(text)
+    if kind == "person_share":
+        parts.append("registertal for hele aldersgruppen: intervallet viser tilfældig variation" if da else
+                     "register data for the whole age group: the interval shows random variation")
+    if kind == "stock_count":
+        parts.append("en bestand i et register: ingen stikprøveusikkerhed, men tallet afspejler også "
+                     "registreringspraksis; ingen statistisk test" if da else
+                     "a register stock: no sampling error, but the number also reflects recording practice; "
+                     "no statistical test")
+    if kind == "clustered_count" and not _missing(change.get("ci_low")):
+        lo, hi = number(change["ci_low"], lang, 0), number(change["ci_high"], lang, 0)
+        parts.append(f"lukkedage klumper sig i få institutioner: ændringens 95 %-interval er {lo} til {hi} dage"
+                     if da else f"closure days cluster in a few institutions: the change's 95% interval is {lo} to "
+                     f"{hi} days")
+    if kind == "rate":
+        parts.append("anmeldte forbrydelser måler også anmeldelsesadfærd og politiets indsats" if da else
+                     "reported offences also measure reporting behaviour and police activity")
+    if trend and "too_few_periods" in (trend.get("flags") or ""):
+        parts.append("for få sammenlignelige år til en trend" if da else "too few comparable years for a trend")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "." if text else "–"

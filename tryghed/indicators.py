@@ -129,3 +129,29 @@ def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
 
+
+
+def cluster_units(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
+    """Per-unit values behind each clustered count (closure days per institution, area and year).
+
+    The change tests bootstrap over these units (METHODS.md §2.1). Columns: ``indicator_id, area_id, level, period,
+    unit, value``.
+    """
+    parts = []
+    for ind in pipeline.indicators:
+        if ind.kind != "clustered_count":
+            continue
+        df = pd.read_parquet(Path(clean_dir) / f"{ind.source}.parquet")
+        for level in ind.levels:
+            g = df.groupby([_at_level(df, pipeline, level), df["year"], df["institution"]])["days"].sum()
+            g.index.names = ["area_id", "period", "unit"]
+            part = g.rename("value").reset_index()
+            part.insert(0, "level", level)
+            part.insert(0, "indicator_id", ind.id)
+            parts.append(part)
+    cols = ["indicator_id", "area_id", "level", "period", "unit", "value"]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)[cols]
+    out["period"] = out["period"].astype("int64")
+    return out.sort_values(cols[:5]).reset_index(drop=True)

@@ -16,9 +16,23 @@ from .config import Pipeline
 from .stable import freeze_xlsx
 
 
+def _status_text(tg: pd.DataFrame, lang: str) -> str:
+    parts = []
+    for _, t in tg.iterrows():
+        text = i18n.STATUS[lang][t["status"]]
+        if t.get("projection_status") in ("on_track_confident", "off_track_confident", "uncertain"):
+            word = "fremskrivning" if lang == "da" else "projection"
+            text += (f" ({word} {int(t['target_year'])}: {i18n.number(t['projection'], lang, 1)}, "
+                     f"{'PI' if lang == 'da' else 'PI'} {i18n.number(t['pi_low'], lang, 1)}–"
+                     f"{i18n.number(t['pi_high'], lang, 1)}: {i18n.STATUS[lang][t['projection_status']]})")
+        parts.append(text)
+    return "; ".join(parts) or "–"
+
+
 def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
-              lang: str) -> pd.DataFrame:
-    """One row per measure: baseline, this year with its interval, change since last year with its test, targets."""
+              lang: str, trends: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per measure: baseline, this year with its interval, change since last year with its test, the
+    trend, targets with their status, and what the data cannot tell."""
     L = i18n.LABELS[lang]
     rows = []
     for ind in pipeline.indicators:
@@ -47,13 +61,20 @@ def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, ta
             now = "ingen data" if lang == "da" else "no data"
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
                      & (changes["comparison"] == "previous_year")]
-        change = i18n.change_statement(ch.iloc[0].to_dict(), ind.unit, lang) if len(ch) else "–"
+        change_row = ch.iloc[0].to_dict() if len(ch) else None
+        change = i18n.change_statement(change_row, ind.unit, lang) if change_row else "–"
+        tr = trends[(trends["indicator_id"] == ind.id) & (trends["area_id"] == area_id)] \
+            if trends is not None else pd.DataFrame()
+        trend_row = tr.iloc[0].to_dict() if len(tr) else None
+        trend = i18n.trend_statement(trend_row, ind.unit, lang) if trend_row else "–"
+        annual = next((t.value for t in ind.targets if t.type == "annual_change"), None)
+        limits = i18n.limits_statement(ind.kind, change_row, trend_row, annual, lang)
         tg = targets[targets["indicator_id"] == ind.id]
         target_text = "; ".join(t.text[lang] for t in ind.targets) or "–"
-        status = "; ".join(i18n.STATUS[lang][st] for st in tg["status"]) or "–"
         rows.append({L["measure"]: ind.name[lang], L["area"]: pipeline.area(area_id).name[lang],
                      L["baseline"]: base, f"{L['this_year']} ({year})": now, L["change"]: change,
-                     L["target"]: target_text, L["status"]: status, "indicator_id": ind.id})
+                     L["trend"]: trend, L["target"]: target_text, L["status"]: _status_text(tg, lang),
+                     L["limits"]: limits, "indicator_id": ind.id})
     return pd.DataFrame(rows)
 
 
@@ -82,6 +103,10 @@ def banner_html(lang: str) -> str:
 def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str) -> Path:
     """Render an executed notebook to HTML with every code cell's input hidden (``nbconvert --no-input``)."""
     nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        # papermill gives its injected cell a random id; a fixed one keeps the page byte-identical on rerun
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     if demo:
@@ -124,21 +149,90 @@ padding:6px 8px;text-align:left;vertical-align:top}} .scorecard th{{background:#
 """
 
 
+KIND_NOTES = {
+    "survey_share": {
+        "da": "vægtet andel (Hájek) med Kish' effektive n pr. celle og Wilson-interval, Clopper–Pearson når n_eff < "
+              "100 eller under 10 effektive svar (METHODS.md §1.1–1.3); under {min_answers} svar offentliggøres intet; "
+              "ændringer med ufuldstændig z-test på effektive antal, Newcombe/score-test ved små celler (§1.4); "
+              "trend med WLS-hældning med design-SE og chi²-test for trend efter Fingertips' regler: seneste 5 år, "
+              "X² > 9,5495, outlier-regel (§1.5)",
+        "en": "weighted share (Hájek) with Kish's effective n per cell and a Wilson interval, Clopper–Pearson when "
+              "n_eff < 100 or fewer than 10 effective answers (METHODS.md §1.1–1.3); nothing is published under "
+              "{min_answers} answers; changes by the unpooled z on effective sizes, Newcombe/score test for small "
+              "cells (§1.4); trend by the WLS slope with design SEs and the chi-square test for trend under the "
+              "Fingertips rules: latest 5 years, X² > 9.5495, outlier rule (§1.5)"},
+    "person_share": {
+        "da": "andel af hele registerbefolkningen med Wilson-interval, læst som tilfældig variation (METHODS.md "
+              "§2.1); ændringer med z-test, trend som for andele (§1.4–1.5)",
+        "en": "share of the whole register population with a Wilson interval, read as random variation (METHODS.md "
+              "§2.1); changes by the z test, trend as for shares (§1.4–1.5)"},
+    "unit_share": {
+        "da": "andel af enheder (lukninger) med Wilson/Clopper–Pearson-interval (METHODS.md §1.3); små antal "
+              "testes med score-test og Newcombe-interval (§1.4)",
+        "en": "share of units (closures) with a Wilson/Clopper–Pearson interval (METHODS.md §1.3); small numbers "
+              "are tested with the score test and the Newcombe interval (§1.4)"},
+    "rate": {
+        "da": "rate pr. 1.000 indbyggere med eksakt Poisson-interval (METHODS.md §2.1); ændring med eksakt betinget "
+              "test og score-interval for rate-forholdet (§2.2); trend med Poisson-GLM, tjek for overspredning og "
+              "quasi-Poisson ved φ > 1,5 (§2.3); anmeldte tal måler også anmeldelsesadfærd (§2.4)",
+        "en": "rate per 1,000 residents with the exact Poisson interval (METHODS.md §2.1); change by the exact "
+              "conditional test with the score interval for the rate ratio (§2.2); trend by a Poisson GLM, checked "
+              "for overdispersion with quasi-Poisson when φ > 1.5 (§2.3); reported counts also measure reporting "
+              "behaviour (§2.4)"},
+    "stock_count": {
+        "da": "bestand i et register, beskrevet uden statistisk test (METHODS.md §2.1), vurderet mod målet (§3.1)",
+        "en": "a register stock, described without a statistical test (METHODS.md §2.1), held against its target "
+              "(§3.1)"},
+    "clustered_count": {
+        "da": "lukkedage klumper sig i institutioner og episoder: ingen Poisson-test på dagetallet; ændringen har "
+              "et bootstrap-interval over institutioner (METHODS.md §2.1)",
+        "en": "closure days cluster within institutions and episodes: no Poisson test on the day total; the change "
+              "has a bootstrap interval over institutions (METHODS.md §2.1)"},
+    "published_share": {
+        "da": "offentliggjort andel uden mikrodata (METHODS.md §1)", "en": "published share without microdata "
+                                                                          "(METHODS.md §1)"},
+}
+
+GENERAL_NOTES = {
+    "da": [
+        "Ændringer testes tosidet på 5 %-niveau; overlappende konfidensintervaller bruges aldrig som test, og der "
+        "testes ikke på tværs af databrud (METHODS.md §0).",
+        "Mål: vækstrate-reglen (R = CAGR_obs/CAGR_req; 0,95/0,60/0), den lineære procentpoint-regel for "
+        "punktmål og FN-varianten (0,95/0,10) (METHODS.md §3.1); desuden en fremskrivning til målåret med "
+        "95 %-prædiktionsinterval, kun med mindst 4 år (§3.2).",
+        "Multiple test: familier er fastlagt i pipelinens YAML; hovedmål for byen med Holm, bydelsscreening med "
+        "Benjamini–Hochberg (FDR 5 %); både rå p og justeret q offentliggøres (METHODS.md §4).",
+        "Hvad tallene ikke kan vise, er regnet ud fra de faktiske antal: mindste signifikante ændring "
+        "z·SE og mindste påviselige forskel ved 80 % styrke (METHODS.md §1.4).",
+    ],
+    "en": [
+        "Changes are tested two-sided at the 5% level; overlapping confidence intervals are never used as a test, "
+        "and nothing is tested across a series break (METHODS.md §0).",
+        "Targets: the growth-rate rule (R = CAGR_obs/CAGR_req; 0.95/0.60/0), the linear percentage-point rule for "
+        "point targets and the UN variant (0.95/0.10) (METHODS.md §3.1); also a projection to the target year with "
+        "its 95% prediction interval, only with at least 4 years (§3.2).",
+        "Multiple testing: families are declared in the pipeline YAML; city headline measures with Holm, district "
+        "screening with Benjamini–Hochberg (FDR 5%); both the raw p and the adjusted q are published "
+        "(METHODS.md §4).",
+        "What the data cannot tell is computed from the actual sizes: the smallest significant change z·SE and "
+        "the minimum detectable difference at 80% power (METHODS.md §1.4).",
+    ],
+}
+
+
 def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str) -> list[str]:
-    """Which method was used for which measure, and the declared series breaks."""
+    """Which method was used for which measure and why, with the METHODS.md anchors, and the declared breaks."""
+    from .indicators import MIN_ANSWERS
+
     notes = []
-    used = changes[changes["comparison"] == "previous_year"].drop_duplicates("indicator_id")
-    for _, r in used.iterrows():
-        ind = pipeline.indicator(r["indicator_id"])
-        notes.append(f"{ind.name[lang]}: {r['method']}")
+    for ind in pipeline.indicators:
+        used = changes[(changes["indicator_id"] == ind.id) & changes["pvalue"].notna()]["method"]
+        test = f" ({'test brugt i år' if lang == 'da' else 'test used this year'}: {used.iloc[0]})" \
+            if len(used) else ""
+        notes.append(f"{ind.name[lang]}: {KIND_NOTES[ind.kind][lang].format(min_answers=MIN_ANSWERS)}{test}.")
     for b in pipeline.breaks:
-        notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]}")
-    if lang == "da":
-        notes.append("Ændringer testes tosidet på 5 %-niveau (METHODS.md §0); overlappende konfidensintervaller "
-                     "bruges ikke som test. Bydelstests korrigeres for multiple test (Benjamini–Hochberg), "
-                     "hovedmål med Holm.")
-    else:
-        notes.append("Changes are tested two-sided at the 5% level (METHODS.md §0); overlapping confidence "
-                     "intervals are never used as a test. District tests are adjusted for multiple testing "
-                     "(Benjamini–Hochberg), headline measures with Holm.")
+        notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
+                     + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
+                        "(no test across it; the break is drawn on the charts)."))
+    notes.extend(GENERAL_NOTES[lang])
     return notes
