@@ -3,6 +3,7 @@ the finished outputs into place (a failed run leaves the previous outputs untouc
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -18,6 +19,9 @@ from .errors import InputError, TryghedError
 from .paths import NOTEBOOKS, ROOT, RunPaths
 
 log = logging.getLogger(__name__)
+
+#: Where 01_ingest records the sha256 of every raw file it read, relative to a run's processed folder.
+MANIFEST = Path("staged") / "manifest.json"
 
 
 class NotebookFailed(TryghedError):
@@ -57,6 +61,46 @@ def validate(pipeline: config.Pipeline, raw_dir: Path, year: int | None = None) 
                              f"year {year} is outside the data of source '{c.source}' ({c.first}–{c.last})",
                              f"Choose a year in {c.first}–{c.last}, or add the {year} extract to the raw folder.")
     return cov
+
+
+@dataclass(frozen=True)
+class RawChange:
+    """A raw file whose content differs from the one the previous run of the same pipeline and year read."""
+
+    file: str
+    old_sha256: str
+    new_sha256: str
+
+
+def raw_changes(previous_manifest: Path, current: dict[str, str]) -> list[RawChange]:
+    """Compare the raw files' sha256 with those recorded in a previous run's ``manifest.json``.
+
+    Parameters
+    ----------
+    previous_manifest : Path
+        The previous run's manifest (``raw_files``: file name -> sha256). When it is missing there is nothing to
+        compare; when it cannot be read, a warning says so.
+    current : dict of str to str
+        File name (as the pipeline's ``sources`` spell it) -> sha256 of the file now.
+
+    Returns
+    -------
+    list of RawChange
+        One per file the previous run read whose sha256 differs now, in file-name order. A file the previous run
+        did not read is not a change.
+    """
+    previous_manifest = Path(previous_manifest)
+    if not previous_manifest.is_file():
+        return []
+    try:
+        recorded = json.loads(previous_manifest.read_text(encoding="utf-8"))["raw_files"]
+        recorded = {str(k): str(v) for k, v in recorded.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("cannot read the previous run's %s (%s); changes of the raw files are not reported",
+                    previous_manifest, exc)
+        return []
+    return [RawChange(name, recorded[name], sha) for name, sha in sorted(current.items())
+            if name in recorded and recorded[name] != sha]
 
 
 def resolve_raw(pipeline: config.Pipeline, raw_dir: str | Path | None) -> Path:
@@ -131,6 +175,10 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     logging.getLogger("tryghed").addHandler(handler)
     try:
         log.info("run %s %s raw=%s lang=%s demo=%s", pipeline.id, year, raw, lang, is_demo)
+        current = {s.file: sources.sha256(raw / s.file) for s in pipeline.sources.values()}
+        for change in raw_changes(final.processed_dir / MANIFEST, current):
+            log.warning("raw file %s changed since the last run of %s %s: sha256 was %s, is now %s",
+                        change.file, pipeline.id, year, change.old_sha256, change.new_sha256)
         params = dict(pipeline=str(pipeline.path), year=year, lang=lang, raw_dir=str(raw),
                       processed_dir=str(staged.processed_dir), figures_dir=str(staged.figures_dir),
                       report_dir=str(staged.report_dir))

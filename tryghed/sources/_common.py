@@ -1,24 +1,64 @@
-"""Shared reading and validation helpers for the source adapters."""
+"""Shared reading and validation helpers for the source adapters.
+
+Row numbers in messages are the rows a person sees when opening the file (in a spreadsheet): the helpers read them
+from the table's index, which counts data rows from 0 and keeps its labels when blank rows are dropped, plus
+``header_rows``, the number of rows above the first data row. A table read from a worksheet carries the sheet's name
+in ``df.attrs["sheet"]``; :func:`rename_columns` records the file's own column names in ``df.attrs["columns"]`` so
+that messages name the column as the file spells it.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
+#: How far down a worksheet the header row is looked for (title and unit rows may sit above it).
+HEADER_SCAN_ROWS = 15
 
-def read_text_table(path: Path) -> pd.DataFrame:
-    """Read a delimited text file (``;``, ``,`` or tab) as strings, with a clear error for the wrong encoding."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "the file does not exist", "Put the file there or fix 'file' in the pipeline YAML.")
-    data = path.read_bytes()
-    if not data.strip():
-        raise InputError(path, "the file is empty", "Export the table again; an empty file has no header row.")
+_MISSING_FIX = "Put the file there or fix 'file' in the pipeline YAML."
+_GROUPED = re.compile(r"[+-]?\d{1,3}([.,])\d{3}(?:\1\d{3})*")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def row_number(df: pd.DataFrame, i: int, header_rows: int = 1) -> int:
+    """The row a person sees for the ``i``-th (positional) row of ``df``."""
+    label = df.index[i]
+    pos = int(label) if hasattr(label, "__index__") else i
+    return pos + 1 + header_rows
+
+
+def where_row(df: pd.DataFrame, i: int, header_rows: int = 1) -> str:
+    """``row N`` (with the sheet's name for a worksheet) for the ``i``-th row of ``df``."""
+    sheet = df.attrs.get("sheet")
+    row = f"row {row_number(df, i, header_rows)}"
+    return f"sheet '{sheet}', {row}" if sheet else row
+
+
+def column_name(df: pd.DataFrame, column: str) -> str:
+    """The column's name as the file spells it (before :func:`rename_columns`)."""
+    return df.attrs.get("columns", {}).get(column, column)
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith(b"PK\x03\x04"):
+        raise InputError(path, "the file is an Excel workbook (xlsx), not a text table",
+                         "Export the sheet as 'CSV UTF-8', or give the file its .xlsx name if the source reads xlsx.",
+                         where="whole file")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(path, "the file is UTF-16 text (Excel's 'Unicode Text')",
+                         "Save it as 'CSV UTF-8' instead, or convert it with iconv -f utf-16 -t utf-8.",
+                         where="line 1")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -26,18 +66,122 @@ def read_text_table(path: Path) -> pd.DataFrame:
         raise InputError(path, f"the file is not UTF-8 (byte {data[exc.start]:#x})",
                          "Save it as UTF-8 (in Excel: 'CSV UTF-8'), or convert it with iconv -f latin1 -t utf-8.",
                          where=f"line {line}") from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise InputError(path, "the file holds binary data (a NUL byte), not text",
+                         "Export the table again as 'CSV UTF-8'.", where=f"line {line}")
+    return text
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """Read a delimited text file (``;``, ``,`` or tab) as strings, with a clear error for each way it can break.
+
+    Blank rows are dropped (the index keeps counting them, so row numbers stay right); a row with fewer fields than
+    the header, or with extra non-empty fields, is an error, and so is a file cut off in the middle of a row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "the file does not exist", _MISSING_FIX)
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "the file is empty", "Export the table again; an empty file has no header row.",
+                         where="line 1")
+    text = _decode(path, data)
+    first = text.split("\n", 1)[0]
     try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=";,\t")
-        sep = dialect.delimiter
+        sep = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
     except csv.Error:
         sep = ";"
+    shown = "tab" if sep == "\t" else f"'{sep}'"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(path, f"the rows do not split into the header's columns ({exc})",
-                         "Check the separator and quoting; every row needs as many fields as the header.") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
+        records = list(reader)
+    except csv.Error as exc:
+        raise InputError(path, f"the file cannot be split into fields ({_one_line(exc)})",
+                         "Check the quotes: every field that opens a '\"' must close it. If the file was cut off, "
+                         "copy or export it again.", where=f"line {reader.line_num}") from None
+    header = [h.strip() for h in records[0]] if records else []
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise InputError(path, "the first row is empty; the header must be the first row",
+                         "Delete the empty rows above the header.", where="row 1")
+    seen = set()
+    for j, name in enumerate(header):
+        if not name:
+            header[j] = name = f"unnamed {j + 1}"
+        if name.lower() in seen:
+            raise InputError(path, f"column '{name}' appears twice in the header",
+                             "Give every column its own name.", where="header")
+        seen.add(name.lower())
+    width = len(header)
+    rows, labels = [], []
+    for n, rec in enumerate(records[1:], start=2):
+        if len(rec) == width and "".join(rec).strip():
+            rows.append(rec)
+            labels.append(n - 2)
+            continue
+        if not "".join(rec).strip():
+            continue
+        if len(rec) < width:
+            if n == len(records) and not text.endswith(("\n", "\r")):
+                raise InputError(path, f"the file ends in the middle of this row ({len(rec)} of {width} fields)",
+                                 "The file looks cut off: copy or export the whole file again.", where=f"row {n}")
+            raise InputError(path, f"the row has {len(rec)} fields but the header has {width}",
+                             f"Fill in the missing fields (separator {shown}), or export the file again.",
+                             where=f"row {n}")
+        if any(f.strip() for f in rec[width:]):
+            raise InputError(path, f"the row has {len(rec)} fields but the header has {width}",
+                             f"Quote fields that contain the separator {shown} (a decimal comma in a comma-separated "
+                             "file splits a number in two), or export the file with ';' as separator.",
+                             where=f"row {n}")
+        rows.append(rec[:width])
+        labels.append(n - 2)
+    if not rows:
+        raise InputError(path, "the file has a header but no data rows",
+                         "Export the table again with its rows.", where="row 2")
+    return pd.DataFrame(rows, columns=header, index=labels, dtype=str)
+
+
+def read_sheet_table(path: Path, header_names: tuple[str, ...], fix: str) -> tuple[pd.DataFrame, int]:
+    """Read the first worksheet of an xlsx as a table whose header is the first row naming one of ``header_names``.
+
+    Title and unit rows above the header (up to :data:`HEADER_SCAN_ROWS` rows) are skipped; fully blank rows are
+    dropped. Returns the table (cell values as read, index counting data rows from 0) and ``header_rows``, the number
+    of sheet rows above the first data row. ``fix`` tells the user what the header row must hold.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "the file does not exist", _MISSING_FIX)
+    if path.stat().st_size == 0:
+        raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
+    try:
+        with pd.ExcelFile(path) as book:
+            sheet = book.sheet_names[0]
+            grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+    except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised
+        raise InputError(path, f"the file is not a readable xlsx workbook ({type(exc).__name__}: {_one_line(exc)})",
+                         "The file is damaged or cut off: save it again from Excel as 'Excel Workbook (.xlsx)' and "
+                         "copy the whole file.", where="whole file") from None
+    wanted = {n.lower() for n in header_names}
+    header = next((int(i) for i, row in grid.head(HEADER_SCAN_ROWS).iterrows()
+                   if {str(c).strip().lower() for c in row if isinstance(c, str)} & wanted), None)
+    if header is None:
+        last = max(1, min(HEADER_SCAN_ROWS, len(grid)))
+        raise InputError(path, f"no header row naming the '{header_names[0]}' column among the first {last} rows",
+                         fix, where=f"sheet '{sheet}', rows 1–{last}")
+    names = [str(c).strip() if isinstance(c, str) or not pd.isna(c) else "" for c in grid.iloc[header]]
+    keep = [j for j, name in enumerate(names) if name]
+    df = grid.iloc[header + 1:, keep].copy()
+    df.columns = [names[j] for j in keep]
+    df.index = pd.RangeIndex(len(df))
+    df = df[~df.isna().all(axis=1)]
+    if df.empty:
+        raise InputError(path, "the sheet has a header but no data rows", "Fill in the rows below the header.",
+                         where=f"sheet '{sheet}', row {header + 2}")
+    df.attrs["sheet"] = sheet
+    df.attrs["header_where"] = f"sheet '{sheet}', header row {header + 1}"
+    return df, header + 1
 
 
 def rename_columns(df: pd.DataFrame, path: Path, aliases: dict[str, tuple[str, ...]],
@@ -52,48 +196,89 @@ def rename_columns(df: pd.DataFrame, path: Path, aliases: dict[str, tuple[str, .
                 continue
             raise InputError(
                 path, f"column '{canonical}' is missing (accepted names: {', '.join((canonical, *names))}); "
-                f"the file has: {', '.join(df.columns)}", "Rename the column in the file or export it again.",
-                where="header")
+                f"the file has: {', '.join(df.columns)}",
+                "Rename the column in the file to one of the accepted names, or export it again.",
+                where=df.attrs.get("header_where", "header"))
         mapping[found] = canonical
-    return df.rename(columns=mapping)
+    out = df.rename(columns=mapping)
+    out.attrs["columns"] = {**df.attrs.get("columns", {}), **{c: f for f, c in mapping.items()}}
+    return out
+
+
+def _show(value) -> str:
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
+
+
+def _first(mask: pd.Series) -> int:
+    return int(mask.to_numpy().nonzero()[0][0])
 
 
 def to_number(df: pd.DataFrame, column: str, path: Path, *, integer: bool = False, minimum: float | None = None,
               maximum: float | None = None, header_rows: int = 1) -> pd.Series:
-    """Parse a column of numbers (decimal comma or point); error naming the first bad row."""
-    raw = df[column].astype(str).str.strip()
+    """Parse a column of numbers (decimal comma or point); error naming the first bad row.
+
+    Spaces inside a number are read as thousands separators; a ``.`` or ``,`` used as one is an error, because
+    ``12.345`` means twelve thousand in Danish and twelve in English. A column that mixes decimal commas and
+    decimal points is an error for the same reason.
+    """
+    name = column_name(df, column)
+    cells = df[column]
+    raw = cells.astype(object).where(cells.notna(), "").astype(str).str.strip()
     cleaned = raw.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    has_comma = cleaned.str.contains(",", regex=False)
-    cleaned = cleaned.where(~has_comma, cleaned.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    values = pd.to_numeric(cleaned, errors="coerce")
-    bad = values.isna()
+
+    def fail(mask, problem, fix):
+        i = _first(mask)
+        raise InputError(path, f"column '{name}' " + problem.format(value=repr(raw.iloc[i]), plain=raw.iloc[i]), fix,
+                         where=where_row(df, i, header_rows))
+
+    no_separators = f"Write the numbers in '{name}' without thousands separators (12345, not 12.345 or 12,345)."
+    empty = cleaned.eq("") | cleaned.str.lower().isin(["nan", "none", "nat"])
+    if empty.any():
+        fail(empty, "is empty", f"Fill in a number: '{name}' cannot have missing values.")
+    comma = cleaned.str.contains(",", regex=False)
+    point = cleaned.str.contains(".", regex=False)
+    if (comma & point).any():
+        fail(comma & point, "holds {value}, a number with a thousands separator", no_separators)
+    if integer:
+        marked = comma | point
+        grouped = pd.Series(False, index=cleaned.index)
+        grouped[marked] = cleaned[marked].str.fullmatch(_GROUPED).to_numpy(dtype=bool)
+        if grouped.any():
+            fail(grouped, "holds {value}, which looks like a number with a thousands separator", no_separators)
+    if comma.any() and point.any():
+        later = point if _first(comma) < _first(point) else comma
+        fail(later, "holds {value}, but the column mixes decimal commas and decimal points",
+             f"Use one decimal mark in '{name}' (export the file again with one number format).")
+    values = pd.to_numeric(cleaned.str.replace(",", ".", regex=False), errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=float))
     if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"column '{column}' holds {raw.iloc[i]!r}, which is not a number",
-                         "Fill in a number (missing values are not allowed in this column).",
-                         where=f"row {i + 1 + header_rows}")
+        fail(pd.Series(bad), "holds {value}, which is not a number", f"Fill in a number in '{name}'.")
     if integer:
         frac = values % 1 != 0
         if frac.any():
-            i = int(frac.to_numpy().nonzero()[0][0])
-            raise InputError(path, f"column '{column}' holds {raw.iloc[i]!r}; a whole number was expected",
-                             "Counts must be whole numbers.", where=f"row {i + 1 + header_rows}")
+            fail(frac, "holds {value}; a whole number was expected",
+                 f"Write '{name}' as a whole number, without decimals or thousands separators.")
         values = values.astype("int64")
+    allowed = (f"from {minimum} to {maximum}" if minimum is not None and maximum is not None
+               else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
     for limit, op, word in ((minimum, values.lt, "below"), (maximum, values.gt, "above")):
-        if limit is not None:
-            out = op(limit)
-            if out.any():
-                i = int(out.to_numpy().nonzero()[0][0])
-                raise InputError(path, f"column '{column}' holds {raw.iloc[i]}, {word} the allowed {limit}",
-                                 "Correct the value at its source.", where=f"row {i + 1 + header_rows}")
+        if limit is not None and op(limit).any():
+            fail(op(limit), f"holds {{plain}}, {word} the allowed {limit}",
+                 f"Correct the value at its source: '{name}' must be {allowed}.")
     return values
 
 
 def check_unique(df: pd.DataFrame, keys: list[str], path: Path, header_rows: int = 1) -> None:
+    """Error naming both rows when the ``keys`` columns identify more than one row."""
     dup = df.duplicated(keys, keep="first")
     if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
-        key = ", ".join(f"{k}={df[k].iloc[i]}" for k in keys)
-        raise InputError(path, f"the key ({key}) appears more than once",
+        i = _first(dup)
+        same = (df[keys] == df[keys].iloc[i]).all(axis=1)
+        first = _first(same) if same.any() else i
+        key = ", ".join(f"{column_name(df, k)}={_show(df[k].iloc[i])}" for k in keys)
+        raise InputError(path, f"the key ({key}) appears more than once (first in row "
+                         f"{row_number(df, first, header_rows)})",
                          "Remove the duplicated row or aggregate the rows before export.",
-                         where=f"row {i + 1 + header_rows}")
+                         where=where_row(df, i, header_rows))

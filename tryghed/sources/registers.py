@@ -8,28 +8,35 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import check_unique, read_text_table, rename_columns, to_number
+from ._common import check_unique, column_name, read_text_table, rename_columns, to_number, where_row
 
 YEAR = ("aar", "år", "year")
 AREA = ("bydel", "district", "area")
 
 
 def read_register_counts(path: Path) -> pd.DataFrame:
-    """Read yearly person counts per area into ``year, area_name, count``."""
+    """Read yearly person counts per area into ``year, area_name, count``.
+
+    The count column may have any name (``sigtede_15_25``, ``personer``, ...): it is the one column besides year and
+    district.
+    """
     path = Path(path)
-    df = read_text_table(path)
-    value_cols = [c for c in df.columns if c.lower() not in (*YEAR, *AREA)]
+    df = rename_columns(read_text_table(path), path, {"year": YEAR, "area_name": AREA})
+    value_cols = [c for c in df.columns if c not in ("year", "area_name")]
     if len(value_cols) != 1:
-        raise InputError(path, f"expected one count column besides year and district, found {value_cols or 'none'}",
-                         "Keep the columns aar;bydel;<count>.", where="header")
-    df = rename_columns(df, path, {"year": YEAR, "area_name": AREA, "count": (value_cols[0],)})
+        raise InputError(path, f"expected one count column besides year and district, found "
+                         f"{', '.join(value_cols) or 'none'}",
+                         "Keep the columns aar;bydel;<count> (remove the extra columns or add the count).",
+                         where="header")
+    df = rename_columns(df, path, {"count": (value_cols[0],)})
     out = pd.DataFrame({
         "year": to_number(df, "year", path, integer=True, minimum=1990, maximum=2100),
         "area_name": df["area_name"].str.strip(),
         "count": to_number(df, "count", path, integer=True, minimum=0),
     })
+    out.attrs = dict(df.attrs)
     check_unique(out, ["year", "area_name"], path)
-    return out
+    return out.reset_index(drop=True)
 
 
 _QUARTER = re.compile(r"^(\d{4})[KQ]([1-4])$")
@@ -44,8 +51,8 @@ def read_gang_log(path: Path) -> pd.DataFrame:
     bad = parts[0].isna()
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"period {df['period'].iloc[i]!r} is not a quarter", "Write quarters as 2017K1.",
-                         where=f"row {i + 2}")
+        raise InputError(path, f"column '{column_name(df, 'period')}' holds {df['period'].iloc[i]!r}, which is not "
+                         "a quarter", "Write quarters as 2017K1.", where=where_row(df, i))
     out = pd.DataFrame({
         "period": df["period"].str.strip(),
         "year": parts[0].astype(int),
@@ -53,8 +60,9 @@ def read_gang_log(path: Path) -> pd.DataFrame:
         "area_name": df["area_name"].str.strip(),
         "count": to_number(df, "count", path, integer=True, minimum=0),
     })
+    out.attrs = dict(df.attrs)
     check_unique(out, ["period", "area_name"], path)
-    return out
+    return out.reset_index(drop=True)
 
 
 def read_population(path: Path) -> pd.DataFrame:
@@ -70,5 +78,6 @@ def read_population(path: Path) -> pd.DataFrame:
         "age_band": df["age_band"].str.strip(),
         "population": to_number(df, "population", path, integer=True, minimum=0),
     })
+    out.attrs = dict(df.attrs)
     check_unique(out, ["year", "area_name", "age_band"], path)
-    return out
+    return out.reset_index(drop=True)

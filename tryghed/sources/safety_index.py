@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import check_unique, read_text_table, rename_columns, to_number
+from ._common import check_unique, column_name, read_text_table, rename_columns, to_number, where_row
 
 CATEGORIES = ("minimal", "reduceret", "ordinær", "intensiveret", "markant")
 ALIASES = {
@@ -33,7 +33,9 @@ def read_safety_index(path: Path) -> pd.DataFrame:
     bad = ~out["category"].isin(CATEGORIES)
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"category {df['category'].iloc[i]!r} is not one of {', '.join(CATEGORIES)}",
-                         "Use the index's five action categories.", where=f"row {i + 2}")
+        raise InputError(path, f"column '{column_name(df, 'category')}' holds {df['category'].iloc[i]!r}, which is "
+                         f"not one of {', '.join(CATEGORIES)}", "Use the index's five action categories.",
+                         where=where_row(df, i))
+    out.attrs = dict(df.attrs)
     check_unique(out, ["year", "local_area_id"], path)
-    return out
+    return out.reset_index(drop=True)
