@@ -1,4 +1,4 @@
-"""The ``tryghed`` command: run, validate, list, demo-data."""
+"""The ``tryghed`` command: run, validate, list, demo-data, fetch."""
 
 from __future__ import annotations
 
@@ -62,6 +62,18 @@ def _cmd_demo(args) -> int:
     return 0
 
 
+def _cmd_fetch(args) -> int:
+    import datetime
+
+    from .fetch import fetch_dst, parse_variables
+
+    out = Path(args.out) if args.out else paths.DATA_RAW / "dst"
+    result = fetch_dst(args.table, parse_variables(args.variables), lang=args.lang, out_dir=out,
+                       log_path=paths.DATA_RAW / "README.md", today=datetime.date.today())
+    print(result.path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryghed", description="Yearly evaluation of public-safety programmes.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -90,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help=f"target folder (default: {paths.DEMO_RAW.relative_to(paths.ROOT)})")
     p.add_argument("--seed", type=int, default=demo.SEED)
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("fetch", help="fetch a Statistics Denmark StatBank table into data/raw/dst/ and log it",
+                       description="Fetch a StatBank table through the API (CSV with codes; BULK when large), save "
+                       "the raw response and add an entry to the data log data/raw/README.md.")
+    p.add_argument("source", choices=["dst"], help="dst: Statistics Denmark's StatBank (api.statbank.dk)")
+    p.add_argument("table", help="table id, e.g. STRAF11, STRAF22, FOLK1A")
+    p.add_argument("variables", nargs="*", metavar="VAR=v1,v2",
+                   help="variable codes and values, e.g. OMRÅDE=000,101 OVERTRÆD=TOT,12 Tid=2024K1,2024K2")
+    p.add_argument("--lang", default="da", choices=["da", "en"], help="language of the response (default: da)")
+    p.add_argument("--out", help=f"save here instead of {(paths.DATA_RAW / 'dst').relative_to(paths.ROOT)}")
+    p.set_defaults(func=_cmd_fetch)
     return parser
 
 

@@ -1,0 +1,703 @@
+"""Statistics Denmark StatBank tables (STRAF11, STRAF22, FOLK1A) in the layouts analysts meet, as one tidy table.
+
+Layouts read by :func:`read_statbank` (detected from the file):
+
+(a) **long**, the API's CSV or BULK output: ``;``-separated, a header of upper-case variable codes such as
+    ``OMRÅDE;OVERTRÆD;TID;INDHOLD``, one row per cell. Values may be codes (``101``, ``1320``), labels (``København``,
+    ``Indbrud i beboelser``) or CodeAndValue (``101 København``); periods ``2017K1``/``2017Q1``/``2017``; decimal
+    comma (``lang=da``) or point (``lang=en``). BULK leaves out the combinations whose value is 0: for BULK (``fmt``,
+    or a file name containing ``bulk``) those combinations are filled in with 0. A CSV extract holds every
+    combination, so a missing one there means a truncated file and is an error.
+(b) **wide**, the web export: one label column per variable (``REGION,TYPE OF OFFENCE`` or Danish names such as
+    ``kommune``) and one column per period (``2007Q1,...`` or ``2007,...``); ``,`` or ``;``; UTF-8 or latin-1;
+    English or Danish labels.
+(c) **xlsx**, the web export as a workbook: a title row, a "Units" row, a header row of periods, the label of an
+    outer variable only on the first row of its block, the area in the last label column, footnotes below.
+
+Every layout gives the same tidy table, one row per cell, sorted by its key:
+
+=================  ===========================================================================================
+``table``          ``"STRAF11"``, ``"STRAF22"`` or ``"FOLK1A"`` (detected, or ``table=``)
+``area_code``      3-digit OMRÅDE code: ``"000"`` whole country, ``"081"``-``"085"`` regions, ``"101"`` København,
+                   ``"411"`` Christiansø, ``"998"`` unknown municipality (``tryghed/resources/dst_areas.csv``)
+``area_name``      the official Danish name of the code, so Danish and English files give identical tables
+``offence_code``   OVERTRÆD code (``"TOT"``, ``"1"``, ``"12"``, ``"1320"``; ``resources/straf11_offences.csv``);
+                   ``""`` for FOLK1A
+``sex``            FOLK1A KØN code (``"TOT"``, ``"1"`` men, ``"2"`` women); ``""`` otherwise
+``age``            FOLK1A ALDER code (``"IALT"`` or single years ``"0"``...``"125"``); ``""`` otherwise
+``marital_status`` FOLK1A CIVILSTAND code (``"TOT"``, ``"U"``, ``"G"``, ``"F"``, ``"E"``); ``""`` otherwise
+``measure``        STRAF22 ANMSIGT code (``"ANM"`` reported, ``"SIG"`` charges); ``""`` otherwise
+``period``         ``"2017Q1"`` for a quarter, ``"2017"`` for a year
+``year``           int
+``quarter``        int, 1-4, or 0 for a year
+``value``          float; NaN when missing
+``missing``        bool: the cell was ``..``, ``-`` or empty (suppressed or not available); never read as 0
+=================  ===========================================================================================
+
+A FOLK1A variable that the file leaves out was eliminated by StatBank and is its total (``TOT``/``IALT``).
+Every area and offence name must be in the code lists: an unknown name is an error naming the file, the row and
+the name. :func:`to_annual` turns quarters into years.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ._common import rename_columns
+
+TABLES = ("STRAF11", "STRAF22", "FOLK1A")
+FORMATS = ("CSV", "BULK")
+TIDY_COLUMNS = ["table", "area_code", "area_name", "offence_code", "sex", "age", "marital_status", "measure",
+                "period", "year", "quarter", "value", "missing"]
+KEY_COLUMNS = ["table", "area_code", "offence_code", "sex", "age", "marital_status", "measure", "year", "quarter"]
+MISSING_MARKERS = frozenset({"..", "", "-"})
+
+#: Variables of each table besides area and time; a FOLK1A variable the file leaves out is its total.
+TABLE_ROLES = {
+    "STRAF11": ("offence",),
+    "STRAF22": ("offence", "measure"),
+    "FOLK1A": ("sex", "age", "marital"),
+}
+ELIMINATED = {"sex": "TOT", "age": "IALT", "marital": "TOT"}
+ROLE_COLUMN = {"area": "area_code", "offence": "offence_code", "sex": "sex", "age": "age",
+               "marital": "marital_status", "measure": "measure"}
+ROLE_WORDS = {"area": "area", "offence": "offence type", "sex": "sex", "age": "age", "marital": "marital status",
+              "measure": "reported/charged", "period": "time", "value": "value"}
+
+#: Header names of each variable (compared in upper case): API variable codes, English and Danish texts.
+HEADERS = {
+    "area": ("OMRÅDE", "OMRAADE", "OMRADE", "REGION", "AREA", "KOMMUNE", "MUNICIPALITY"),
+    "offence": ("OVERTRÆD", "OVERTRAED", "TYPE OF OFFENCE", "OVERTRÆDELSENS ART", "OFFENCE"),
+    "sex": ("KØN", "KOEN", "KON", "SEX"),
+    "age": ("ALDER", "AGE"),
+    "marital": ("CIVILSTAND", "MARITAL STATUS"),
+    "measure": ("ANMSIGT", "ANMELDTE OG SIGTEDE", "REPORTED AND CHARGED"),
+    "period": ("TID", "TIME"),
+    "value": ("INDHOLD", "VALUE"),
+}
+
+#: Code -> labels of the small FOLK1A and STRAF22 variables (Danish and English StatBank texts).
+SMALL_CODES = {
+    "sex": {"TOT": ("I alt", "Total"), "1": ("Mænd", "Men"), "2": ("Kvinder", "Women")},
+    "marital": {"TOT": ("I alt", "Total"), "U": ("Ugift", "Never married"),
+                "G": ("Gift/separeret", "Married/separated"), "F": ("Fraskilt", "Divorced"),
+                "E": ("Enke/enkemand", "Widowed")},
+    "measure": {"ANM": ("Anmeldt", "Anmeldte", "Anmeldte forbrydelser", "Reported", "Reported criminal offences"),
+                "SIG": ("Sigtelser", "Sigtede", "Charges", "Charged")},
+    "age": {"IALT": ("I alt", "Alder i alt", "Age, total", "Total")},
+}
+
+#: Words of a title row that name the table (checked in this order; lower case).
+TITLE_WORDS = (
+    ("STRAF22", ("sigtelser", "charged", "charges")),
+    ("FOLK1A", ("befolkning", "population")),
+    ("STRAF11", ("anmeldte forbrydelser", "reported criminal offences", "reported offences")),
+)
+
+_PERIOD = re.compile(r"^(\d{4})(?:\s*[KQ]([1-4]))?$", re.IGNORECASE)
+_OTHER_PERIOD = re.compile(r"^\d{4}(M\d{2}|U\d{2}|H[12]|M\d{2}D\d{2})$", re.IGNORECASE)
+_CODE_AND_VALUE = re.compile(r"^(\S+)\s+(.+)$")
+_AGE_LABEL = re.compile(r"^(\d{1,3})(?:\s*(?:år|years?))?$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------------------- code lists
+@dataclass(frozen=True)
+class CodeList:
+    """A StatBank variable's codes with every accepted label (case-insensitive) mapped to its code."""
+
+    name: str
+    names: dict[str, str]  # code -> official Danish name
+    lookup: dict[str, str]  # lower-case label or alias -> code
+    pad: int = 0  # zero-pad numeric codes to this width (areas: 3)
+
+    def code_of(self, cell: str) -> str | None:
+        """The code of a cell holding a code, a label or ``code label``; None when it is not in the list."""
+        text = " ".join(str(cell).split())
+        code = self._code(text)
+        if code is not None:
+            return code
+        found = self.lookup.get(text.casefold())
+        if found is not None:
+            return found
+        m = _CODE_AND_VALUE.match(text)
+        if m:
+            return self._code(m.group(1))
+        return None
+
+    def _code(self, text: str) -> str | None:
+        if self.pad and text.isdigit() and len(text) <= self.pad:
+            text = text.zfill(self.pad)
+        return text if text in self.names else None
+
+
+def _resource_rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("tryghed").joinpath("resources", name).read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@cache
+def areas() -> CodeList:
+    """The OMRÅDE code list from ``tryghed/resources/dst_areas.csv``."""
+    rows = _resource_rows("dst_areas.csv")
+    lookup = {}
+    for r in rows:
+        for label in (r["name_da"], r["name_en"], *filter(None, r["aliases"].split("|"))):
+            lookup[label.casefold()] = r["code"]
+    return CodeList("area", {r["code"]: r["name_da"] for r in rows}, lookup, pad=3)
+
+
+@cache
+def offences() -> CodeList:
+    """The OVERTRÆD code list from ``tryghed/resources/straf11_offences.csv``."""
+    rows = _resource_rows("straf11_offences.csv")
+    lookup = {}
+    for r in rows:
+        for label in (r["label_da"], r["label_en"], *filter(None, r["aliases"].split("|"))):
+            lookup[label.casefold()] = r["code"]
+    return CodeList("offence", {r["code"]: r["label_da"] for r in rows}, lookup)
+
+
+@cache
+def _small(role: str) -> CodeList:
+    codes = SMALL_CODES[role]
+    lookup = {label.casefold(): code for code, labels in codes.items() for label in labels}
+    return CodeList(role, {code: labels[0] for code, labels in codes.items()}, lookup)
+
+
+def _resolve(role: str, cell: str) -> str | None:
+    if role == "area":
+        return areas().code_of(cell)
+    if role == "offence":
+        return offences().code_of(cell)
+    code = _small(role).code_of(cell)
+    if code is None and role == "age":
+        m = _AGE_LABEL.match(" ".join(str(cell).split()))
+        if m and int(m.group(1)) <= 125:
+            code = str(int(m.group(1)))
+    return code
+
+
+def _known(role: str) -> str:
+    if role == "area":
+        return "a Danish or English StatBank name or a 3-digit code, as in tryghed/resources/dst_areas.csv"
+    if role == "offence":
+        return "a StatBank offence code or label, as in tryghed/resources/straf11_offences.csv"
+    if role == "age":
+        return "IALT, 'Alder i alt' or single years"
+    return ", ".join(f"{c} ({labels[0]})" for c, labels in SMALL_CODES[role].items())
+
+
+# ------------------------------------------------------------------------------------------------- cells and periods
+def parse_period(text: str) -> tuple[str, int, int] | None:
+    """``("2017Q1", 2017, 1)`` for ``2017K1``/``2017Q1``, ``("2017", 2017, 0)`` for ``2017``; None otherwise."""
+    m = _PERIOD.match(str(text).strip())
+    if not m:
+        return None
+    year, quarter = int(m.group(1)), int(m.group(2) or 0)
+    return (f"{year}Q{quarter}" if quarter else str(year)), year, quarter
+
+
+def _parse_number(cell) -> tuple[float, bool] | None:
+    """(value, missing) of one cell; None when it is neither a number nor a missing marker."""
+    if cell is None:
+        return np.nan, True
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, int | float | np.integer | np.floating):
+        return (np.nan, True) if pd.isna(cell) else (float(cell), False)
+    text = str(cell).strip().replace("\u00a0", "").replace(" ", "")
+    if text in MISSING_MARKERS:
+        return np.nan, True
+    if "," in text:  # decimal comma (lang=da), dots are thousands
+        text = text.replace(".", "").replace(",", ".")
+    elif text.count(".") > 1:  # 5.932.654: thousands separators from the web interface
+        text = text.replace(".", "")
+    try:
+        return float(text), False
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------------------- reading
+@dataclass
+class _Cells:
+    """One row per data cell, raw: a column per present variable, ``period``, ``value``, ``_row``, ``_col``."""
+
+    frame: pd.DataFrame
+    roles: tuple[str, ...]
+    layout: str  # "long", "wide" or "xlsx"
+    colnames: dict[str, str]  # variable -> the column as the file shows it, for messages
+    title: str = ""
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")  # the web export's "ANSI" file; latin-1 decodes any byte
+
+
+def _text_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(path, "the file is empty", "Export or fetch the table again.")
+    text = _decode(data)
+    first = text.split("\n", 1)[0]
+    sep = max((";", ",", "\t"), key=lambda s: (first.count(s), s == ";"))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    rows = []
+    for fields in reader:
+        rows.append((reader.line_num, [f.strip() for f in fields]))
+    header = rows[0][1]
+    body = []
+    for line, fields in rows[1:]:
+        if not any(fields):
+            continue
+        if len(fields) != len(header):
+            last = line == rows[-1][0]
+            if last and not text.endswith("\n") and len(fields) < len(header):
+                raise InputError(path, f"the last row has {len(fields)} of the header's {len(header)} fields: the "
+                                 "file is truncated", "Download or export the table again.", where=f"row {line}")
+            raise InputError(path, f"the row has {len(fields)} fields but the header has {len(header)}",
+                             f"Check the separator ('{sep}') and quoting, or export the table again.",
+                             where=f"row {line}")
+        body.append((line, fields))
+    if not body:
+        raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
+    return header, body
+
+
+def _role_of_header(name: str) -> str | None:
+    upper = " ".join(str(name).split()).upper()
+    return next((role for role, names in HEADERS.items() if upper in names), None)
+
+
+def _read_long(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> _Cells:
+    df = pd.DataFrame([f for _, f in body], columns=header, dtype=str)
+    unknown = [c for c in header if _role_of_header(c) is None]
+    if unknown:
+        raise InputError(path, f"column '{unknown[0]}' is not a variable of STRAF11, STRAF22 or FOLK1A "
+                         f"(the header is {';'.join(header)})", "Fetch the table again, or remove the column.",
+                         where="header")
+    colnames = {}
+    for h in header:
+        role = _role_of_header(h)
+        if role in colnames:
+            raise InputError(path, f"columns {colnames[role]} and '{h}' both hold the {ROLE_WORDS[role]}",
+                             "Keep one of them.", where="header")
+        colnames[role] = f"'{h}'"
+    df = rename_columns(df, path, HEADERS, optional=("offence", "sex", "age", "marital", "measure"))
+    roles = tuple(r for r in ("area", "offence", "measure", "sex", "age", "marital") if r in df.columns)
+    df["_row"] = [line for line, _ in body]
+    df["_col"] = next(h for h in header if _role_of_header(h) == "value")
+    return _Cells(df, roles, "long", colnames)
+
+
+def _classify(path: Path, columns: dict[str, list[str]], named: dict[str, str], where: dict[str, str]) -> dict:
+    """Give every label column a variable: by its header name, else by the labels it holds."""
+    roles: dict[str, str] = {}
+    for col, role in named.items():
+        if role in roles.values():
+            raise InputError(path, f"two columns hold the {ROLE_WORDS[role]}", "Keep one of them.", where="header")
+        roles[col] = role
+    for col, values in columns.items():
+        if col in roles:
+            continue
+        cells = {v for v in values if v}
+        role = next((r for r in ("area", "offence", "measure", "sex", "age", "marital")
+                     if r not in roles.values() and cells and all(_resolve(r, v) is not None for v in cells)), None)
+        if role is None:
+            sample = sorted(cells)[:3]
+            raise InputError(path, f"the label column holds names that are neither areas, offence types nor "
+                             f"FOLK1A categories (e.g. {', '.join(map(repr, sample))})",
+                             "Name the column (OMRÅDE, OVERTRÆD, KØN, ALDER, CIVILSTAND, ANMSIGT) or correct the "
+                             "names.", where=where[col])
+        roles[col] = role
+    if "area" not in roles.values():
+        raise InputError(path, "no column holds the area (OMRÅDE / REGION / kommune)",
+                         "Export the table with the area as a row variable.", where="header")
+    return roles
+
+
+def _wide_frame(labels: dict[str, list], periods: list[tuple[str, str]], values: list[list],
+                rows: list[int], roles: dict[str, str], inner: str) -> pd.DataFrame:
+    """Melt a wide block (label columns + one column per period) into one row per cell."""
+    n = len(rows)
+    frame = {}
+    for col, role in roles.items():
+        s = pd.Series(labels[col], dtype=object)
+        s = s.where(s.astype(str).str.strip() != "")
+        if col != inner:  # an outer variable's label only on the first row of its block
+            s = s.ffill()
+        frame[role] = s
+    out = []
+    for j, (period, colname) in enumerate(periods):
+        part = pd.DataFrame(frame)
+        part["period"] = period
+        part["value"] = pd.Series([values[i][j] for i in range(n)], dtype=object)
+        part["_row"] = rows
+        part["_col"] = colname
+        out.append(part)
+    return pd.concat(out, ignore_index=True)
+
+
+def _check_labels(path: Path, df: pd.DataFrame, where_of, roles) -> None:
+    for role in roles:
+        blank = df[role].isna()
+        if blank.any():
+            i = int(blank.to_numpy().nonzero()[0][0])
+            raise InputError(path, f"the row has no {ROLE_WORDS[role]}", "Fill in the label or delete the row.",
+                             where=where_of(df["_row"].iloc[i], role))
+
+
+def _read_wide(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> _Cells:
+    period_idx = [j for j, h in enumerate(header) if parse_period(h)]
+    label_idx = [j for j in range(len(header)) if j not in period_idx]
+    if not label_idx:
+        raise InputError(path, "the header has periods but no label column", "Export the table with its row "
+                         "variables (area, offence type).", where="header")
+    names = {header[j]: _role_of_header(header[j]) for j in label_idx}
+    bad = [h for h, r in names.items() if r in ("period", "value")]
+    if bad:
+        raise InputError(path, f"column '{bad[0]}' next to period columns: the file mixes the long and the wide "
+                         "layout", "Export the table again.", where="header")
+    labels = {header[j]: [f[j] for _, f in body] for j in label_idx}
+    roles = _classify(path, labels, {h: r for h, r in names.items() if r}, {h: f"column '{h}'" for h in names})
+    values = [[f[j] for j in period_idx] for _, f in body]
+    rows = [line for line, _ in body]
+    inner = header[label_idx[-1]]
+    df = _wide_frame(labels, [(header[j], header[j]) for j in period_idx], values, rows, roles, inner)
+    colnames = {role: f"'{col}'" for col, role in roles.items()}
+    _check_labels(path, df, lambda row, role: f"row {row}, column {colnames[role]}", roles.values())
+    return _Cells(df, tuple(roles.values()), "wide", colnames)
+
+
+def _read_xlsx(path: Path) -> _Cells:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
+                         "truncated", "Export the table from StatBank again as xlsx.") from None
+    try:
+        ws = wb.worksheets[0]
+        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    header_at = next((i for i, r in enumerate(grid[:20]) if _is_period_header(r)), None)
+    if header_at is None:
+        raise InputError(path, "no header row of periods (2007Q1, 2008, ...) among the first 20 rows",
+                         "Export the table from StatBank as xlsx with the time variable as columns.")
+    head = grid[header_at]
+    period_idx = [j for j, c in enumerate(head) if c is not None and parse_period(c)]
+    label_idx = list(range(period_idx[0]))
+    if not label_idx:
+        raise InputError(path, "the period columns start in column A: there is no label column",
+                         "Export the table with the area as a row variable.", where=f"row {header_at + 1}")
+    title = " ".join(str(c) for c in (grid[0] if header_at > 0 else []) if c)
+    body_rows, labels, values = [], {j: [] for j in label_idx}, []
+    inner = label_idx[-1]
+    for i in range(header_at + 1, len(grid)):
+        r = grid[i] + [None] * (len(head) - len(grid[i]))
+        vals = [r[j] for j in period_idx]
+        has_values = any(v is not None and str(v).strip() != "" for v in vals)
+        if r[inner] is None or str(r[inner]).strip() == "":
+            if has_values:
+                raise InputError(path, "a row of values has no label", "Fill in the area name or delete the row.",
+                                 where=f"row {i + 1}, column {get_column_letter(inner + 1)}")
+            continue  # blank row or footnote
+        body_rows.append(i + 1)
+        for j in label_idx:
+            labels[j].append("" if r[j] is None else str(r[j]).strip())
+        values.append(vals)
+    if not body_rows:
+        raise InputError(path, "the sheet has a header of periods but no data rows", "Export the table again.")
+    named = {j: _role_of_header(head[j]) for j in label_idx if head[j] is not None}
+    where = {j: f"column {get_column_letter(j + 1)}" for j in label_idx}
+    roles = _classify(path, labels, {j: r for j, r in named.items() if r}, where)
+    periods = [(str(head[j]).strip(), f"{get_column_letter(j + 1)} ({head[j]})") for j in period_idx]
+    df = _wide_frame(labels, periods, values, body_rows, roles, inner)
+    colnames = {role: get_column_letter(j + 1) for j, role in roles.items()}
+    _check_labels(path, df, lambda row, role: f"row {row}, column {colnames[role]}", roles.values())
+    return _Cells(df, tuple(roles.values()), "xlsx", colnames, title)
+
+
+def _is_period_header(cells: list) -> bool:
+    """A row whose cells, from the first filled one that is a period on, are all periods (2007Q1, 2008, ...)."""
+    filled = [c for c in cells if c is not None and str(c).strip() != ""]
+    start = next((k for k, c in enumerate(filled) if not isinstance(c, bool | float) and parse_period(c)), None)
+    return start is not None and all(not isinstance(c, bool | float) and parse_period(c) for c in filled[start:])
+
+
+# ----------------------------------------------------------------------------------------------------- tidy table
+def _detect_table(path: Path, cells: _Cells, quarterly: bool) -> str:
+    roles = set(cells.roles)
+    if "measure" in roles:
+        return "STRAF22"
+    if roles & {"sex", "age", "marital"}:
+        return "FOLK1A"
+    title = cells.title.lower()
+    for table, words in TITLE_WORDS:
+        if any(w in title for w in words):
+            return table
+    if "offence" in roles and quarterly:
+        return "STRAF11"
+    raise InputError(path, "cannot tell which StatBank table this is (no title, and the variables "
+                     f"{', '.join(sorted(roles))} fit more than one)",
+                     "Pass table='STRAF11', 'STRAF22' or 'FOLK1A' to read_statbank.")
+
+
+def _where(cells: _Cells, i: int, role: str | None = None) -> str:
+    """Row and column of the i-th cell: the column of a variable, or (by default) the value's column."""
+    row = cells.frame["_row"].iloc[i]
+    if role is not None:
+        return f"row {row}, column {cells.colnames[role]}"
+    col = cells.frame["_col"].iloc[i]
+    return f"row {row}, column {col}" if cells.layout == "xlsx" else f"row {row}, column '{col}'"
+
+
+def _codes(path: Path, cells: _Cells, role: str) -> pd.Series:
+    raw = cells.frame[role].astype(str)
+    mapping = {v: _resolve(role, v) for v in raw.unique()}
+    codes = raw.map(mapping)
+    bad = codes.isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"the {ROLE_WORDS[role]} {raw.iloc[i]!r} is not in the StatBank code list "
+                         f"(expected {_known(role)})", "Correct the name, or fetch the table with "
+                         "valuePresentation=Code.", where=_where(cells, i, role))
+    return codes
+
+
+def _key_label(row: pd.Series) -> str:
+    parts = [f"{k}={row[k]}" for k in ("area_code", "offence_code", "sex", "age", "marital_status", "measure")
+             if row[k] != ""]
+    return ", ".join(parts + [f"period={row['period']}"])
+
+
+def _bulk_fill(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the combinations a BULK file leaves out (their value is 0: the table's suppressedDataValue)."""
+    dims = ["area_code", "offence_code", "sex", "age", "marital_status", "measure", "period"]
+    grid = pd.MultiIndex.from_product([sorted(df[d].unique()) for d in dims], names=dims).to_frame(index=False)
+    full = grid.merge(df, on=dims, how="left", indicator=True)
+    added = full["_merge"] == "left_only"
+    full = full.drop(columns="_merge")
+    full.loc[added, "value"] = 0.0
+    full.loc[added, "missing"] = False
+    full["table"] = df["table"].iloc[0]
+    full["area_name"] = full["area_code"].map(areas().names)
+    periods = full["period"].map(parse_period)
+    full["year"] = [p[1] for p in periods]
+    full["quarter"] = [p[2] for p in periods]
+    return full
+
+
+def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
+    dims = ["area_code", "offence_code", "sex", "age", "marital_status", "measure", "period"]
+    expected = int(np.prod([df[d].nunique() for d in dims]))
+    if len(df) == expected:
+        return
+    grid = pd.MultiIndex.from_product([sorted(df[d].unique()) for d in dims], names=dims)
+    have = pd.MultiIndex.from_frame(df[dims])
+    gap = grid.difference(have)[0]
+    desc = ", ".join(f"{d}={v}" for d, v in zip(dims, gap) if v != "")
+    fix = ("If this is a BULK file (BULK leaves out zero rows), pass fmt='BULK' or name the file *.bulk.csv; "
+           "otherwise download it again." if layout == "long" else "Export the whole table again.")
+    raise InputError(path, f"the combination ({desc}) is missing: a StatBank extract has every combination of the "
+                     "values it shows, so the file is truncated or was cut", fix)
+
+
+def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str | None,
+          measure: str | None) -> pd.DataFrame:
+    df = cells.frame
+    periods = {}
+    for raw in df["period"].astype(str).unique():
+        p = parse_period(raw)
+        if p is None:
+            i = int((df["period"].astype(str) == raw).to_numpy().nonzero()[0][0])
+            kind = "a month, week or half-year" if _OTHER_PERIOD.match(raw.strip()) else "not a period"
+            raise InputError(path, f"the period {raw!r} is {kind}; years (2017) and quarters (2017K1, 2017Q1) are "
+                             "read", "Fetch the table by year or quarter.",
+                             where=_where(cells, i, "period" if cells.layout == "long" else None))
+        periods[raw] = p
+    parsed = df["period"].astype(str).map(periods)
+    quarterly = any(p[2] for p in periods.values())
+
+    detected = None
+    if table is None:
+        table = _detect_table(path, cells, quarterly)
+    else:
+        table = table.upper()
+        if table not in TABLES:
+            raise ValueError(f"table must be one of {', '.join(TABLES)}, not {table!r}")
+        try:
+            detected = _detect_table(path, cells, quarterly)
+        except InputError:  # nothing in the file names the table: take the caller's word
+            detected = None
+    if detected is not None and detected != table:
+        raise InputError(path, f"the file looks like {detected} (its variables: {', '.join(cells.roles)}), not "
+                         f"{table}", f"Pass table='{detected}', or read the right file.")
+    extra = set(cells.roles) - {"area", *TABLE_ROLES[table]}
+    if extra:
+        role = sorted(extra)[0]
+        raise InputError(path, f"{table} has no {ROLE_WORDS[role]} variable, but the file has one",
+                         "Pass the right table= or read the right file.", where="header")
+
+    out = pd.DataFrame({"table": table}, index=df.index)
+    out["area_code"] = _codes(path, cells, "area")
+    out["area_name"] = out["area_code"].map(areas().names)
+    for role in ("offence", "sex", "age", "marital", "measure"):
+        col = ROLE_COLUMN[role]
+        if role in cells.roles:
+            out[col] = _codes(path, cells, role)
+        elif role not in TABLE_ROLES[table]:
+            out[col] = ""
+        elif role in ELIMINATED:
+            out[col] = ELIMINATED[role]
+        else:
+            given = offence if role == "offence" else measure
+            code = _resolve(role, given) if given is not None else None
+            if code is None:
+                what = "offence=" if role == "offence" else "measure="
+                hint = "'1120' (Voldtægt mv.)" if role == "offence" else "'ANM' (reported) or 'SIG' (charges)"
+                raise InputError(path, f"the file has no {ROLE_WORDS[role]} column"
+                                 + (f" and {what}{given!r} is not a known code" if given is not None else ""),
+                                 f"Pass {what} to read_statbank, e.g. {what}{hint}.", where="header")
+            out[col] = code
+    out["period"] = [p[0] for p in parsed]
+    out["year"] = [p[1] for p in parsed]
+    out["quarter"] = [p[2] for p in parsed]
+
+    raw = df["value"].astype(object).where(df["value"].notna(), None)
+    parsed_values = {v: _parse_number(v) for v in pd.unique(raw)}  # repeated values are parsed once
+    numbers = raw.map(parsed_values)
+    bad = numbers.isna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"the value {df['value'].iloc[i]!r} is not a number (missing values are written "
+                         "'..', '-' or left empty)", "Correct the cell, or export the table again.",
+                         where=_where(cells, i))
+    out["value"] = [n[0] for n in numbers]
+    out["missing"] = [n[1] for n in numbers]
+
+    dup = out.duplicated(KEY_COLUMNS, keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        raise InputError(path, f"the cell ({_key_label(out.iloc[i])}) appears more than once",
+                         "Remove the repeated row, or read each extract on its own.", where=_where(cells, i))
+
+    if fmt == "BULK":
+        out = _bulk_fill(out)
+    else:
+        _check_complete(path, out, cells.layout)
+    out = out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
+
+
+def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = None, offence: str | None = None,
+                  measure: str | None = None) -> pd.DataFrame:
+    """Read a StatBank STRAF11, STRAF22 or FOLK1A extract in any of its layouts into the tidy table.
+
+    Parameters
+    ----------
+    path : Path
+        An API CSV/BULK response (long), a web CSV export (wide) or an xlsx export; see the module docstring.
+    table : str, optional
+        ``"STRAF11"``, ``"STRAF22"`` or ``"FOLK1A"``; detected from the variables or the title when omitted.
+    fmt : {"CSV", "BULK"}, optional
+        For the long layout only. ``"BULK"`` fills the combinations the file leaves out with 0; the default is
+        ``"BULK"`` when the file name contains "bulk" and ``"CSV"`` otherwise.
+    offence, measure : str, optional
+        The offence type (code or label) and ANM/SIG of a STRAF table exported without that variable, e.g. the
+        rape-only STRAF22 files (``offence="1120", measure="ANM"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`TIDY_COLUMNS`, one row per cell, sorted by :data:`KEY_COLUMNS`.
+
+    Raises
+    ------
+    InputError
+        Once, for the first problem: the file, the row and column, what was expected and the fix.
+    """
+    path = Path(path)
+    if fmt is not None and fmt.upper() not in FORMATS:
+        raise ValueError(f"fmt must be 'CSV' or 'BULK', not {fmt!r}")
+    if not path.is_file():
+        raise InputError(path, "the file does not exist", "Put the file there, or fetch it with 'tryghed fetch dst'.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        cells = _read_xlsx(path)
+    else:
+        header, body = _text_rows(path)
+        roles = {_role_of_header(h) for h in header}
+        if "value" in roles or ("period" in roles and not any(parse_period(h) for h in header)):
+            cells = _read_long(path, header, body)
+        elif any(parse_period(h) for h in header):
+            cells = _read_wide(path, header, body)
+        else:
+            raise InputError(path, f"unknown layout: the header ({', '.join(header[:6])}) has neither the API's "
+                             "INDHOLD value column nor period columns (2007Q1, 2008, ...)",
+                             "Fetch the table with 'tryghed fetch dst', or export it from StatBank as CSV or xlsx "
+                             "with the time variable as columns.", where="header")
+    if cells.layout != "long" and fmt is not None:
+        raise ValueError("fmt applies to the API's long CSV/BULK layout only")
+    use = (fmt or ("BULK" if "bulk" in path.name.lower() else "CSV")).upper()
+    return _tidy(path, cells, table, use, offence, measure)
+
+
+def to_annual(df: pd.DataFrame, how: str = "sum") -> pd.DataFrame:
+    """Turn a quarterly tidy table into a yearly one.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A tidy table from :func:`read_statbank` with quarterly rows only.
+    how : {"sum", "first_quarter"}
+        ``"sum"``: the sum of the four quarters (reported offences in the year); NaN and ``missing`` unless all
+        four are present and not missing. ``"first_quarter"``: the value of Q1 (FOLK1A: the population on
+        1 January); NaN and ``missing`` when Q1 is absent or missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy columns with ``period`` ``"2017"`` and ``quarter`` 0, plus ``quarters``: how many usable quarters
+        went into the value (4 for a complete sum, 1 for a usable Q1).
+    """
+    if how not in ("sum", "first_quarter"):
+        raise ValueError(f"how must be 'sum' or 'first_quarter', not {how!r}")
+    if (df["quarter"] == 0).any():
+        raise ValueError("the table already has yearly rows (quarter 0); to_annual needs quarterly rows")
+    keys = [c for c in KEY_COLUMNS if c != "quarter"] + ["area_name"]
+    ok = ~df["missing"].astype(bool)
+    if how == "sum":
+        work = df.assign(_ok=ok, _v=df["value"].where(ok, 0.0))
+        out = work.groupby(keys, sort=False).agg(value=("_v", "sum"), quarters=("_ok", "sum")).reset_index()
+        complete = out["quarters"] == 4
+    else:
+        first = df[df["quarter"] == 1].assign(_ok=ok)[keys + ["value", "_ok"]]
+        out = df[keys].drop_duplicates().merge(first, on=keys, how="left")
+        out["quarters"] = out["_ok"].eq(True).astype(int)
+        complete = out["quarters"] == 1
+        out = out.drop(columns="_ok")
+    out["value"] = out["value"].where(complete)
+    out["missing"] = ~complete
+    out["quarter"] = 0
+    out["period"] = out["year"].astype(str)
+    out = out[TIDY_COLUMNS + ["quarters"]].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool",
+                       "quarters": "int64"})
