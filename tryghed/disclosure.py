@@ -1,0 +1,705 @@
+"""Statistical disclosure control for published tables of person counts (METHODS.md §6).
+
+Two modes:
+
+``"DK"`` (default, stricter Danish practice)
+    Primary suppression of person counts 1 ≤ n < k, suppression of zeros that reveal an attribute of a whole small
+    group, and complementary suppression over linked tables until no suppressed cell can be recovered exactly from
+    the published cells (an exact rank test, not only the one-suppressed-cell-per-line heuristic).
+``"rounding"`` (NHS Digital style, for dashboards)
+    Below city level 0 -> "0", 1–7 -> "*", ≥ 8 -> nearest multiple of 5; totals come from unrounded data and are
+    rounded afterwards; no complementary suppression.
+
+The engine works on a generic representation, cell values plus a list of linear :class:`Equation` s (a total equals
+the sum of its members; a published year-on-year change equals the difference of two cells), so a district × sex
+table with margins (:func:`protect_crosstab`) and the hierarchical area × year indicator table
+(:func:`protect_indicator_table`) share the same code (:func:`protect_cells`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from . import stats
+
+log = logging.getLogger(__name__)
+
+MODES = ("DK", "rounding")
+#: What a suppressed count shows in a display table.
+SUPPRESSED = "*"
+#: The ``flags`` entry of an indicator-table row withheld by the disclosure rules.
+FLAG = "disclosure"
+#: The ``flags`` entry of a survey share withheld for precision (METHODS.md §1.3, rule 7); the wording of i18n.
+PRECISION_FLAG = "too_few_answers"
+#: A null-space row shorter than this counts as zero: the cell is a linear function of the published cells.
+_TOL = 1e-9
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Generic representation
+
+
+@dataclass(frozen=True)
+class Equation:
+    """One published linear identity ``sum(coef * value[cell]) = constant`` between cells of linked tables.
+
+    Build it with :meth:`sum_of` (a total and its members: rows, columns, a district and its survey districts, the
+    city and its districts) or :meth:`difference` (a published change between two periods). ``total`` names the
+    cell that is the group total of an additive line; it is ``None`` for a difference.
+    """
+
+    cells: tuple[int, ...]
+    coefs: tuple[float, ...]
+    total: int | None = None
+
+    def __post_init__(self):
+        if len(self.cells) != len(self.coefs):
+            raise ValueError("an equation needs one coefficient per cell")
+        if len(self.cells) < 2 or len(set(self.cells)) != len(self.cells):
+            raise ValueError(f"an equation needs at least two distinct cells, got {self.cells}")
+
+    @classmethod
+    def sum_of(cls, *, total: int, members: Sequence[int]) -> Equation:
+        """``value[total] = sum(value[m] for m in members)``."""
+        return cls(cells=(int(total), *map(int, members)), coefs=(1.0, *([-1.0] * len(members))), total=int(total))
+
+    @classmethod
+    def difference(cls, *, later: int, earlier: int) -> Equation:
+        """A published change ``value[later] − value[earlier]``."""
+        return cls(cells=(int(later), int(earlier)), coefs=(1.0, -1.0))
+
+    @property
+    def members(self) -> tuple[int, ...]:
+        return tuple(c for c in self.cells if c != self.total)
+
+
+@dataclass(frozen=True, eq=False)
+class CellProtection:
+    """What :func:`protect_cells` publishes, cell by cell (arrays in the order of the input values).
+
+    ``reason`` is ``""`` (published as is), ``"rounded"`` (published rounded), ``"primary"`` (1 ≤ n < k),
+    ``"group"`` (a zero revealing an attribute of a whole small group), ``"given"`` (suppressed by the caller),
+    ``"complementary"`` (suppressed so that other cells cannot be recovered) or ``"star"`` (1–7 in rounding mode).
+    """
+
+    suppressed: np.ndarray
+    published: np.ndarray
+    reason: tuple[str, ...]
+    display: tuple[str, ...]
+    unresolved: int
+
+
+def _as_values(values) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError("values must be one-dimensional")
+    if not np.isfinite(v).all() or (v < 0).any():
+        raise ValueError("person counts must be finite and non-negative")
+    return v
+
+
+def _matrix(n: int, equations: Sequence[Equation]) -> np.ndarray:
+    a = np.zeros((len(equations), n))
+    for r, eq in enumerate(equations):
+        if max(eq.cells) >= n:
+            raise ValueError(f"an equation names cell {max(eq.cells)}, but there are only {n} cells")
+        a[r, list(eq.cells)] = eq.coefs
+    return a
+
+
+def _null_space(m: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of ``{y : m y = 0}`` as columns (SVD; exact enough for small integer matrices)."""
+    n = m.shape[1]
+    if m.shape[0] == 0:
+        return np.eye(n)
+    _, s, vh = np.linalg.svd(m)
+    tol = max(m.shape) * np.finfo(float).eps * (s[0] if s.size else 0.0)
+    rank = int((s > tol).sum())
+    return vh[rank:].T
+
+
+def _forced_zero(m: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which cells are 0 in every non-negative solution of ``m x = m values`` (only true zeros can be).
+
+    Non-negativity can pin a cell that the linear equations alone leave free, e.g. two suppressed zeros whose
+    published sum is 0. Each candidate costs one small LP (scipy HiGHS): maximise the cell.
+    """
+    out = np.zeros(m.shape[1], dtype=bool)
+    if m.shape[0] == 0:
+        return out
+    b = m @ values
+    for j in np.flatnonzero(values == 0):
+        c = np.zeros(m.shape[1])
+        c[j] = -1.0
+        res = linprog(c, A_eq=m, b_eq=b, bounds=(0, None), method="highs")
+        out[j] = res.status == 0 and -res.fun <= 1e-7
+    return out
+
+
+def recoverable_cells(*, values, equations: Sequence[Equation], suppressed) -> np.ndarray:
+    """Which suppressed cells an attacker can recover exactly from the published cells and the equations.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The true (unrounded) non-negative cell values.
+    equations : sequence of Equation
+        Every published identity between the cells.
+    suppressed : array_like of bool
+        The cells that are withheld.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for a suppressed cell whose value is the same in every non-negative solution of the equations given
+        the published cells.
+
+    Notes
+    -----
+    With ``M`` the equation matrix restricted to the suppressed columns, the suppressed values solve
+    ``M x = b`` (``b`` known from the published cells). A cell ``i`` is fixed by the equations alone iff the unit
+    vector ``e_i`` lies in the row space of ``M``, i.e. iff row ``i`` of a basis of the null space of ``M`` is zero.
+    Non-negativity adds the cells that are 0 in every solution (found by LP); the affine hull of the feasible
+    polytope is then ``{M x = b, x_Z = 0}`` and the same row-space test on ``[M; e_Z]`` is exact.
+    """
+    v = _as_values(values)
+    s = np.asarray(suppressed, dtype=bool)
+    out = np.zeros(v.size, dtype=bool)
+    idx = np.flatnonzero(s)
+    if idx.size == 0:
+        return out
+    m = _matrix(v.size, equations)[:, idx]
+    m = m[np.any(m != 0, axis=1)]
+    pinned = _forced_zero(m, v[idx])
+    k = np.vstack([m, np.eye(idx.size)[pinned]])
+    null = _null_space(k)
+    out[idx] = np.linalg.norm(null, axis=1) < _TOL if null.shape[1] else True
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Rules
+
+
+def _check(*, k: int, mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"disclosure mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if int(k) != k or k < 1:
+        raise ValueError(f"the disclosure threshold k must be a whole number ≥ 1, got {k!r}")
+
+
+def round_count(value: float, *, base: int = 5, star_max: int = 7) -> float:
+    """A count as the rounding mode publishes it: 0 -> 0, 1..``star_max`` -> NaN ("*"), else the nearest ``base``.
+
+    Halves round up (integers never fall on a half when ``base`` is 5).
+    """
+    if value < 0 or not np.isfinite(value):
+        raise ValueError(f"a count must be finite and non-negative, got {value!r}")
+    if value == 0:
+        return 0.0
+    if value <= star_max:
+        return float("nan")
+    return float(base * np.floor(value / base + 0.5))
+
+
+def count_label(value: float) -> str:
+    """The display string of a published count: ``"*"`` for a withheld (NaN) count, else the whole number."""
+    return SUPPRESSED if not np.isfinite(value) else f"{value:.0f}"
+
+
+def primary_cells(*, values, k: int) -> np.ndarray:
+    """Cells with 1 ≤ n < k (METHODS.md §6 rule 2).
+
+    The rule applies to city cells too: they are exempt from suppression only while the group itself is not small
+    (rule 1); the exemption matters for complementary suppression, which never picks a city cell unless it must.
+    """
+    v = _as_values(values)
+    return (v >= 1) & (v < k)
+
+
+def group_zero_cells(*, values, equations: Sequence[Equation], k: int, reveal_total: int = 10) -> np.ndarray:
+    """Zero cells that reveal an attribute of a whole small group (METHODS.md §6 rule 2, suggested rule).
+
+    For every additive line (a group total and its members) with total T ≥ 1, the zero members are suppressed when
+    T < ``k`` or when a member equals T while T < ``reveal_total`` ("all 4 in group X were charged" implies 0 not
+    charged). A zero in an empty group (T = 0) reveals nothing about anyone and stays published.
+    """
+    v = _as_values(values)
+    out = np.zeros(v.size, dtype=bool)
+    for eq in equations:
+        if eq.total is None:
+            continue
+        t = v[eq.total]
+        members = np.asarray(eq.members)
+        if t >= 1 and (t < k or (t < reveal_total and (v[members] == t).any())):
+            out[members[v[members] == 0]] = True
+    return out
+
+
+def _candidates(cells: Iterable[int], *, v, s, exempt, totals) -> list[int]:
+    """Unsuppressed cells, best complementary choice first: non-city, non-zero, smallest, a member before a total,
+    then the lowest index (deterministic)."""
+    return sorted({c for c in cells if not s[c]}, key=lambda c: (bool(exempt[c]), v[c] == 0, v[c], c in totals, c))
+
+
+def _single_line_pass(v, equations, s, reason, exempt) -> None:
+    """The textbook heuristic: while a line has exactly one suppressed cell, suppress its best candidate."""
+    changed = True
+    while changed:
+        changed = False
+        for eq in equations:
+            if sum(s[c] for c in eq.cells) != 1:
+                continue
+            cand = _candidates(eq.cells, v=v, s=s, exempt=exempt, totals={eq.total})
+            if cand:
+                s[cand[0]] = True
+                reason[cand[0]] = "complementary"
+                changed = True
+
+
+def _frees(v, equations, s, *, add: int, cell: int) -> bool:
+    """Whether also suppressing ``add`` makes ``cell`` unrecoverable."""
+    trial = s.copy()
+    trial[add] = True
+    return not recoverable_cells(values=v, equations=equations, suppressed=trial)[cell]
+
+
+def _complementary(v, equations, s, reason, exempt) -> int:
+    """Suppress more cells until no suppressed cell is recoverable; return how many stay recoverable (0)."""
+    totals = {eq.total for eq in equations if eq.total is not None}
+    while True:
+        _single_line_pass(v, equations, s, reason, exempt)
+        rec = recoverable_cells(values=v, equations=equations, suppressed=s)
+        if not rec.any():
+            return 0
+        i = int(np.flatnonzero(rec)[0])
+        lines = [eq for eq in equations if i in eq.cells]
+        cand = _candidates((c for eq in lines for c in eq.cells), v=v, s=s, exempt=exempt, totals=totals)
+        if not cand:
+            linked = [eq for eq in equations if any(s[c] for c in eq.cells)]
+            cand = _candidates((c for eq in linked for c in eq.cells), v=v, s=s, exempt=exempt, totals=totals)
+        if not cand:
+            log.warning("%d suppressed cells stay recoverable: every linked cell is already suppressed", rec.sum())
+            return int(rec.sum())
+        pick = next((c for c in cand if _frees(v, equations, s, add=c, cell=i)), cand[0])
+        s[pick] = True
+        reason[pick] = "complementary"
+
+
+def protect_cells(*, values, equations: Sequence[Equation] = (), exempt=None, given=None, k: int = 5,
+                  mode: str = "DK", reveal_total: int = 10, base: int = 5, star_max: int = 7) -> CellProtection:
+    """Apply the disclosure rules of METHODS.md §6 to person-count cells linked by linear equations.
+
+    Parameters
+    ----------
+    values : array_like of float
+        True (unrounded) person counts, one per cell, including totals.
+    equations : sequence of Equation
+        Every published identity between the cells (totals and their members; published changes).
+    exempt : array_like of bool, optional
+        City-level cells: never rounded, and picked for complementary suppression only as a last resort. They are
+        still suppressed when 1 ≤ n < k (the group itself is small).
+    given : array_like of bool, optional
+        Cells already withheld by the caller (e.g. a share's group rule); complementary suppression protects them.
+    k : int
+        Primary threshold: 1 ≤ n < k is suppressed (DK mode); 5 for sensitive topics, 3 is the DST minimum.
+    mode : {"DK", "rounding"}
+    reveal_total : int
+        Group rule: a member equal to its group total reveals the group's attribute while the total is below this.
+    base, star_max : int
+        Rounding mode: counts 1..``star_max`` show "*", larger counts the nearest multiple of ``base``.
+
+    Returns
+    -------
+    CellProtection
+        Suppression mask, published values (NaN where withheld; rounded in rounding mode), the rule per cell,
+        display strings and the number of cells left recoverable (0 unless every linked cell is suppressed).
+
+    Notes
+    -----
+    DK mode: primary suppression (1 ≤ n < k), zero cells revealing a small group (:func:`group_zero_cells`), then
+    complementary suppression. First the heuristic of rule 5 (while a line has exactly one suppressed cell,
+    suppress its smallest non-zero unsuppressed cell, a member before the total, lowest index on ties), then the
+    exact check of :func:`recoverable_cells`; while a cell is recoverable, the candidate from its lines that makes it
+    unrecoverable (in the same order) is suppressed, and the heuristic runs again.
+    Rounding mode (rule 6): no complementary suppression; totals are rounded from their own unrounded values.
+    """
+    _check(k=k, mode=mode)
+    v = _as_values(values)
+    n = v.size
+    ex = np.zeros(n, dtype=bool) if exempt is None else np.asarray(exempt, dtype=bool)
+    gv = np.zeros(n, dtype=bool) if given is None else np.asarray(given, dtype=bool)
+    equations = list(equations)
+    _matrix(n, equations)
+    reason = [""] * n
+    s = np.zeros(n, dtype=bool)
+    unresolved = 0
+    if mode == "DK":
+        group = group_zero_cells(values=v, equations=equations, k=k, reveal_total=reveal_total)
+        for mask, label in ((primary_cells(values=v, k=k), "primary"), (group, "group"), (gv, "given")):
+            for i in np.flatnonzero(mask & ~s):
+                reason[i] = label
+            s |= mask
+        unresolved = _complementary(v, equations, s, reason, ex)
+        published = np.where(s, np.nan, v)
+    else:
+        published = np.array([v[i] if ex[i] else round_count(v[i], base=base, star_max=star_max) for i in range(n)])
+        small_city = ex & (v >= 1) & (v < k)
+        published[small_city | gv] = np.nan
+        s = np.isnan(published)
+        for i in range(n):
+            if gv[i]:
+                reason[i] = "given"
+            elif s[i]:
+                reason[i] = "primary" if ex[i] else "star"
+            elif not ex[i] and published[i] != v[i]:
+                reason[i] = "rounded"
+    return CellProtection(suppressed=s, published=published, reason=tuple(reason),
+                          display=tuple(count_label(x) for x in published), unresolved=unresolved)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A two-way table with margins
+
+
+@dataclass(frozen=True, eq=False)
+class CrosstabProtection:
+    """A protected two-way table: display strings, published values, suppression mask and rule per cell."""
+
+    display: pd.DataFrame
+    published: pd.DataFrame
+    suppressed: pd.DataFrame
+    reason: pd.DataFrame
+    unresolved: int
+
+
+def crosstab_equations(shape: tuple[int, int]) -> list[Equation]:
+    """The margin identities of a table whose last row and last column are totals, cells numbered row-major.
+
+    Rows first (each row's total = sum of its cells, the total row included), then columns (each column's
+    total-row cell = sum of the column above it, the total column included).
+    """
+    nr, nc = shape
+    cell = np.arange(nr * nc).reshape(nr, nc)
+    rows = [Equation.sum_of(total=cell[r, -1], members=cell[r, :-1]) for r in range(nr)]
+    cols = [Equation.sum_of(total=cell[-1, c], members=cell[:-1, c]) for c in range(nc)]
+    return rows + cols
+
+
+def protect_crosstab(table: pd.DataFrame, *, k: int = 5, mode: str = "DK", total_row_is_city: bool = True,
+                     reveal_total: int = 10) -> CrosstabProtection:
+    """Protect a two-way table of person counts (e.g. district × sex) whose last row and column are the margins.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Whole, non-negative counts; the last row holds the column totals (all districts) and the last column the
+        row totals. The margins must add up.
+    k, mode, reveal_total
+        As in :func:`protect_cells`.
+    total_row_is_city : bool
+        The total row is city level: exempt from rounding and a last-resort complementary cell.
+
+    Returns
+    -------
+    CrosstabProtection
+    """
+    v = table.to_numpy(dtype=float)
+    if not np.allclose(v[:-1, :-1].sum(axis=1), v[:-1, -1]) or not np.allclose(v[:-1, :].sum(axis=0), v[-1, :]):
+        raise ValueError("the margins do not add up: the last row and column must be the totals of the cells")
+    exempt = np.zeros(v.shape, dtype=bool)
+    exempt[-1, :] = total_row_is_city
+    res = protect_cells(values=v.ravel(), equations=crosstab_equations(v.shape), exempt=exempt.ravel(), k=k,
+                        mode=mode, reveal_total=reveal_total)
+
+    def frame(x) -> pd.DataFrame:
+        return pd.DataFrame(np.asarray(x, dtype=object).reshape(v.shape), index=table.index, columns=table.columns)
+
+    return CrosstabProtection(display=frame(res.display), published=frame(res.published).astype(float),
+                              suppressed=frame(res.suppressed).astype(bool), reason=frame(res.reason),
+                              unresolved=res.unresolved)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The tidy indicator table
+
+
+@dataclass(frozen=True)
+class DisclosureRecord:
+    """Which rule was applied to how many cells of the indicator table, and the method note in both languages.
+
+    ``primary`` 1 ≤ n < k; ``group_zero`` zeros revealing a small group (including a share whose population is
+    small or wholly in the numerator); ``complementary`` cells withheld so that others cannot be recovered;
+    ``derived`` shares and CIs withheld with their count (rules 3 and 8); ``small_denominator`` shares with a
+    denominator below the limit; ``starred`` and ``rounded`` counts in rounding mode; ``survey_precision`` survey
+    shares from too few answers; ``answer_counts_hidden`` respondent counts below k; ``unresolved`` cells that
+    remain recoverable (0 unless every linked cell is withheld).
+    """
+
+    mode: str
+    k: int
+    cells_checked: int
+    primary: int
+    group_zero: int
+    complementary: int
+    derived: int
+    small_denominator: int
+    starred: int
+    rounded: int
+    survey_precision: int
+    answer_counts_hidden: int
+    unresolved: int
+    note_da: str
+    note_en: str
+
+
+@dataclass(frozen=True, eq=False)
+class ProtectedTable:
+    """The published indicator table and the record of the rules applied to it."""
+
+    table: pd.DataFrame
+    record: DisclosureRecord
+
+
+def method_note(*, mode: str, k: int, lang: str, min_denominator: int = 10, reveal_total: int = 10,
+                min_answers: int | None = None, base: int = 5, star_max: int = 7) -> str:
+    """The method note on disclosure control for the report, in Danish (``"da"``) or English (``"en"``)."""
+    _check(k=k, mode=mode)
+    da = lang == "da"
+    if mode == "DK":
+        text = (
+            f"Personantal under {k} er undertrykt (vist som {SUPPRESSED}), og et nul er undertrykt, når det afslører "
+            f"noget om alle i en lille gruppe (under {k} personer, eller alle i en gruppe under {reveal_total} har "
+            "samme værdi). Yderligere celler er undertrykt, så ingen undertrykt celle kan regnes præcist tilbage ud "
+            "fra totaler, bydele, byen og forskelle mellem år. Andele og konfidensintervaller bygget på et "
+            f"undertrykt antal er også undertrykt, og andele med en nævner under {min_denominator} vises ikke."
+        ) if da else (
+            f"Person counts below {k} are suppressed (shown as {SUPPRESSED}), and a zero is suppressed when it reveals "
+            f"something about everyone in a small group (fewer than {k} persons, or all of a group under "
+            f"{reveal_total} sharing the same value). Further cells are suppressed so that no suppressed cell can be "
+            "recovered exactly from totals, districts, the city or year-on-year differences. Shares and confidence "
+            "intervals based on a suppressed count are suppressed too, and shares with a denominator below "
+            f"{min_denominator} are not shown."
+        )
+    else:
+        text = (
+            f"Personantal under byniveau er afrundet til nærmeste {base}; antal på 1–{star_max} vises som "
+            f"{SUPPRESSED} og 0 som 0. Totaler er beregnet af de uafrundede tal og derefter afrundet, andele og "
+            "konfidensintervaller er beregnet af de afrundede antal, og andele med en nævner under "
+            f"{min_denominator} vises ikke. Tal for hele byen er ikke afrundet, men antal under {k} vises som "
+            f"{SUPPRESSED}."
+        ) if da else (
+            f"Person counts below city level are rounded to the nearest {base}; counts of 1–{star_max} are shown as "
+            f"{SUPPRESSED} and 0 as 0. Totals are computed from the unrounded figures and then rounded, shares and "
+            "confidence intervals are computed from the rounded counts, and shares with a denominator below "
+            f"{min_denominator} are not shown. City figures are not rounded, but counts below {k} are shown as "
+            f"{SUPPRESSED}."
+        )
+    if min_answers is not None:
+        text += (
+            f" Andele fra spørgeskemaundersøgelsen vises ikke, når de bygger på færre end {min_answers} besvarelser, "
+            f"og antal besvarelser under {k} vises ikke." if da else
+            f" Survey shares based on fewer than {min_answers} answers are not shown, and numbers of answers below "
+            f"{k} are not shown."
+        )
+    return text
+
+
+def _add_flag(flags: pd.Series, mask, flag: str) -> pd.Series:
+    def add(f: str) -> str:
+        parts = [p for p in f.split(";") if p]
+        return ";".join(parts if flag in parts else [*parts, flag])
+
+    out = flags.copy()
+    out[mask] = out[mask].map(add)
+    return out
+
+
+def _hierarchy_equations(keys: list[tuple[str, int]], parents: Mapping[str, str | None]) -> list[Equation]:
+    """Per period, every present area's nearest present ancestor = the sum of the areas that map to it.
+
+    Areas of a level absent from the table (e.g. no district level) are skipped: the survey districts then add up
+    to the city. Children missing from the table are treated as published zeros.
+    """
+    pos = {key: i for i, key in enumerate(keys)}
+    groups: dict[tuple[str, int], list[int]] = {}
+    for (area, period), i in pos.items():
+        up = parents[area]
+        while up is not None and (up, period) not in pos:
+            up = parents.get(up)
+        if up is not None:
+            groups.setdefault((up, period), []).append(i)
+    return [Equation.sum_of(total=pos[g], members=m) for g, m in groups.items()]
+
+
+def _protect_person_indicator(sub: pd.DataFrame, *, parents, changes, k, mode, min_denominator, reveal_total):
+    """Protect the rows of one person-count indicator; return the new columns and the rule counts."""
+    iid = sub["indicator_id"].iloc[0]
+    missing = sorted(set(sub["area_id"]) - set(parents))
+    if missing:
+        raise ValueError(f"indicator {iid}: areas {', '.join(missing)} are not in the area hierarchy")
+    num = sub["numerator"].to_numpy(dtype=float)
+    den = sub["denominator"].to_numpy(dtype=float)
+    has_num = np.isfinite(num)
+    if (num[has_num] < 0).any():
+        raise ValueError(f"indicator {iid}: person counts must be non-negative")
+    rows = np.flatnonzero(has_num)
+    keys = [(a, int(p)) for a, p in zip(sub["area_id"].iloc[rows], sub["period"].iloc[rows])]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"indicator {iid}: more than one row per area and period")
+    v, d = num[rows], den[rows]
+    has_den = np.isfinite(d) & (d > 0)
+    # The share's own group is its population: "0 of 3" or "all 7 of 7" reveals everyone's attribute.
+    den_group = has_den & ((d < k) | ((d < reveal_total) & ((v == 0) | (v == d))))
+    given = sub["suppressed"].to_numpy(dtype=bool)[rows] | (den_group if mode == "DK" else False)
+    equations = _hierarchy_equations(keys, parents)
+    pos = {key: i for i, key in enumerate(keys)}
+    for area, ref, period in changes:
+        if (area, ref) in pos and (area, period) in pos:
+            equations.append(Equation.difference(later=pos[(area, period)], earlier=pos[(area, ref)]))
+    exempt = np.array([parents[a] is None for a, _ in keys], dtype=bool)
+    res = protect_cells(values=v, equations=equations, exempt=exempt, given=given, k=k, mode=mode,
+                        reveal_total=reveal_total)
+    reason = np.asarray(res.reason)
+    counts = dict(cells_checked=len(rows), primary=int((reason == "primary").sum()),
+                  group_zero=int(((reason == "group") | ((reason == "given") & den_group & (mode == "DK"))).sum()),
+                  complementary=int((reason == "complementary").sum()), starred=int((reason == "star").sum()),
+                  rounded=int((reason == "rounded").sum()), derived=int((res.suppressed & has_den).sum()),
+                  unresolved=res.unresolved)
+
+    new = sub[["numerator", "estimate", "ci_low", "ci_high", "suppressed", "method"]].copy()
+    idx = sub.index[rows]
+    new.loc[idx, "numerator"] = res.published
+    est = sub["estimate"].to_numpy(dtype=float)[rows]
+    # A share scales with its count: estimate * published / true (unchanged in DK mode, rounded in rounding mode).
+    scaled = np.where(v > 0, est * res.published / np.where(v > 0, v, 1.0), est)
+    new.loc[idx, "estimate"] = np.where(res.suppressed, np.nan, np.where(has_den, scaled, res.published))
+    new.loc[idx[res.suppressed], ["ci_low", "ci_high"]] = np.nan
+    if mode == "rounding":
+        percent = has_den & (sub["unit"].iloc[rows].to_numpy() == "percent") & ~res.suppressed & ~exempt
+        new.loc[idx[has_den & ~percent & ~exempt], ["ci_low", "ci_high"]] = np.nan
+        for j in np.flatnonzero(percent):
+            ci = stats.person_share(count=int(res.published[j]), population=int(d[j]))
+            new.loc[idx[j], ["estimate", "ci_low", "ci_high"]] = [100 * ci.estimate, 100 * ci.ci_low,
+                                                                   100 * ci.ci_high]
+            new.loc[idx[j], "method"] = f"{ci.method} from the rounded count (disclosure control)"
+    small_den = has_den & (d < min_denominator) & ~res.suppressed
+    new.loc[idx[small_den], ["estimate", "ci_low", "ci_high"]] = np.nan
+    counts["small_denominator"] = int(small_den.sum())
+    withheld = np.zeros(len(sub), dtype=bool)
+    withheld[rows] = res.suppressed | small_den
+    new["suppressed"] = new["suppressed"].to_numpy(dtype=bool) | withheld
+    return new, withheld, counts
+
+
+def protect_indicator_table(table: pd.DataFrame, *, parents: Mapping[str, str | None], person_ids: Collection[str],
+                            survey_ids: Collection[str] = (), k: int = 5, mode: str = "DK",
+                            published_changes: Iterable[tuple[str, str, int, int]] = (), min_answers: int = 50,
+                            min_denominator: int = 10, reveal_total: int = 10) -> ProtectedTable:
+    """The published indicator table: METHODS.md §6 applied to person counts and §1.3 precision to survey shares.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The tidy indicator table (:data:`tryghed.indicators.COLUMNS`), true unrounded values.
+    parents : mapping of str to str or None
+        Every area id -> its parent's id; ``None`` for the city (the city is exempt unless its group is small).
+    person_ids : collection of str
+        Indicators whose numerator counts persons (e.g. ``youth_charged``, ``gang_members``). Other rows (counts of
+        areas, institutions, days) are exempt and pass unchanged.
+    survey_ids : collection of str
+        Weighted survey shares: withheld when ``n_unweighted < min_answers`` (precision, not disclosure).
+    k : int
+        Primary threshold (the pipeline's ``disclosure.k``).
+    mode : {"DK", "rounding"}
+    published_changes : iterable of (indicator_id, area_id, ref_period, period)
+        Year-on-year changes that will be published whether or not their two cells are (a linked table); each adds
+        the equation ``cell(period) − cell(ref_period) = change``. Changes published only where both cells are
+        published need not be listed: they add nothing an attacker does not already know.
+    min_answers, min_denominator, reveal_total : int
+        Survey precision limit, the smallest denominator of a published share, and the group rule's limit.
+
+    Returns
+    -------
+    ProtectedTable
+        ``table``: same rows and columns; withheld numerators, estimates and CIs are NaN (display them with
+        :func:`count_label`), ``suppressed`` is True and ``flags`` holds ``disclosure`` (``too_few_answers`` for
+        survey precision). In rounding mode the published numerators are rounded and shares and their Wilson CIs
+        recomputed from the rounded counts. ``record``: a :class:`DisclosureRecord`.
+
+    Notes
+    -----
+    Cells are linked per indicator: within each period the nearest present ancestor of an area equals the sum of
+    its areas (city = districts, district = survey districts), plus the listed changes. The denominators of
+    person shares (register populations) are public core demographics and are published unchanged. A share's own
+    group rule (population below k, or below ``reveal_total`` with nobody or everybody counted) applies in DK mode
+    only; rounding mode publishes 0 as 0 (rule 6).
+    """
+    _check(k=k, mode=mode)
+    out = table.copy()
+    out["flags"] = out["flags"].fillna("").astype(str)
+    out["suppressed"] = out["suppressed"].astype(bool)
+    totals = dict.fromkeys(("cells_checked", "primary", "group_zero", "complementary", "derived", "small_denominator",
+                            "starred", "rounded", "unresolved"), 0)
+    changes: dict[str, list[tuple[str, int, int]]] = {}
+    for iid, area, ref, period in published_changes:
+        changes.setdefault(iid, []).append((area, int(ref), int(period)))
+    for iid in [i for i in out["indicator_id"].unique() if i in set(person_ids)]:
+        sub = out[out["indicator_id"] == iid]
+        new, withheld, counts = _protect_person_indicator(sub, parents=parents, changes=changes.get(iid, ()), k=k,
+                                                          mode=mode, min_denominator=min_denominator,
+                                                          reveal_total=reveal_total)
+        out.loc[new.index, new.columns] = new
+        out["flags"] = _add_flag(out["flags"], sub.index[withheld], FLAG)
+        for key, n in counts.items():
+            totals[key] += n
+    survey = out["indicator_id"].isin(set(survey_ids))
+    n_unw = out["n_unweighted"].astype(float)
+    few = survey & ((n_unw < min_answers) | out["suppressed"])
+    out.loc[few, ["numerator", "estimate", "ci_low", "ci_high"]] = np.nan
+    out.loc[few, "suppressed"] = True
+    out["flags"] = _add_flag(out["flags"], few, PRECISION_FLAG)
+    tiny = survey & (n_unw < k)
+    out.loc[tiny, ["n_unweighted", "n_effective"]] = np.nan
+    notes = {lang: method_note(mode=mode, k=k, lang=lang, min_denominator=min_denominator, reveal_total=reveal_total,
+                               min_answers=min_answers if len(survey_ids) else None) for lang in ("da", "en")}
+    record = DisclosureRecord(mode=mode, k=int(k), survey_precision=int(few.sum()),
+                              answer_counts_hidden=int(tiny.sum()), note_da=notes["da"], note_en=notes["en"], **totals)
+    if record.unresolved:
+        log.warning("disclosure: %d cells stay recoverable although every linked cell is withheld", record.unresolved)
+    return ProtectedTable(table=out, record=record)
+
+
+def protect_change_table(changes: pd.DataFrame, published: pd.DataFrame) -> pd.DataFrame:
+    """Withhold every change whose period or reference period is withheld by disclosure control in ``published``.
+
+    Run :func:`tryghed.changes.change_table` on the *published* indicator table (so tests, q-values and, in rounding
+    mode, differences come from published values), then pass its result here: the rows that touch a
+    disclosure-withheld cell get ``flags = "disclosure"`` instead of ``too_few_answers``, with the change, its CI,
+    test and q-value blanked and the withheld estimate(s) NaN.
+    """
+    hidden = published["suppressed"].astype(bool) & published["flags"].fillna("").str.split(";").map(
+        lambda parts: FLAG in parts)
+    keys = set(zip(published.loc[hidden, "indicator_id"], published.loc[hidden, "area_id"],
+                   published.loc[hidden, "period"].astype(int)))
+    out = changes.copy()
+    if out.empty:
+        return out
+    cur = np.array([k in keys for k in zip(out["indicator_id"], out["area_id"], out["period"].astype(int))])
+    ref = np.array([k in keys for k in zip(out["indicator_id"], out["area_id"], out["ref_period"].astype(int))])
+    hit = cur | ref
+    blank = [c for c in ("change", "ci_low", "ci_high", "statistic", "pvalue", "qvalue") if c in out.columns]
+    out.loc[hit, blank] = np.nan
+    out.loc[cur, "estimate"] = np.nan
+    out.loc[ref, "ref_estimate"] = np.nan
+    out.loc[hit, "flags"] = FLAG
+    out.loc[hit, "method"] = "not published (disclosure control)"
+    if "significant" in out.columns:
+        out.loc[hit, "significant"] = False
+    return out

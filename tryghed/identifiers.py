@@ -1,0 +1,303 @@
+"""Keep direct identifiers out of the pipeline: detect them in raw tables, and pseudonymise with a keyed hash.
+
+:func:`scan_table` / :func:`scan_file` raise :class:`~tryghed.errors.InputError` when a raw table holds a Danish CPR
+number, an e-mail address, a Danish phone number in a phone column, or a column named like a direct identifier. The
+error names the file, the column and the first row; it never repeats the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConfigError, InputError
+
+#: The environment variable that holds the pseudonymisation key (read by the caller, never by this module).
+KEY_VARIABLE = "TRYGHED_PSEUDONYM_KEY"
+MIN_KEY_BYTES = 16
+#: Hex characters kept of the HMAC-SHA256 digest: 16 = 64 bits. For a million persons the chance that any two share a
+#: pseudonym is about n² / 2⁶⁵ ≈ 3e-8; the truncation keeps the pseudonyms short without weakening the key.
+PSEUDONYM_HEX = 16
+
+# DDMMYY-XXXX or DDMMYYXXXX, not inside a longer run of digits. The modulus-11 check is NOT required: since
+# 1 October 2007 the CPR office issues numbers that fail it (some birth dates ran out of modulus-11 numbers), so a
+# real CPR number can fail the check and requiring it would let real numbers through. The date check alone keeps
+# false alarms down (e.g. a phone number with the +45 prefix, 45xxxxxxxx, has day 45).
+_CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{4})(?!\d)")
+# A whole value of nine digits: a CPR number whose leading zero a spreadsheet dropped (0101901234 -> 101901234).
+_CPR_NO_ZERO = re.compile(r"^\s*(\d{9})(?:\.0)?\s*$")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# Danish numbers have eight digits, written in groups or not, with an optional +45 / 0045 country code.
+_PHONE = re.compile(r"^\s*(?:(?:\+|00)\s?45[\s\-]?)?(?:\d[\s\-]?){7}\d\s*$")
+
+# Column names (lower case, runs of non-letters turned into "_").
+_NAME_CPR = re.compile(r"cpr|person_?n(umme)?r|personnummer")
+_NAME_PHONE = re.compile(r"telefon|tlf|phone|mobil(?!itet)")
+_NAME_EMAIL = re.compile(r"e_?mail|^mail$|mailadresse")
+_NAME_ADDRESS = re.compile(r"adresse|address")
+_NAME_PERSON = re.compile(r"^(navn|name)$|(for|efter|mellem|person|borger|kontakt|fulde|fuldt)_?navn|"
+                          r"(first|last|full|sur|given|family)_?name")
+
+
+def _normalise_name(name) -> str:
+    return re.sub(r"[^0-9a-zæøå]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _century(yy: int, digit7: int) -> int:
+    """The birth year from the two-digit year and the first digit of the serial number (CPR office rules)."""
+    if digit7 <= 3:
+        return 1900 + yy
+    if digit7 in (4, 9):
+        return 2000 + yy if yy <= 36 else 1900 + yy
+    return 2000 + yy if yy <= 57 else 1800 + yy
+
+
+def is_cpr(dd: int, mm: int, yy: int, serial: str) -> bool:
+    """Whether day ``dd``, month ``mm``, two-digit year ``yy`` and a 4-digit serial form a valid birth date."""
+    try:
+        date(_century(yy, int(serial[0])), mm, dd)
+    except ValueError:
+        return False
+    return True
+
+
+def contains_cpr(text: str) -> bool:
+    """Whether ``text`` holds a CPR number (DDMMYY-XXXX or DDMMYYXXXX with a valid date), anywhere in it."""
+    for m in _CPR.finditer(text):
+        if is_cpr(int(m[1]), int(m[2]), int(m[3]), m[4]):
+            return True
+    m = _CPR_NO_ZERO.match(text)
+    return bool(m) and contains_cpr("0" + m[1])
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A column that holds a direct identifier: its position, name, the first data row (0-based) and the kind."""
+
+    position: int
+    column: str
+    row: int
+    kind: str
+
+
+def _first(mask: pd.Series) -> int | None:
+    hits = mask.to_numpy().nonzero()[0]
+    return int(hits[0]) if hits.size else None
+
+
+def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
+    text = values.fillna("").astype(str)
+    filled = text.str.strip() != ""
+    if not filled.any():
+        return None
+    digits = text.str.contains(r"\d{6}", regex=True) | text.str.match(_CPR_NO_ZERO.pattern)
+    row = _first(text.where(digits, "").map(contains_cpr).astype(bool))
+    if row is not None:
+        return row, "a CPR number"
+    row = _first(text.str.contains(_EMAIL.pattern, regex=True))
+    if row is not None:
+        return row, "an e-mail address"
+    norm = _normalise_name(name)
+    if _NAME_PHONE.search(norm):
+        row = _first(text.str.match(_PHONE.pattern))
+        if row is not None:
+            return row, "a phone number"
+    if _NAME_CPR.search(norm):
+        return _first(filled), "values in a column named like a CPR number"
+    has_letters = text.str.contains(r"[^\W\d_]", regex=True)
+    if _NAME_PERSON.search(norm) and has_letters.any():
+        return _first(has_letters), "values in a column named like a person's name"
+    if _NAME_ADDRESS.search(norm) and has_letters.any():
+        return _first(has_letters), "values in a column named like an address"
+    if _NAME_EMAIL.search(norm) and has_letters.any():
+        return _first(has_letters), "values in a column named like an e-mail address"
+    return None
+
+
+def find_identifiers(df: pd.DataFrame, *, skip: Collection[str] = ()) -> list[Finding]:
+    """Every column of ``df`` that holds a direct identifier, with the first row where it shows (-1: the header).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A raw table read as strings.
+    skip : collection of str
+        Column names (case-insensitive) known to hold no personal data.
+
+    Returns
+    -------
+    list of Finding
+        In column order; empty when the table is clean.
+    """
+    skipped = {str(s).strip().lower() for s in skip}
+    out = []
+    for j in range(df.shape[1]):
+        name = str(df.columns[j])
+        if name.strip().lower() in skipped:
+            continue
+        if contains_cpr(name) or _EMAIL.search(name):
+            # The header row itself holds an identifier (e.g. a file exported without its header).
+            out.append(Finding(position=j, column=name, row=-1, kind="an identifier in the header"))
+            continue
+        hit = _column_finding(df.iloc[:, j], name)
+        if hit is not None:
+            out.append(Finding(position=j, column=name, row=hit[0], kind=hit[1]))
+    return out
+
+
+def _label(f: Finding) -> str:
+    # A header that itself looks like an identifier is named by its position, so the error never repeats it.
+    if contains_cpr(f.column) or _EMAIL.search(f.column):
+        return f"column {f.position + 1}"
+    return f"column '{f.column}'"
+
+
+def scan_table(df: pd.DataFrame, *, path, skip: Collection[str] = (), header_rows: int = 1,
+               sheet: str | None = None) -> None:
+    """Raise :class:`~tryghed.errors.InputError` if a raw table holds direct identifiers.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table as read from ``path`` (strings).
+    path : str or Path
+        The file, for the message.
+    skip : collection of str
+        Columns to leave out of the scan (case-insensitive names).
+    header_rows : int
+        Rows above the data, so that the row number in the message is the row in the file.
+    sheet : str, optional
+        The workbook sheet, for the message.
+
+    Raises
+    ------
+    InputError
+        Naming every offending column and the first row of the first one, never the value.
+    """
+    found = find_identifiers(df, skip=skip)
+    if not found:
+        return
+    first = found[0]
+    where = (f"sheet '{sheet}', " if sheet is not None else "") + f"{_label(first)}, row {first.row + 1 + header_rows}"
+    listed = "; ".join(f"{_label(f)} holds {f.kind} (first in row {f.row + 1 + header_rows})" for f in found)
+    raise InputError(
+        path, f"direct identifiers found: {listed}",
+        "Remove these columns before the file goes into the raw folder, or replace them with pseudonyms "
+        f"(tryghed.identifiers.pseudonymise with the key in {KEY_VARIABLE}). If a column holds no personal data, "
+        "exempt it from the scan with skip.", where=where)
+
+
+def _sniff(text: str) -> str:
+    head = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(head, delimiters=";,\t|").delimiter
+    except csv.Error:
+        first = text.split("\n", 1)[0]
+        return max(";,\t|", key=first.count) if any(c in first for c in ";,\t|") else ","
+
+
+def read_as_text(path: Path) -> pd.DataFrame:
+    """A delimited text file as strings with its header: any of ``; , tab |``, UTF-8 or else Latin-1."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    rows = list(csv.reader(io.StringIO(text), delimiter=_sniff(text)))
+    if not rows:
+        return pd.DataFrame()
+    header, body = rows[0], rows[1:]
+    width = max([len(header), *map(len, body)])
+    columns = [*header, *(f"column {j + 1}" for j in range(len(header), width))]
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in body], columns=columns, dtype=str)
+
+
+def scan_file(path, *, skip: Collection[str] = ()) -> None:
+    """Load a raw CSV (any separator, UTF-8 or Latin-1) or xlsx workbook (every sheet) and :func:`scan_table` it.
+
+    Raises
+    ------
+    InputError
+        When the file is missing or an old .xls workbook, or when it holds direct identifiers.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "the file does not exist", "Put the file there or fix the path.")
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise InputError(path, "old Excel .xls workbooks cannot be read", "Save the workbook as .xlsx.")
+    if suffix in (".xlsx", ".xlsm"):
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+        for name, df in sheets.items():
+            scan_table(df, path=path, skip=skip, sheet=str(name))
+        return
+    scan_table(read_as_text(path), path=path, skip=skip)
+
+
+def _normalise_value(value) -> str:
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{6})-(\d{4})", text)
+    return m[1] + m[2] if m else text
+
+
+def pseudonymise(values: Iterable, *, key: bytes) -> pd.Series:
+    """Replace identifiers by a keyed hash: the first 16 hex characters of HMAC-SHA256(key, value).
+
+    Parameters
+    ----------
+    values : iterable
+        Identifiers (a Series keeps its index). Each is turned into text and stripped; a CPR number written
+        DDMMYY-XXXX is hashed as DDMMYYXXXX, so both spellings give the same pseudonym. Missing and empty
+        values stay missing.
+    key : bytes
+        The secret key (see :func:`key_from_env`); the same key gives the same pseudonyms, so sources and years
+        can be linked, and without it a pseudonym cannot be traced back by hashing candidate CPR numbers.
+
+    Returns
+    -------
+    pandas.Series of str
+        :data:`PSEUDONYM_HEX` lower-case hex characters per value (64 bits).
+    """
+    if not isinstance(key, bytes | bytearray) or len(key) < MIN_KEY_BYTES:
+        raise ValueError(f"the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
+    s = values.copy() if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+
+    def one(v):
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NA or str(v).strip() == "":
+            return None
+        text = _normalise_value(v)
+        return hmac.new(bytes(key), text.encode("utf-8"), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+
+    return s.map(one).astype(object)
+
+
+def key_from_env(environ: Mapping[str, str], *, path, column: str) -> bytes:
+    """The pseudonymisation key from ``environ[TRYGHED_PSEUDONYM_KEY]`` (UTF-8 bytes of the value).
+
+    Raises
+    ------
+    ConfigError
+        When the variable is missing, empty or shorter than 16 bytes; names the file and column that need it and
+        how to set it. The message never contains the key.
+    """
+    raw = environ.get(KEY_VARIABLE, "")
+    how = (f"Set {KEY_VARIABLE} to a secret of at least {MIN_KEY_BYTES} bytes, e.g. the output of "
+           "`python -c \"import secrets; print(secrets.token_hex(32))\"`; keep it outside the project and use the "
+           "same key every year so that pseudonyms stay linkable.")
+    if not raw:
+        raise ConfigError(f"{path}: column '{column}' must be pseudonymised, but the environment variable "
+                          f"{KEY_VARIABLE} is not set. {how}")
+    key = raw.encode("utf-8")
+    if len(key) < MIN_KEY_BYTES:
+        raise ConfigError(f"{path}: column '{column}' must be pseudonymised, but {KEY_VARIABLE} is only {len(key)} "
+                          f"bytes long. {how}")
+    return key
