@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -17,7 +18,8 @@ def _cmd_run(args) -> int:
     from .run import run_pipeline
 
     index = run_pipeline(args.pipeline, args.year, raw_dir=args.raw, lang=args.lang,
-                         out_root=Path(args.out) if args.out else paths.ROOT, progress=not args.quiet)
+                         out_root=Path(args.out) if args.out else paths.ROOT, progress=not args.quiet,
+                         environ=os.environ)
     print(index)
     return 0
 
@@ -27,7 +29,7 @@ def _cmd_validate(args) -> int:
 
     pipeline = config.load_pipeline(args.pipeline)
     raw = resolve_raw(pipeline, args.raw)
-    cov = validate(pipeline, raw, args.year)
+    cov = validate(pipeline, raw, args.year, os.environ)
     print(f"{pipeline.path.name}: configuration valid ({len(pipeline.indicators)} indicators, "
           f"{len(pipeline.areas)} areas)")
     for c in cov:

@@ -19,6 +19,8 @@ KINDS = ("survey_share", "published_share", "rate", "person_share", "unit_share"
 TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
 SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population")
 LANGS = ("da", "en")
+#: Disclosure control (METHODS.md §6): "DK" suppresses small person counts, "rounding" rounds them (NHS style).
+DISCLOSURE_MODES = ("DK", "rounding")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class Source:
     format: str
     file: str
     area_level: str | None = None
+    #: Raw columns that hold person identifiers on purpose: not flagged by the identifier scan, replaced by a keyed
+    #: hash (key from the environment) wherever a reader keeps them.
+    pseudonymise: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,8 @@ class Indicator:
     baseline_year: int | None = None
     baseline_value: float | None = None
     headline_area: str | None = None
+    #: The numerator counts persons: published cells pass disclosure control (METHODS.md §6).
+    persons: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -95,6 +102,7 @@ class Pipeline:
     breaks: tuple[Break, ...] = ()
     families: tuple[Family, ...] = ()
     disclosure_k: int = 5
+    disclosure_mode: str = "DK"
 
     @property
     def city(self) -> Area:
@@ -214,9 +222,11 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
             format=_one_of(_need(s, "format", where, path), SOURCE_FORMATS, f"{where}.format", path),
             file=str(_need(s, "file", where, path)),
             area_level=s.get("area_level"),
+            pseudonymise=tuple(str(c) for c in (s.get("pseudonymise") or ())),
         )
 
-    known = {"id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline", "headline_area"}
+    known = {"id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline", "headline_area",
+             "persons"}
     indicators = []
     for i, ind in enumerate(_need(raw, "indicators", "pipeline", path)):
         where = f"indicators[{i}]"
@@ -268,6 +278,7 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
                 baseline_year=baseline.get("year"),
                 baseline_value=baseline.get("value"),
                 headline_area=headline,
+                persons=bool(ind.get("persons", False)),
                 options={k: v for k, v in ind.items() if k not in known},
             )
         )
@@ -310,5 +321,13 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
         indicators=tuple(indicators),
         breaks=tuple(breaks),
         families=tuple(families),
-        disclosure_k=int((raw.get("disclosure") or {}).get("k", 5)),
+        disclosure_k=_positive_int((raw.get("disclosure") or {}).get("k", 5), "disclosure.k", path),
+        disclosure_mode=_one_of((raw.get("disclosure") or {}).get("mode", "DK"), DISCLOSURE_MODES, "disclosure.mode",
+                                path),
     )
+
+
+def _positive_int(value: Any, where: str, path: Path) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{path}: '{where}' is {value!r}; expected a whole number of at least 1 (e.g. 5).")
+    return value

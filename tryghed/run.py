@@ -40,19 +40,22 @@ class Coverage:
     last: int
 
 
-def coverage(pipeline: config.Pipeline, raw_dir: Path) -> list[Coverage]:
+def coverage(pipeline: config.Pipeline, raw_dir: Path, environ=None) -> list[Coverage]:
     """Read every source (writing nothing) and return the years each covers."""
     out = []
     for sid in pipeline.sources:
-        df = sources.read_source(pipeline, sid, raw_dir)
+        df = sources.read_source(pipeline, sid, raw_dir, environ)
         years = df["year"] if "year" in df else df["start"].dt.year
         out.append(Coverage(sid, int(years.min()), int(years.max())))
     return out
 
 
-def validate(pipeline: config.Pipeline, raw_dir: Path, year: int | None = None) -> list[Coverage]:
-    """Check the configuration and every input without running anything; error when ``year`` is not covered."""
-    cov = coverage(pipeline, raw_dir)
+def validate(pipeline: config.Pipeline, raw_dir: Path, year: int | None = None, environ=None) -> list[Coverage]:
+    """Check the configuration and every input without running anything; error when ``year`` is not covered.
+
+    ``environ`` (the caller's ``os.environ``) supplies the pseudonymisation key of sources that declare one.
+    """
+    cov = coverage(pipeline, raw_dir, environ)
     if year is not None:
         outside = [c for c in cov if not c.first <= year <= c.last]
         if outside:
@@ -140,7 +143,7 @@ def _replace(staged: Path, final: Path) -> None:
 
 
 def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir: str | Path | None = None,
-                 lang: str = "da", out_root: Path = ROOT, progress: bool = True) -> Path:
+                 lang: str = "da", out_root: Path = ROOT, progress: bool = True, environ=None) -> Path:
     """Run a pipeline's notebook chain for one year and return the path of its index page.
 
     Parameters
@@ -154,13 +157,16 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     lang : {"da", "en"}
     out_root : Path
         Folder under which ``data/processed``, ``figures`` and ``reports`` are written.
+    environ : mapping, optional
+        The caller's environment (``os.environ``) for the pseudonymisation key; the notebooks' kernel inherits the
+        process environment.
     """
     if lang not in config.LANGS:
         raise config.ConfigError(f"--lang is {lang!r}; use one of {', '.join(config.LANGS)}.")
     pipeline = config.load_pipeline(pipeline_name)
     year = int(year or pipeline.default_year)
     raw = resolve_raw(pipeline, raw_dir)
-    validate(pipeline, raw, year)
+    validate(pipeline, raw, year, environ)
     is_demo = demo.is_demo(raw)
     out_root = Path(out_root).resolve()
     final = RunPaths.under(out_root, pipeline.id, year, raw)

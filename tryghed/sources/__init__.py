@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import identifiers
 from ..config import Pipeline, Source
 from ..errors import InputError
 from .closures import read_closure_log
@@ -73,8 +74,26 @@ def survey_items(pipeline: Pipeline, source_id: str) -> tuple[str, ...]:
                          and "item" in i.options}))
 
 
-def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path) -> pd.DataFrame:
-    """Read one declared source from ``raw_dir`` into its tidy table with area ids."""
+def _pseudonymise(df: pd.DataFrame, source: Source, path: Path, environ) -> pd.DataFrame:
+    """Replace every kept column read from a declared identifier column by its keyed hash."""
+    declared = {c.strip().lower() for c in source.pseudonymise}
+    from_file = df.attrs.get("columns", {})
+    out = df.copy()
+    for col in df.columns:
+        if str(from_file.get(col, col)).strip().lower() in declared:
+            key = identifiers.key_from_env(environ or {}, path=path, column=from_file.get(col, col))
+            out[col] = identifiers.pseudonymise(df[col], key=key).astype(str)
+    return out
+
+
+def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None) -> pd.DataFrame:
+    """Read one declared source from ``raw_dir`` into its tidy table with area ids.
+
+    The raw file is first scanned for direct identifiers (CPR numbers, e-mail addresses, name or phone columns);
+    one is an error naming the file and column, unless the source declares the column under ``pseudonymise``, in
+    which case the column is replaced by a keyed hash whose key comes from ``environ`` (the caller passes
+    ``os.environ``).
+    """
     source = pipeline.sources[source_id]
     path = Path(raw_dir) / source.file
     if not path.is_file():
@@ -85,19 +104,24 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path) -> pd.DataFra
         df = reader(path, items=survey_items(pipeline, source_id))
     else:
         df = reader(path)
+    # scan after the reader: a malformed file gets the reader's precise message first
+    identifiers.scan_file(path, skip=source.pseudonymise)
+    if source.pseudonymise:
+        df = _pseudonymise(df, source, path, environ)
     return attach_area_ids(df, pipeline, source, path)
 
 
-def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path) -> pd.DataFrame:
+def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path, environ=None) -> pd.DataFrame:
     """Read, validate and stage every source; write ``manifest.json``; return one summary row per source.
 
-    Raw files are only read, never written.
+    Raw files are only read, never written. ``environ`` supplies the pseudonymisation key when a source declares
+    ``pseudonymise`` columns.
     """
     staged_dir = Path(staged_dir)
     staged_dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for sid, source in pipeline.sources.items():
-        df = read_source(pipeline, sid, raw_dir)
+        df = read_source(pipeline, sid, raw_dir, environ)
         path = Path(raw_dir) / source.file
         df.to_parquet(staged_dir / f"{sid}.parquet", index=False)
         rows.append({"source": sid, "format": source.format, "file": source.file, "rows": len(df),
