@@ -318,3 +318,19 @@ def test_effective_n_below_100_switches_methods():
     from statsmodels.stats.proportion import confint_proportions_2indep
     assert (c.ci_low, c.ci_high) == pytest.approx(confint_proportions_2indep(16, 80, 24, 80, method="newcomb"),
                                                   rel=1e-9)
+
+
+def test_compare_rates_quasi_poisson_adjustment_reference():
+    # METHODS.md §2.2: 3,600/75,800 -> 3,550/76,500, score stat -0.979966 (p 0.327103); with φ̂ = 1.0347 the
+    # adjusted z = -0.9634, p = 0.3354
+    from statsmodels.stats.rates import test_poisson_2indep
+    assert test_poisson_2indep(3550, 76500, 3600, 75800, method="score").statistic == pytest.approx(-0.979966,
+                                                                                                      abs=5e-7)
+    c = stats.compare_rates(count1=3600, exposure1=75800, count2=3550, exposure2=76500, dispersion=1.0347)
+    assert c.statistic == pytest.approx(-0.9634, abs=5e-5)
+    assert c.pvalue == pytest.approx(0.3354, abs=1e-4)   # printed to 4 decimals: 0.33535 rounds up
+    assert c.estimate == pytest.approx(0.977088, abs=5e-6)
+    # the interval is wider than the plain score interval (0.932829, 1.023447) and still holds the ratio
+    assert c.ci_low < 0.932829 and c.ci_high > 1.023447
+    assert math.log(c.ci_high / c.estimate) == pytest.approx(math.sqrt(1.0347) * math.log(1.023447 / 0.977088),
+                                                             rel=1e-4)

@@ -36,7 +36,8 @@ def _unit_values(units: pd.DataFrame | None, ind: Indicator, area_id: str, ref: 
     return wide[ref].to_numpy(float), wide[year].to_numpy(float)
 
 
-def compare(ind: Indicator, ref_row: pd.Series, row: pd.Series, unit_values=None) -> stats.Change:
+def compare(ind: Indicator, ref_row: pd.Series, row: pd.Series, unit_values=None,
+            dispersion: float = 1.0) -> stats.Change:
     """The change from ``ref_row`` to ``row`` of one indicator, by the test its kind calls for."""
     if ind.kind in TESTED_SHARES:
         c = stats.compare_shares(share1=ref_row["estimate"] / 100, n_eff1=ref_row["n_effective"],
@@ -46,13 +47,25 @@ def compare(ind: Indicator, ref_row: pd.Series, row: pd.Series, unit_values=None
                             "difference (percentage points)", method)
     if ind.kind == "rate":
         return stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
-                                   count2=row["numerator"], exposure2=row["denominator"])
+                                   count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion)
     d = float(row["estimate"] - ref_row["estimate"])
     if ind.kind == "clustered_count" and unit_values is not None and len(unit_values[0]) >= 2:
         b = stats.bootstrap_change(values1=unit_values[0], values2=unit_values[1], seed=BOOTSTRAP_SEED)
         return stats.Change(b.difference, b.ci_low, b.ci_high, np.nan, b.pvalue, "difference",
                             f"bootstrap over {b.n_units} institutions ({b.n_boot} resamples, percentile interval)")
     return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference", "descriptive (not a sample: no test)")
+
+
+def _dispersion(pipeline: Pipeline, ind: Indicator, g: pd.DataFrame, year: int) -> float:
+    """φ̂ of the Poisson trend over the series segment up to ``year`` (1 when not a rate or too short; §2.2)."""
+    if ind.kind != "rate":
+        return 1.0
+    start = segment_start(pipeline, ind.id, year, int(g.index.min()))
+    seg = g[(g.index >= start) & (g.index <= year) & ~g["suppressed"]]
+    if len(seg) < 3:
+        return 1.0
+    phi = stats.poisson_trend(periods=seg.index, counts=seg["numerator"], exposure=seg["denominator"]).dispersion
+    return float(phi) if np.isfinite(phi) and phi > 1 else 1.0
 
 
 def _detectable(ind: Indicator, ref_row: pd.Series, row: pd.Series) -> tuple[float, float]:
@@ -98,7 +111,8 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
                     rows.append({**base, "change": d, "flags": "series_break",
                                  "method": "no test across a series break"})
                     continue
-                c = compare(ind, ref_row, row, _unit_values(units, ind, area_id, ref, year))
+                c = compare(ind, ref_row, row, _unit_values(units, ind, area_id, ref, year),
+                            _dispersion(pipeline, ind, g, year))
                 rows.append({**base, "change": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high,
                              "statistic": c.statistic, "pvalue": c.pvalue, "scale": c.scale, "method": c.method,
                              "flags": ""})

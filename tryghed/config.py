@@ -5,6 +5,7 @@ A bad YAML raises :class:`~tryghed.errors.ConfigError` naming the file, the key 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,16 @@ import yaml
 from .errors import ConfigError
 from .paths import PIPELINES, ROOT
 
-LEVELS = ("city", "district", "survey_district")
+LEVELS = ("city", "district", "survey_district", "municipality", "country")
+#: Levels of the comparison areas of a municipality's pipeline (its peers and the whole country): not nested below
+#: the root area, and taken from Statistics Denmark's area codes (``peers:`` in the YAML).
+PEER_LEVELS = ("municipality", "country")
 KINDS = ("survey_share", "published_share", "rate", "person_share", "unit_share", "stock_count", "clustered_count")
 TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
-SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population")
+SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population",
+                  "statbank")
+#: StatBank tables a ``statbank`` source may declare (tryghed.sources.statbank).
+STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A")
 LANGS = ("da", "en")
 #: Disclosure control (METHODS.md §6): "DK" suppresses small person counts, "rounding" rounds them (NHS style).
 DISCLOSURE_MODES = ("DK", "rounding")
@@ -42,6 +49,32 @@ class Source:
     #: Raw columns that hold person identifiers on purpose: not flagged by the identifier scan, replaced by a keyed
     #: hash (key from the environment) wherever a reader keeps them.
     pseudonymise: tuple[str, ...] = ()
+    #: A missing file is not an error: the measures built on it are reported as "no data" (statbank sources only).
+    optional: bool = False
+    #: StatBank table (``STRAF11``, ``STRAF22``, ``FOLK1A``) and, for the API's long layout, ``CSV`` or ``BULK``.
+    table: str | None = None
+    fmt: str | None = None
+
+
+@dataclass(frozen=True)
+class OffenceGroup:
+    """A group of STRAF11 offence types reported as one rate (e.g. citizen-directed crime)."""
+
+    id: str
+    name: dict[str, str]
+    codes: tuple[str, ...]
+    definition: dict[str, str]
+    #: Why a published figure of the same name is not comparable (printed in the method notes), if any.
+    comparability: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """Boundaries for a map of the root area and its peers: a GeoJSON file relative to the raw folder."""
+
+    file: str
+    code_property: str
+    indicator: str
 
 
 @dataclass(frozen=True)
@@ -103,6 +136,10 @@ class Pipeline:
     families: tuple[Family, ...] = ()
     disclosure_k: int = 5
     disclosure_mode: str = "DK"
+    offence_groups: dict[str, OffenceGroup] = field(default_factory=dict)
+    #: Area ids of the comparison areas (level municipality or country), in the YAML's order.
+    peers: tuple[str, ...] = ()
+    map: MapSpec | None = None
 
     @property
     def city(self) -> Area:
@@ -204,6 +241,8 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
                 aliases=tuple(a.get("aliases", ())),
             )
         )
+    peers = _peers(raw.get("peers"), areas, path)
+    areas.extend(peers)
     ids = [a.id for a in areas]
     dupes = sorted({x for x in ids if ids.count(x) > 1})
     if dupes:
@@ -223,7 +262,12 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
             file=str(_need(s, "file", where, path)),
             area_level=s.get("area_level"),
             pseudonymise=tuple(str(c) for c in (s.get("pseudonymise") or ())),
+            optional=bool(s.get("optional", False)),
+            table=s.get("table"),
+            fmt=s.get("fmt"),
         )
+        _check_source(sources[sid], areas, where, path)
+    offence_groups = _offence_groups(raw.get("offence_groups"), path)
 
     known = {"id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline", "headline_area",
              "persons"}
@@ -264,10 +308,16 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
         headline = ind.get("headline_area")
         if headline is not None and headline not in ids:
             raise ConfigError(f"{path}: '{where}.headline_area' is '{headline}', which is not an area id.")
+        kind = _one_of(_need(ind, "kind", where, path), KINDS, f"{where}.kind", path)
+        if kind == "rate":
+            _check_rate(ind, sources, offence_groups, where, path)
+        elif sources[src].format == "statbank":
+            raise ConfigError(f"{path}: '{where}' reads the StatBank source '{src}' but its kind is '{kind}'; "
+                              "StatBank tables give rates: set 'kind: rate'.")
         indicators.append(
             Indicator(
                 id=iid,
-                kind=_one_of(_need(ind, "kind", where, path), KINDS, f"{where}.kind", path),
+                kind=kind,
                 source=src,
                 unit=str(_need(ind, "unit", where, path)),
                 direction=_one_of(_need(ind, "direction", where, path), ("decrease", "increase"),
@@ -324,7 +374,136 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
         disclosure_k=_positive_int((raw.get("disclosure") or {}).get("k", 5), "disclosure.k", path),
         disclosure_mode=_one_of((raw.get("disclosure") or {}).get("mode", "DK"), DISCLOSURE_MODES, "disclosure.mode",
                                 path),
+        offence_groups=offence_groups,
+        peers=tuple(a.id for a in peers),
+        map=_map(raw.get("map"), indicators, path),
     )
+
+
+def _slug(name: str) -> str:
+    text = name.lower()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        text = text.replace(a, b)
+    return "-".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
+def _peers(value: Any, areas: list[Area], path: Path) -> list[Area]:
+    """The ``peers:`` list (StatBank names or codes of municipalities, or the whole country) as areas."""
+    if value is None:
+        return []
+    from .sources import statbank
+
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{path}: 'peers' must be a list of municipality names or codes, e.g. "
+                          "[Albertslund, Viborg, Hele landet].")
+    levels, english = statbank.area_levels(), statbank.area_english_names()
+    root = [a for a in areas if a.level == "city"]
+    out = []
+    for i, name in enumerate(value):
+        code = statbank.areas().code_of(str(name))
+        if code is None or levels[code] not in PEER_LEVELS:
+            raise ConfigError(f"{path}: 'peers[{i}]' is {name!r}, which is not a Danish municipality or 'Hele landet'"
+                              " in Statistics Denmark's list. Write the official name (e.g. Høje-Taastrup) or the "
+                              "3-digit code (tryghed/resources/dst_areas.csv).")
+        if any(a.code == code for a in (*root, *out)):
+            raise ConfigError(f"{path}: 'peers[{i}]' ({name}) repeats an area already in the comparison; remove it.")
+        da = statbank.areas().names[code]
+        out.append(Area(id=_slug(da), level=levels[code], name={"da": da, "en": english[code]}, code=code))
+    if not root or root[0].code is None:
+        raise ConfigError(f"{path}: 'peers' needs the area with level 'city' to carry its Statistics Denmark code, "
+                          "e.g. {id: ishoej, level: city, code: \"183\", ...}.")
+    return out
+
+
+def _check_source(source: Source, areas: list[Area], where: str, path: Path) -> None:
+    if source.optional and source.format != "statbank":
+        raise ConfigError(f"{path}: '{where}.optional' is only supported for 'format: statbank'; remove it, or "
+                          "provide the file.")
+    if source.format != "statbank":
+        return
+    from .sources import statbank
+
+    if source.table is not None:
+        _one_of(source.table, STATBANK_TABLES, f"{where}.table", path)
+    if source.fmt is not None:
+        _one_of(source.fmt, ("CSV", "BULK"), f"{where}.fmt", path)
+    if source.area_level is not None:
+        _one_of(source.area_level, LEVELS, f"{where}.area_level", path)
+    mapped = [a for a in areas if source.area_level in (None, a.level)]
+    for a in mapped:
+        if a.code is None or statbank.areas().code_of(a.code) is None:
+            raise ConfigError(f"{path}: area '{a.id}' is read from the StatBank source in '{where}', so it needs its "
+                              f"3-digit Statistics Denmark 'code' (e.g. \"101\" for København); it has "
+                              f"{a.code!r}. Set the code, or set '{where}.area_level' to the level that has codes.")
+
+
+def _offence_groups(value: Any, path: Path) -> dict[str, OffenceGroup]:
+    if value is None:
+        return {}
+    from .sources import statbank
+
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: 'offence_groups' must map a group id to its name, codes and definition.")
+    out = {}
+    for gid, g in value.items():
+        where = f"offence_groups.{gid}"
+        codes = _need(g, "codes", where, path,
+                      "List the STRAF11 offence codes (tryghed/resources/straf11_offences.csv).")
+        codes = tuple(str(c) for c in (codes if isinstance(codes, list) else [codes]))
+        for c in codes:
+            if c not in statbank.offences().names:
+                raise ConfigError(f"{path}: '{where}.codes' has {c!r}, which is not a STRAF11 offence code. Use a "
+                                  "code from tryghed/resources/straf11_offences.csv (e.g. 1320 residential burglary).")
+            inside = [a for a in statbank.offence_ancestors(c) if a in codes]
+            if inside:
+                raise ConfigError(f"{path}: '{where}.codes' has both {c} and {inside[0]}, which already contains it: "
+                                  f"the offences would be counted twice. Keep one of them.")
+        if len(set(codes)) != len(codes):
+            raise ConfigError(f"{path}: '{where}.codes' repeats a code; list each once.")
+        definition = _names(g.get("definition"), f"{where}.definition", path)
+        for lang, text in definition.items():
+            unnamed = [c for c in codes if not re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", text)]
+            if unnamed:
+                raise ConfigError(f"{path}: '{where}.definition.{lang}' does not mention code {unnamed[0]}; the "
+                                  "definition printed in the report must name every code of 'codes'.")
+        comparability = g.get("comparability")
+        out[gid] = OffenceGroup(
+            id=gid, name=_names(g.get("name"), f"{where}.name", path), codes=codes,
+            definition=definition,
+            comparability=_names(comparability, f"{where}.comparability", path) if comparability else None,
+        )
+    return out
+
+
+def _check_rate(ind: dict, sources: dict[str, Source], groups: dict[str, OffenceGroup], where: str,
+                path: Path) -> None:
+    """A rate is offences of one group (a STRAF11 source) over the population (a FOLK1A source)."""
+    src = sources[ind["source"]]
+    if src.format != "statbank" or src.table != "STRAF11":
+        raise ConfigError(f"{path}: '{where}.source' must be a StatBank source with 'table: STRAF11' for a rate; "
+                          f"'{src.id}' is {src.format}" + (f" ({src.table})" if src.table else "") + ".")
+    pop = _need(ind, "population", where, path, "Name the StatBank source with 'table: FOLK1A'.")
+    if pop not in sources or sources[pop].format != "statbank" or sources[pop].table != "FOLK1A":
+        raise ConfigError(f"{path}: '{where}.population' is {pop!r}; it must name a source with 'format: statbank' "
+                          "and 'table: FOLK1A'.")
+    group = _need(ind, "offence_group", where, path, "Name one of the 'offence_groups'.")
+    if group not in groups:
+        raise ConfigError(f"{path}: '{where}.offence_group' is {group!r}, which is not among offence_groups: "
+                          f"{', '.join(groups) or 'none declared'}.")
+
+
+def _map(value: Any, indicators: list[Indicator], path: Path) -> MapSpec | None:
+    if value is None:
+        return None
+    rates = [i.id for i in indicators if i.kind == "rate"]
+    indicator = value.get("indicator", rates[0] if rates else None) if isinstance(value, dict) else None
+    if indicator not in rates:
+        raise ConfigError(f"{path}: 'map.indicator' is {indicator!r}; the map shows a rate indicator: "
+                          f"{', '.join(rates) or 'declare one'}.")
+    return MapSpec(file=str(_need(value, "file", "map", path, "Give the GeoJSON file, relative to the raw folder.")),
+                   code_property=str(_need(value, "code_property", "map", path,
+                                           "Name the feature property holding the municipality code, e.g. lau_1.")),
+                   indicator=indicator)
 
 
 def _positive_int(value: Any, where: str, path: Path) -> int:

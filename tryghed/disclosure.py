@@ -703,3 +703,12 @@ def protect_change_table(changes: pd.DataFrame, published: pd.DataFrame) -> pd.D
     if "significant" in out.columns:
         out.loc[hit, "significant"] = False
     return out
+
+
+def protect_pipeline_table(pipeline, table: pd.DataFrame, *, min_answers: int = 50) -> ProtectedTable:
+    """:func:`protect_indicator_table` with the pipeline's area hierarchy, person indicators, ``k`` and mode."""
+    return protect_indicator_table(
+        table, parents={a.id: a.parent for a in pipeline.areas},
+        person_ids={i.id for i in pipeline.indicators if i.persons},
+        survey_ids={i.id for i in pipeline.indicators if i.kind == "survey_share"},
+        k=pipeline.disclosure_k, mode=pipeline.disclosure_mode, min_answers=min_answers)

@@ -11,6 +11,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.collections import PatchCollection  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.patches import PathPatch  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
+
+from .config import PEER_LEVELS  # noqa: E402
 
 PALETTE = {"line": "#1f4e79", "band": "#9dc3e6", "target": "#c00000", "baseline": "#7f7f7f", "break": "#ed7d31"}
 
@@ -74,6 +81,7 @@ def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict
         for b in breaks:
             ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=1.5)
         ax.set_title(names.get(area, area), fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     for ax in list(axes.flat)[len(areas):]:
         ax.set_visible(False)
     if breaks:
@@ -134,8 +142,9 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
         rows.append({"indicator_id": ind.id, "figure": f"trend_{ind.id}", "files": [p.name for p in files]})
         below = [lv for lv in ind.levels if lv != "city"]
         if below:
-            lv = below[-1]
-            sub = table[(table["indicator_id"] == ind.id) & (table["level"] == lv) & (table["period"] <= year)
+            # a municipality's peers are drawn beside it; a city's finest level of districts on its own
+            shown = ["city", *below] if set(below) <= set(PEER_LEVELS) else [below[-1]]
+            sub = table[(table["indicator_id"] == ind.id) & table["level"].isin(shown) & (table["period"] <= year)
                         & ~table["suppressed"]]
             if not sub.empty:
                 names = {a.id: a.name[lang] for a in pipeline.areas}
@@ -145,3 +154,137 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
                 files = save(fig, out_dir, f"areas_{ind.id}")
                 rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "files": [p.name for p in files]})
     return pd.DataFrame(rows)
+
+
+#: Longitude is shrunk by cos(56°N) so that Denmark keeps its shape on a plain lon/lat plot.
+_LON_SCALE = float(np.cos(np.radians(56.0)))
+
+
+def _thin(ring: np.ndarray, tol: float) -> np.ndarray:
+    """Drop vertices closer than ``tol`` to the last kept one (radial-distance simplification), keeping the ends."""
+    if tol <= 0 or len(ring) < 8:
+        return ring
+    keep, last = [0], ring[0]
+    for i in range(1, len(ring) - 1):
+        if abs(ring[i, 0] - last[0]) + abs(ring[i, 1] - last[1]) >= tol:
+            keep.append(i)
+            last = ring[i]
+    keep.append(len(ring) - 1)
+    return ring[keep] if len(keep) >= 4 else ring
+
+
+def _patch(rings: list[np.ndarray], tol: float) -> PathPatch:
+    paths = [MplPath(_thin(r, tol) * [_LON_SCALE, 1.0], closed=True) for r in rings if len(r) >= 3]
+    return PathPatch(MplPath.make_compound_path(*paths))
+
+
+def _centre(rings: list[np.ndarray]) -> tuple[float, float]:
+    """The centroid of the largest ring (a label position), in plot coordinates."""
+    ring = max(rings, key=len)
+    x, y = ring[:, 0] * _LON_SCALE, ring[:, 1]
+    cross = x * np.roll(y, -1) - np.roll(x, -1) * y
+    if abs(cross.sum()) < 1e-12:
+        return float(x.mean()), float(y.mean())
+    return (float(((x + np.roll(x, -1)) * cross).sum() / (3 * cross.sum())),
+            float(((y + np.roll(y, -1)) * cross).sum() / (3 * cross.sum())))
+
+
+def municipality_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], *, highlight: str,
+                     names: dict[str, str], title: str, label: str, note: str = "") -> plt.Figure:
+    """Municipalities shaded by a rate, the highlighted one outlined; the whole country and a zoom around it.
+
+    Parameters
+    ----------
+    shapes : dict
+        Area code -> rings of lon/lat (``peers.load_boundaries``).
+    values : dict
+        Area code -> value for the areas to shade; every other area is drawn in light grey.
+    highlight : str
+        The code of the area to outline (it is also shaded by its value).
+    names : dict
+        Area code -> the name written on the map (shaded areas).
+    title, label, note : str
+        Figure title, colour-bar label, and a line under the map (e.g. the whole country's value).
+    """
+    fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(11, 5.4), gridspec_kw={"width_ratios": [1, 1.1]})
+    cmap = plt.get_cmap("YlOrRd")
+    shown = [v for v in values.values() if np.isfinite(v)]
+    norm = Normalize(vmin=min(shown) * 0.95, vmax=max(shown) * 1.05) if shown else Normalize(0, 1)
+    hx, hy = _centre(shapes[highlight])
+    near = [c for c in values if c in shapes and abs(_centre(shapes[c])[0] - hx) < 0.2
+            and abs(_centre(shapes[c])[1] - hy) < 0.25]
+    ring_pts = np.vstack([r for c in near for r in shapes[c]]) * [_LON_SCALE, 1.0]
+    pad_x, pad_y = 0.1, 0.06
+    box = (ring_pts[:, 0].min() - pad_x, ring_pts[:, 0].max() + pad_x, ring_pts[:, 1].min() - pad_y,
+           ring_pts[:, 1].max() + pad_y)
+    for ax, tol, zoom in ((ax_all, 0.004, False), (ax_zoom, 0.0, True)):
+        codes = sorted(shapes)
+        if zoom:  # only the areas that reach into the zoom box
+            codes = [c for c in codes if any(r[:, 0].max() * _LON_SCALE >= box[0] and r[:, 0].min() * _LON_SCALE
+                                             <= box[1] and r[:, 1].max() >= box[2] and r[:, 1].min() <= box[3]
+                                             for r in shapes[c])]
+        patches = [_patch(shapes[c], tol) for c in codes]
+        faces = [cmap(norm(values[c])) if c in values and np.isfinite(values[c]) else "#e6e6e6" for c in codes]
+        coll = PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.3)
+        ax.add_collection(coll)
+        outline = _patch(shapes[highlight], tol)
+        outline.set(facecolor="none", edgecolor="#1f1f1f", linewidth=1.6, zorder=3)
+        ax.add_patch(outline)
+        for c in values:
+            if c not in shapes or (zoom and c not in near) or (not zoom and c in near):
+                continue
+            x, y = _centre(shapes[c])
+            ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=7,
+                        fontweight="bold" if c == highlight else "normal", color="#1f1f1f",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+        if zoom:
+            ax.set_xlim(box[0], box[1])
+            ax.set_ylim(box[2], box[3])
+        else:
+            ax.autoscale_view()
+            ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
+                                       edgecolor="#555555", zorder=4))
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    fig.colorbar(sm, ax=[ax_all, ax_zoom], orientation="horizontal", fraction=0.05, pad=0.04, label=label)
+    fig.suptitle(title, fontsize=11, x=0.02, ha="left")
+    if note:
+        fig.text(0.02, 0.01, note, fontsize=8, ha="left", va="bottom")
+    return fig
+
+
+def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path, out_dir: Path) -> Path | None:
+    """Draw and save the map the pipeline declares (``map:``) from the rank table; the PNG's path.
+
+    Returns None, drawing nothing, when the pipeline declares no map or its boundary file is not in ``raw_dir``
+    (the caller says that the map was skipped: :func:`tryghed.i18n.map_skipped`).
+    """
+    from . import peers
+    from .errors import InputError
+    from .i18n import UNITS, number
+
+    spec = pipeline.map
+    if spec is None or not (Path(raw_dir) / spec.file).is_file():
+        return None
+    path = Path(raw_dir) / spec.file
+    shapes = peers.load_boundaries(path, spec.code_property)
+    values = peers.map_values(pipeline, ranks, spec.indicator)
+    root = pipeline.city
+    if root.code.zfill(3) not in shapes:
+        raise InputError(path, f"no feature has {spec.code_property} = {root.code} ({root.name['da']})",
+                         "Check 'map.code_property' in the pipeline YAML: it must hold Statistics Denmark's "
+                         "municipality code.")
+    ind = pipeline.indicator(spec.indicator)
+    country = ranks[(ranks["indicator_id"] == ind.id) & (ranks["level"] == "country")]
+    note = ""
+    if len(country):
+        r = country.iloc[0]
+        note = f"{pipeline.area(r['area_id']).name[lang]}: {number(r['estimate'], lang, 1)} " \
+               f"{UNITS[lang].get(ind.unit, '')}"
+    house_style()
+    names = {pipeline.area(a).code.zfill(3): pipeline.area(a).name[lang] for a in (root.id, *pipeline.peers)}
+    fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names,
+                           title=f"{ind.name[lang]}, {year}", label=UNITS[lang].get(ind.unit, ind.unit), note=note)
+    return save(fig, out_dir, f"map_{ind.id}")[0]
+

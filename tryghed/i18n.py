@@ -10,7 +10,7 @@ import math
 
 LABELS = {
     "da": {
-        "measure": "Mål", "area": "Område", "baseline": "Udgangspunkt", "this_year": "I år",
+        "measure": "Mål", "area": "Område", "level": "Niveau", "baseline": "Udgangspunkt", "this_year": "I år",
         "change": "Ændring siden sidste år", "target": "Målsætning", "status": "Status",
         "notebooks": "Notebooks", "figures": "Figurer", "scorecard": "Resultatoversigt", "method_notes": "Metode",
         "demo_banner": "DEMODATA – SYNTETISKE TAL. Denne rapport er bygget på opdigtede data og er ikke officiel "
@@ -20,7 +20,7 @@ LABELS = {
         "ci": "95 %-konfidensinterval", "trend": "Udvikling (trend)", "limits": "Hvad tallene ikke kan vise",
     },
     "en": {
-        "measure": "Measure", "area": "Area", "baseline": "Baseline", "this_year": "This year",
+        "measure": "Measure", "area": "Area", "level": "Level", "baseline": "Baseline", "this_year": "This year",
         "change": "Change since last year", "target": "Target", "status": "Status",
         "notebooks": "Notebooks", "figures": "Figures", "scorecard": "Scorecard", "method_notes": "Method notes",
         "demo_banner": "DEMO DATA – SYNTHETIC. This report is built on invented data and is not official "
@@ -50,7 +50,14 @@ STATUS = {
     },
 }
 
+LEVEL_NAMES = {
+    "da": {"city": "By", "district": "Bydel", "survey_district": "Undersøgelsesbydel"},
+    "en": {"city": "City", "district": "District", "survey_district": "Survey district"},
+}
+
 UNITS = {"da": {"percent": "%", "count": "", "days": "dage"}, "en": {"percent": "%", "count": "", "days": "days"}}
+UNITS["da"]["per_1000"] = "pr. 1.000"
+UNITS["en"]["per_1000"] = "per 1,000"
 
 
 def number(x: float, lang: str, decimals: int = 1) -> str:
@@ -85,11 +92,13 @@ def change_statement(row: dict, unit: str, lang: str) -> str:
     da = lang == "da"
     if "too_few_answers" in flags:
         return "for få besvarelser til at opgøre" if da else "too few answers to estimate"
-    if "suppressed" in flags:
+    if "suppressed" in flags or "disclosure" in flags:
         return "undertrykt af hensyn til diskretion" if da else "suppressed to protect persons"
     change = row.get("change")
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return "ingen sammenligning" if da else "no comparison"
+    if row.get("scale") == "ratio" and "series_break" not in flags:
+        return ratio_statement(row, lang)
     pp = unit == "percent"
     decimals = 0 if unit in ("count", "days") else (2 if abs(change) < 1 else 1)
     size = number(change, lang, decimals) + (" pct.-point" if da and pp else " percentage points" if pp else "")
@@ -221,3 +230,75 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
         parts.append("for få sammenlignelige år til en trend" if da else "too few comparable years for a trend")
     text = "; ".join(parts)
     return text[:1].upper() + text[1:] + "." if text else "–"
+
+
+def ratio_statement(row: dict, lang: str) -> str:
+    """The statement of a change of a rate, tested on the rate ratio (METHODS.md §2.2, §2.4: reported offences)."""
+    da = lang == "da"
+    ratio = float(row["change"])
+    pct = number(100 * (ratio - 1), lang, 1)
+    size = ("+" if ratio > 1 else "") + (f"{pct} %" if da else f"{pct}%")
+    rr = ("rate-forhold " if da else "rate ratio ") + number(ratio, lang, 3)
+    p, q = row.get("pvalue"), row.get("qvalue")
+    if _missing(p):
+        return f"{size} ({rr}; ingen test)" if da else f"{size} ({rr}; no test)"
+    sig = (p if _missing(q) else q) < 0.05
+    if sig:
+        word = ("statistisk signifikant fald" if ratio < 1 else "statistisk signifikant stigning") if da else \
+            ("statistically significant decrease" if ratio < 1 else "statistically significant increase")
+    else:
+        word = "ingen statistisk signifikant ændring" if da else "no statistically significant change"
+    return f"{word} ({size}, {rr}, {pvalue(p, lang)})"
+
+
+def offence_group_note(group, lang: str) -> str:
+    """The definition of an offence group (``config.OffenceGroup``) for the method notes."""
+    if lang == "da":
+        return (f"{group.name['da']}: anmeldte forbrydelser i Danmarks Statistiks STRAF11 (koder i parentes): "
+                f"{group.definition['da']}; pr. 1.000 indbyggere den 1. januar (FOLK1A).")
+    return (f"{group.name['en']}: offences reported in Statistics Denmark's STRAF11 (codes in brackets): "
+            f"{group.definition['en']}; per 1,000 residents on 1 January (FOLK1A).")
+
+
+def missing_source_note(files: list[str], measures: list[str], lang: str) -> str:
+    """Optional sources that were not in the raw folder: the measures built on them show no data."""
+    names = ", ".join(f"'{m}'" for m in measures)
+    files_text = ", ".join(files)
+    if lang == "da":
+        return (f"{names} vises som 'ingen data': {files_text} findes ikke i råmappen. Læg filerne (fx hentet med "
+                "'tryghed fetch dst') i råmappen for at få målet med.")
+    verb = "is" if len(files) == 1 else "are"
+    return (f"{names} shows 'no data': {files_text} {verb} not in the raw folder. Put the files (e.g. fetched with "
+            "'tryghed fetch dst') in the raw folder to include the measure.")
+
+
+def map_skipped(file: str, lang: str) -> str:
+    """The map of the municipalities was not drawn because its boundary file is absent."""
+    if lang == "da":
+        return f"Kortet over kommunerne er sprunget over: grænsefilen {file} findes ikke i råmappen."
+    return f"The map of the municipalities was skipped: the boundary file {file} is not in the raw folder."
+
+
+PEER_LABELS = {
+    "da": {"area": "Område", "no_peers": "Pipelinen angiver ingen "
+           "sammenligningskommuner (peers); der er intet at sammenligne.", "no_map": "Pipelinen angiver intet kort.",
+           "group": "Gruppe", "codes": "STRAF11-koder",
+           "definition": "Definition", "rank_note": "Placering 1 er den højeste rate blandt kommunerne; hele landet "
+           "indgår ikke i placeringen. Intervallerne viser tilfældig variation: en forskel på få pladser er ofte "
+           "ikke en reel forskel."},
+    "en": {"area": "Area", "no_peers": "The pipeline declares no peer municipalities; "
+           "there is nothing to compare.", "no_map": "The pipeline declares no map.",
+           "group": "Group", "codes": "STRAF11 codes", "definition": "Definition",
+           "rank_note": "Rank 1 is the highest rate among the municipalities; the whole country is not ranked. The "
+           "intervals show random variation: a difference of a few places is often not a real difference."},
+}
+
+
+def rank_statement(name: str, measure: str, rank: int, of: int, year: int, lang: str) -> str:
+    """"Ishøj has the 3rd highest ... of 7 municipalities in 2018"."""
+    if lang == "da":
+        place = "den højeste" if rank == 1 else f"den {rank}.-højeste"
+        return f"{name} har {place} rate af {of} kommuner for {measure[:1].lower()}{measure[1:]} i {year}."
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    place = "the highest" if rank == 1 else f"the {rank}{suffix} highest"
+    return f"{name} has {place} rate of {of} municipalities for {measure[:1].lower()}{measure[1:]} in {year}."

@@ -9,6 +9,7 @@ import pandas as pd
 
 from . import stats
 from .config import Indicator, Pipeline
+from .sources.statbank import to_annual
 
 COLUMNS = ["pipeline", "indicator_id", "area_id", "level", "period", "numerator", "denominator", "estimate",
            "ci_low", "ci_high", "n_unweighted", "n_effective", "unit", "source", "suppressed", "flags", "method"]
@@ -65,6 +66,67 @@ def _share_rows(num: pd.Series, den: pd.Series, method_note: str) -> list[dict]:
     return rows
 
 
+def _annual(df: pd.DataFrame, how: str) -> pd.DataFrame:
+    """Yearly rows of a StatBank table with ``area_id``: quarters summed or Q1 taken, yearly rows as they are."""
+    ids = dict(zip(df["area_code"], df["area_id"]))
+    if (df["quarter"] == 0).all():
+        out = df.copy()
+    else:
+        out = to_annual(df[df["quarter"] > 0].drop(columns="area_id"), how=how)
+    out["area_id"] = out["area_code"].map(ids)
+    return out
+
+
+def offence_counts(offences: pd.DataFrame, codes) -> pd.Series:
+    """Reported offences of a group per ``(area_id, period)``: the complete years only.
+
+    A year counts when every code of the group has all four quarters (or a yearly value) and none is missing.
+    """
+    codes = list(codes)
+    sub = offences[offences["offence_code"].isin(codes)]
+    if sub.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["area_id", "period"]))
+    year = _annual(sub, "sum")
+    g = year.groupby(["area_id", "year"])
+    out = pd.DataFrame({"count": g["value"].sum(), "ok": ~g["missing"].any(), "n": g["offence_code"].nunique()})
+    out = out[out["ok"] & (out["n"] == len(codes))]["count"]
+    out.index.names = ["area_id", "period"]
+    return out
+
+
+def population_1_january(population: pd.DataFrame) -> pd.Series:
+    """FOLK1A's total population on 1 January (the first quarter) per ``(area_id, period)``; missing years left out."""
+    total = population[(population["sex"] == "TOT") & (population["age"] == "IALT")
+                       & (population["marital_status"] == "TOT")]
+    if total.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["area_id", "period"]))
+    year = _annual(total, "first_quarter")
+    year = year[~year["missing"]]
+    out = year.set_index(["area_id", "year"])["value"]
+    out.index.names = ["area_id", "period"]
+    return out
+
+
+def _rate_rows(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.DataFrame], level: str) -> list[dict]:
+    """Reported offences of the indicator's group per 1,000 residents on 1 January, exact Poisson interval."""
+    at_level = {a.id for a in pipeline.areas_at(level)}
+    offences, population = tables[ind.source], tables[ind.options["population"]]
+    group = pipeline.offence_groups[ind.options["offence_group"]]
+    num = offence_counts(offences[offences["area_id"].isin(at_level)], group.codes)
+    den = population_1_january(population[population["area_id"].isin(at_level)])
+    rows = []
+    for (a, y), n in num.items():
+        if (a, y) not in den.index or den[(a, y)] <= 0:
+            continue
+        d = float(den[(a, y)])
+        ci = stats.rate_confint(count=float(n), exposure=d, per=1000.0)
+        rows.append(dict(area_id=a, period=int(y), numerator=float(n), denominator=d, estimate=ci.estimate,
+                         ci_low=ci.ci_low, ci_high=ci.ci_high, n_unweighted=np.nan, n_effective=np.nan,
+                         suppressed=False, flags="", method=f"{ci.method}; STRAF11 offences in the year over FOLK1A "
+                         "population on 1 January"))
+    return rows
+
+
 def compute_indicator(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One indicator at every level it declares, as rows of the indicator table."""
     df = tables[ind.source]
@@ -95,6 +157,8 @@ def compute_indicator(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.D
             num, den = g["plan_in_time"].sum(), g.size()
             num.index.names = den.index.names = ["area_id", "period"]
             part = _share_rows(num, den, "share of closures")
+        elif ind.kind == "rate":
+            part = _rate_rows(ind, pipeline, tables, level)
         elif ind.kind == "person_share":
             pop = tables["population"]
             pop = pop[pop["age_band"] == ind.options["population_age_band"]]
@@ -107,6 +171,8 @@ def compute_indicator(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.D
         for r in part:
             r["level"] = level
         rows.extend(part)
+    if not rows:  # e.g. an optional source that is absent: the measure has no data
+        return pd.DataFrame(columns=COLUMNS)
     out = pd.DataFrame(rows)
     out["pipeline"] = pipeline.id
     out["indicator_id"] = ind.id
@@ -119,8 +185,8 @@ def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
     """The full indicator table of a pipeline from its cleaned sources, sorted and typed for stable output."""
     tables = {sid: pd.read_parquet(Path(clean_dir) / f"{sid}.parquet") for sid in pipeline.sources}
     parts = [compute_indicator(ind, pipeline, tables) for ind in pipeline.indicators]
-    out = pd.concat(parts, ignore_index=True)[COLUMNS]
-    level_order = {"city": 0, "district": 1, "survey_district": 2}
+    out = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COLUMNS)], ignore_index=True)[COLUMNS]
+    level_order = {"city": 0, "district": 1, "survey_district": 2, "municipality": 3, "country": 4}
     area_order = {a.id: i for i, a in enumerate(pipeline.areas)}
     out = out.sort_values(["indicator_id", "level", "area_id", "period"],
                           key=lambda s: s.map(level_order) if s.name == "level" else

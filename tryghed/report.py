@@ -50,7 +50,10 @@ def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, ta
             word = "programmets tal" if lang == "da" else "programme's figure"
             base += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
         if year in s.index and s.loc[year, "suppressed"]:
-            now = "for få besvarelser" if lang == "da" else "too few answers"
+            if "disclosure" in str(s.loc[year, "flags"]):
+                now = "undertrykt (diskretion)" if lang == "da" else "suppressed (disclosure control)"
+            else:
+                now = "for få besvarelser" if lang == "da" else "too few answers"
         elif year in s.index:
             r = s.loc[year]
             now = i18n.value(float(r["estimate"]), ind.unit, lang)
@@ -76,6 +79,34 @@ def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, ta
                      L["trend"]: trend, L["target"]: target_text, L["status"]: _status_text(tg, lang),
                      L["limits"]: limits, "indicator_id": ind.id})
     return pd.DataFrame(rows)
+
+
+def area_table(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
+    """Every measure by area and year up to ``year`` from the published (disclosure-controlled) table.
+
+    A cell withheld to protect persons shows ``*``; a survey share from too few answers shows ``–``.
+    """
+    L = i18n.LABELS[lang]
+    names = {a.id: a.name[lang] for a in pipeline.areas}
+    t = published[published["period"] <= year]
+    rows = []
+    for ind in pipeline.indicators:
+        sub = t[t["indicator_id"] == ind.id]
+        for (area_id, level), g in sub.groupby(["area_id", "level"], sort=False):
+            r = {L["measure"]: ind.name[lang], L["level"]: i18n.LEVEL_NAMES[lang].get(level, level),
+                 L["area"]: names.get(area_id, area_id)}
+            for _, c in g.sort_values("period").iterrows():
+                if "disclosure" in str(c["flags"]):
+                    text = "*"
+                elif c["suppressed"] or not np.isfinite(c["estimate"]):
+                    text = "–"
+                else:
+                    text = i18n.value(float(c["estimate"]), ind.unit, lang)
+                r[str(int(c["period"]))] = text
+            rows.append(r)
+    out = pd.DataFrame(rows)
+    years = sorted(c for c in out.columns if c.isdigit())
+    return out[[L["measure"], L["level"], L["area"], *years]].fillna("")
 
 
 def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard") -> list[Path]:
@@ -140,7 +171,8 @@ padding:6px 8px;text-align:left;vertical-align:top}} .scorecard th{{background:#
 <h2>{L["scorecard"]}</h2>
 {table}
 <p>{L["exports"].format(csv='<a href="scorecard.csv">scorecard.csv</a>',
-                         xlsx='<a href="scorecard.xlsx">scorecard.xlsx</a>')}</p>
+                         xlsx='<a href="scorecard.xlsx">scorecard.xlsx</a>')}
+· <a href="areas.csv">areas.csv</a> · <a href="areas.xlsx">areas.xlsx</a></p>
 <h2>{L["notebooks"]}</h2><ol>{nb_links}</ol>
 <h2>{L["figures"]}</h2><ul>{fig_links}</ul>
 <h2>{L["method_notes"]}</h2><ul>{notes_html}</ul>
@@ -220,8 +252,9 @@ GENERAL_NOTES = {
 }
 
 
-def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str) -> list[str]:
-    """Which method was used for which measure and why, with the METHODS.md anchors, and the declared breaks."""
+def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosure: dict | None = None) -> list[str]:
+    """Which method was used for which measure and why, with the METHODS.md anchors, the declared breaks, and the
+    disclosure rule applied (``disclosure``: the run's ``disclosure.json`` record)."""
     from .indicators import MIN_ANSWERS
 
     notes = []
@@ -235,4 +268,7 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str) -> list[s
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
                         "(no test across it; the break is drawn on the charts)."))
     notes.extend(GENERAL_NOTES[lang])
+    if disclosure:
+        head = "Diskretionering (METHODS.md §6): " if lang == "da" else "Disclosure control (METHODS.md §6): "
+        notes.append(head + disclosure[f"note_{lang}"])
     return notes

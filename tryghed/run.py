@@ -14,9 +14,10 @@ import pandas as pd
 import papermill as pm
 from tqdm.auto import tqdm
 
-from . import config, demo, report, sources
+from . import config, demo, i18n, report, sources
 from .errors import InputError, TryghedError
 from .paths import NOTEBOOKS, ROOT, RunPaths
+from .sources.statbank import complete_years
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,25 @@ class Coverage:
 
 
 def coverage(pipeline: config.Pipeline, raw_dir: Path, environ=None) -> list[Coverage]:
-    """Read every source (writing nothing) and return the years each covers."""
+    """Read every source (writing nothing) and return the years each covers.
+
+    A StatBank table covers the years it holds completely (four quarters; FOLK1A: the first). An optional source
+    that is absent is left out (its measures are reported as missing).
+    """
     out = []
-    for sid in pipeline.sources:
+    absent = sources.missing_optional(pipeline, raw_dir)
+    for sid, source in pipeline.sources.items():
+        if sid in absent:
+            log.debug("optional source %s (%s) is not in %s", sid, source.file, raw_dir)
+            continue
         df = sources.read_source(pipeline, sid, raw_dir, environ)
-        years = df["year"] if "year" in df else df["start"].dt.year
+        if source.format == "statbank":
+            years = pd.Series(complete_years(df), dtype="int64")
+            if years.empty:
+                raise InputError(Path(raw_dir) / source.file, "the table holds no complete year (four quarters, or "
+                                 "the first quarter for FOLK1A)", "Extract whole years.")
+        else:
+            years = df["year"] if "year" in df else df["start"].dt.year
         out.append(Coverage(sid, int(years.min()), int(years.max())))
     return out
 
@@ -104,6 +119,19 @@ def raw_changes(previous_manifest: Path, current: dict[str, str]) -> list[RawCha
         return []
     return [RawChange(name, recorded[name], sha) for name, sha in sorted(current.items())
             if name in recorded and recorded[name] != sha]
+
+
+def data_notes(pipeline: config.Pipeline, lang: str, raw_dir: Path, absent: list[str]) -> list[str]:
+    """Method notes on the data behind the rates: the offence groups' definitions (and why a published figure of
+    the same name is not comparable), the optional sources that were absent, and a map that was skipped."""
+    notes = [i18n.offence_group_note(g, lang) for g in pipeline.offence_groups.values()]
+    notes += [g.comparability[lang] for g in pipeline.offence_groups.values() if g.comparability]
+    if absent:
+        names = [i.name[lang] for i in pipeline.indicators if {i.source, i.options.get("population")} & set(absent)]
+        notes.append(i18n.missing_source_note([pipeline.sources[sid].file for sid in absent], names, lang))
+    if pipeline.map is not None and not (Path(raw_dir) / pipeline.map.file).is_file():
+        notes.append(i18n.map_skipped(pipeline.map.file, lang))
+    return notes
 
 
 def resolve_raw(pipeline: config.Pipeline, raw_dir: str | Path | None) -> Path:
@@ -181,7 +209,8 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     logging.getLogger("tryghed").addHandler(handler)
     try:
         log.info("run %s %s raw=%s lang=%s demo=%s", pipeline.id, year, raw, lang, is_demo)
-        current = {s.file: sources.sha256(raw / s.file) for s in pipeline.sources.values()}
+        absent = sources.missing_optional(pipeline, raw)
+        current = {s.file: sources.sha256(raw / s.file) for sid, s in pipeline.sources.items() if sid not in absent}
         for change in raw_changes(final.processed_dir / MANIFEST, current):
             log.warning("raw file %s changed since the last run of %s %s: sha256 was %s, is now %s",
                         change.file, pipeline.id, year, change.old_sha256, change.new_sha256)
@@ -214,7 +243,9 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         rel = os.path.relpath(final.figures_dir, final.report_dir)
         figs = [f"{rel}/{p.name}" for p in sorted(staged.figures_dir.glob("*.svg"))]
         page = report.index_page(pipeline, year, lang, card, notebooks, figs, demo=is_demo,
-                                 notes=report.method_notes(pipeline, changes, lang))
+                                 notes=report.method_notes(pipeline, changes, lang, disclosure=json.loads(
+                                     (staged.processed_dir / "disclosure.json").read_text(encoding="utf-8")))
+                                 + data_notes(pipeline, lang, raw, absent))
         (staged.report_dir / "index.html").write_text(page, encoding="utf-8")
         log.info("rendered %d notebooks and the index page", len(notebooks))
     except BaseException:

@@ -184,7 +184,8 @@ def compare_shares(*, share1: float, n_eff1: float, share2: float, n_eff2: float
     return Change(d, d - Z95 * se, d + Z95 * se, z, float(p), "difference", "unpooled z (Kish effective n)")
 
 
-def compare_rates(*, count1: float, exposure1: float, count2: float, exposure2: float) -> Change:
+def compare_rates(*, count1: float, exposure1: float, count2: float, exposure2: float,
+                  dispersion: float = 1.0) -> Change:
     """Test the rate ratio ``(count2/exposure2) / (count1/exposure1)``.
 
     H0: the two Poisson rates are equal; H1: they differ (two-sided).
@@ -192,14 +193,26 @@ def compare_rates(*, count1: float, exposure1: float, count2: float, exposure2: 
     Notes
     -----
     Exact conditional test ``y2 | y1+y2 ~ Bin(y1+y2, E2/(E1+E2))`` with the score interval for the ratio
-    (``statsmodels.stats.rates``; METHODS.md §2.2).
+    (``statsmodels.stats.rates``; METHODS.md §2.2). With overdispersion (``dispersion`` = φ̂ > 1 from the
+    multi-year Poisson GLM) the score statistic is divided by √φ̂ (quasi-Poisson) and the interval's log-scale
+    half-widths are multiplied by √φ̂.
     """
+    # the exact test needs whole counts; the indicator table stores them as floats
+    count1, count2 = int(round(float(count1))), int(round(float(count2)))
     if count1 + count2 == 0:
         return Change(float("nan"), float("nan"), float("nan"), float("nan"), 1.0, "ratio",
                       "exact conditional (no events)")
-    res = test_poisson_2indep(count2, exposure2, count1, exposure1, method="exact-cond", compare="ratio")
     lo, hi = confint_poisson_2indep(count2, exposure2, count1, exposure1, method="score", compare="ratio")
     ratio = (count2 / exposure2) / (count1 / exposure1) if count1 > 0 else float("inf")
+    if dispersion > 1 and count1 > 0 and count2 > 0:
+        # quasi-Poisson: the score z divided by √φ̂, and the interval widened by √φ̂ on the log scale (§2.2)
+        score = test_poisson_2indep(count2, exposure2, count1, exposure1, method="score", compare="ratio")
+        z = float(score.statistic) / math.sqrt(dispersion)
+        w = math.sqrt(dispersion)
+        lo, hi = ratio * (lo / ratio) ** w, ratio * (hi / ratio) ** w
+        return Change(float(ratio), float(lo), float(hi), z, float(2 * sps.norm.sf(abs(z))), "ratio",
+                      f"score test adjusted for overdispersion (z/√φ, φ = {dispersion:.2f}), widened score interval")
+    res = test_poisson_2indep(count2, exposure2, count1, exposure1, method="exact-cond", compare="ratio")
     return Change(float(ratio), float(lo), float(hi), float("nan"), float(res.pvalue), "ratio",
                   "exact conditional Poisson test, score interval")
 

@@ -1,7 +1,8 @@
 """Source adapters: one module per raw format, each ``read_*(path) -> DataFrame`` in a tidy, validated schema.
 
-:func:`ingest` reads every source a pipeline declares, maps its area names onto the pipeline's area ids and stages
-the tidy tables as parquet with the sha256 of each raw file.
+:func:`ingest` reads every source a pipeline declares, maps its area names (StatBank tables: its area codes) onto the
+pipeline's area ids and stages the tidy tables as parquet with the sha256 of each raw file. An optional source whose
+file is absent is staged as an empty table and listed in the manifest under ``missing_optional``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..errors import InputError
 from .closures import read_closure_log
 from .registers import read_gang_log, read_population, read_register_counts
 from .safety_index import read_safety_index
+from .statbank import TIDY_COLUMNS as STATBANK_COLUMNS
+from .statbank import add_country_total, read_statbank
 from .survey import read_survey_microdata
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ READERS = {
     "register_counts": read_register_counts,
     "gang_log": read_gang_log,
     "population": read_population,
+    "statbank": read_statbank,
 }
 
 
@@ -69,6 +73,39 @@ def attach_area_ids(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: 
     return out
 
 
+def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
+    """Keep the StatBank rows of the pipeline's areas (at ``source.area_level``, or every level) and add ``area_id``.
+
+    Rows are matched by the 3-digit area code, so Danish and English files agree. Other areas in the extract are
+    left out; the whole country is summed from the municipalities when the file lacks it. A pipeline area that is
+    not in the file is an error naming it.
+    """
+    wanted = {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
+    if "000" in wanted:
+        df = add_country_total(df, path)
+    present = set(df["area_code"])
+    absent = [a for code, a in wanted.items() if code not in present]
+    if absent:
+        a = absent[0]
+        raise InputError(path, f"area {a.name['da']} (code {a.code}) of the pipeline is not in the file",
+                         "Add it to the StatBank extract, or remove it from the pipeline's areas or peers in "
+                         f"{pipeline.path.name}.", where="the area column")
+    out = df[df["area_code"].isin(list(wanted))].reset_index(drop=True)
+    out.insert(0, "area_id", out["area_code"].map({code: a.id for code, a in wanted.items()}).astype(str))
+    return out
+
+
+def missing_optional(pipeline: Pipeline, raw_dir: Path) -> list[str]:
+    """The ids of the optional sources whose file is not in ``raw_dir``."""
+    return [sid for sid, s in pipeline.sources.items() if s.optional and not (Path(raw_dir) / s.file).is_file()]
+
+
+def _empty_statbank() -> pd.DataFrame:
+    """The staged table of an absent optional (StatBank) source: no rows, the adapter's columns."""
+    dtypes = {"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"}
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in ["area_id", *STATBANK_COLUMNS]})
+
+
 def survey_items(pipeline: Pipeline, source_id: str) -> tuple[str, ...]:
     return tuple(sorted({i.options["item"] for i in pipeline.indicators if i.source == source_id
                          and "item" in i.options}))
@@ -99,15 +136,25 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
     if not path.is_file():
         raise InputError(path, f"source '{source_id}' ({source.format}) is missing",
                          f"Put the file in {raw_dir}, or point --raw at the folder that holds it.")
+    # scan before the reader, so that no reader message can quote an identifier; a file the scan cannot even
+    # open (a damaged workbook) is left to the reader, whose message says what is wrong with it
+    try:
+        identifiers.scan_file(path, skip=source.pseudonymise)
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - any failure to open is reported by the reader below
+        log.debug("identifier scan could not open %s; the reader will report it", path)
     reader = READERS[source.format]
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))
+    elif source.format == "statbank":
+        df = reader(path, table=source.table, fmt=source.fmt)
     else:
         df = reader(path)
-    # scan after the reader: a malformed file gets the reader's precise message first
-    identifiers.scan_file(path, skip=source.pseudonymise)
     if source.pseudonymise:
         df = _pseudonymise(df, source, path, environ)
+    if source.format == "statbank":
+        return attach_area_codes(df, pipeline, source, path)
     return attach_area_ids(df, pipeline, source, path)
 
 
@@ -120,15 +167,23 @@ def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path, environ=None) ->
     staged_dir = Path(staged_dir)
     staged_dir.mkdir(parents=True, exist_ok=True)
     rows = []
+    absent = missing_optional(pipeline, raw_dir)
     for sid, source in pipeline.sources.items():
+        if sid in absent:
+            _empty_statbank().to_parquet(staged_dir / f"{sid}.parquet", index=False)
+            rows.append({"source": sid, "format": source.format, "file": source.file, "rows": 0, "sha256": "",
+                         "status": "missing (optional)"})
+            log.info("optional source %s is not in %s: its measures are reported as missing", sid, raw_dir)
+            continue
         df = read_source(pipeline, sid, raw_dir, environ)
         path = Path(raw_dir) / source.file
         df.to_parquet(staged_dir / f"{sid}.parquet", index=False)
         rows.append({"source": sid, "format": source.format, "file": source.file, "rows": len(df),
-                     "sha256": sha256(path)})
+                     "sha256": sha256(path), "status": "read"})
         log.info("staged %s: %d rows from %s", sid, len(df), path)
     summary = pd.DataFrame(rows)
-    manifest = {"pipeline": pipeline.id, "raw_files": {r["file"]: r["sha256"] for r in rows}}
+    manifest = {"pipeline": pipeline.id, "raw_files": {r["file"]: r["sha256"] for r in rows if r["sha256"]},
+                "missing_optional": absent}
     (staged_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary
 

@@ -170,6 +170,33 @@ def offences() -> CodeList:
 
 
 @cache
+def area_levels() -> dict[str, str]:
+    """OMRÅDE code -> its level in ``dst_areas.csv``: country, region, municipality, other (411) or unknown (998)."""
+    return {r["code"]: r["level"] for r in _resource_rows("dst_areas.csv")}
+
+
+@cache
+def area_english_names() -> dict[str, str]:
+    """OMRÅDE code -> its English StatBank name (``name_en`` in ``dst_areas.csv``)."""
+    return {r["code"]: r["name_en"] for r in _resource_rows("dst_areas.csv")}
+
+
+@cache
+def offence_parents() -> dict[str, str]:
+    """OVERTRÆD code -> the code of its nearest ancestor that STRAF11 shows (``""`` for TOT)."""
+    return {r["code"]: r["parent"] for r in _resource_rows("straf11_offences.csv")}
+
+
+def offence_ancestors(code: str) -> list[str]:
+    """Every ancestor of an OVERTRÆD code, nearest first (``1320`` -> ``["13", "1", "TOT"]``)."""
+    parents, out = offence_parents(), []
+    while parents.get(code):
+        code = parents[code]
+        out.append(code)
+    return out
+
+
+@cache
 def _small(role: str) -> CodeList:
     codes = SMALL_CODES[role]
     lookup = {label.casefold(): code for code, labels in codes.items() for label in labels}
@@ -701,3 +728,56 @@ def to_annual(df: pd.DataFrame, how: str = "sum") -> pd.DataFrame:
     out = out[TIDY_COLUMNS + ["quarters"]].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
     return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool",
                        "quarters": "int64"})
+
+
+#: Area levels whose sum is the whole country: every municipality, Christiansø (411) and the unknown municipality (998).
+COUNTRY_PARTS = ("municipality", "other", "unknown")
+
+
+def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Add the whole country (``"000"``) to a tidy table that lacks it, as the sum of its parts.
+
+    The parts are every municipality, Christiansø (``411``) and, in the STRAF tables, the unknown municipality
+    (``998``): offences reported in Denmark whose municipality the police did not record. A cell is missing when
+    any of its parts is. The web exports of STRAF11 and FOLK1A by municipality do not carry ``000``.
+
+    Raises
+    ------
+    InputError
+        When a municipality is absent, so the sum would not be the country.
+    """
+    if (df["area_code"] == "000").any():
+        return df
+    levels = area_levels()
+    present = set(df["area_code"])
+    absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
+    if absent:
+        names = ", ".join(f"{areas().names[c]} ({c})" for c in absent[:5])
+        raise InputError(path, f"the whole country (000, Hele landet) is not in the file and cannot be summed from "
+                         f"its municipalities: {len(absent)} are missing, e.g. {names}",
+                         "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
+                         "the pipeline's peers.")
+    parts = df[df["area_code"].map(levels).isin(COUNTRY_PARTS)]
+    keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
+    total = parts.groupby(keys, sort=False).agg(value=("value", "sum"), missing=("missing", "any")).reset_index()
+    total["value"] = total["value"].where(~total["missing"])
+    total["area_code"] = "000"
+    total["area_name"] = areas().names["000"]
+    out = pd.concat([df, total[TIDY_COLUMNS]], ignore_index=True)
+    out = out.sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
+
+
+def complete_years(df: pd.DataFrame) -> list[int]:
+    """The years a tidy table covers completely: yearly rows, or all four quarters (Q1 alone for FOLK1A, whose
+    first quarter is the population on 1 January)."""
+    if df.empty:
+        return []
+    yearly = set(df.loc[df["quarter"] == 0, "year"])
+    q = df[df["quarter"] > 0]
+    if (df["table"] == "FOLK1A").all():
+        full = set(q.loc[q["quarter"] == 1, "year"])
+    else:
+        n = q.groupby("year")["quarter"].nunique()
+        full = set(n[n == 4].index)
+    return sorted(int(y) for y in yearly | full)

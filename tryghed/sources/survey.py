@@ -9,7 +9,7 @@ import pandas as pd
 from ._common import check_unique, read_sheet_table, read_text_table, rename_columns, to_number
 
 ALIASES = {
-    "respondent_id": ("id", "respondent", "løbenr"),
+    "respondent_id": ("id", "respondent", "løbenr", "cpr", "personnummer"),
     "year": ("aar", "år", "survey_year", "undersøgelsesår"),
     "area_name": ("bydel", "district", "area"),
     "weight": ("vaegt", "vægt", "weight_final"),
