@@ -103,3 +103,10 @@ def test_the_annual_target_is_judged_by_the_size_of_the_fall(pipeline):
     annual = tg[tg["target_type"] == "annual_change"].iloc[0]
     # 15.2 - 15.9 = -0.7: not a fall of at least 1 point
     assert annual["status"] == "not_met_this_year"
+
+
+def test_limits_of_an_overdispersed_rate_say_the_tests_are_adjusted():
+    text = i18n.limits_statement("rate", {"flags": ""}, {"dispersion": 4.62, "flags": ""}, None, "en")
+    assert "reporting behaviour" in text and "(φ = 4.6)" in text and "quasi-Poisson" in text
+    calm = i18n.limits_statement("rate", {"flags": ""}, {"dispersion": 0.8, "flags": ""}, None, "da")
+    assert "φ" not in calm

@@ -226,6 +226,13 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
     if kind == "rate":
         parts.append("anmeldte forbrydelser måler også anmeldelsesadfærd og politiets indsats" if da else
                      "reported offences also measure reporting behaviour and police activity")
+        phi = (trend or {}).get("dispersion")
+        if not _missing(phi) and phi > 1:
+            f = number(phi, lang, 1)
+            parts.append(f"tallene svinger mere fra år til år end tilfældighed alene giver (φ = {f}), så testene er "
+                         "justeret for det (quasi-Poisson)" if da else
+                         f"the counts vary more from year to year than chance alone would (φ = {f}), so the tests "
+                         "are adjusted for it (quasi-Poisson)")
     if trend and "too_few_periods" in (trend.get("flags") or ""):
         parts.append("for få sammenlignelige år til en trend" if da else "too few comparable years for a trend")
     text = "; ".join(parts)
