@@ -110,3 +110,19 @@ def test_limits_of_an_overdispersed_rate_say_the_tests_are_adjusted():
     assert "reporting behaviour" in text and "(φ = 4.6)" in text and "quasi-Poisson" in text
     calm = i18n.limits_statement("rate", {"flags": ""}, {"dispersion": 0.8, "flags": ""}, None, "da")
     assert "φ" not in calm
+
+
+def test_method_notes_follow_the_pipeline_families_and_targets(pipeline):
+    from tryghed import report
+
+    empty = pd.DataFrame(columns=["indicator_id", "pvalue", "method"])
+    notes = report.method_notes(pipeline, empty, "en")
+    fam = [n for n in notes if n.startswith("Multiple testing")]
+    assert fam == ["Multiple testing: the families are declared in the pipeline YAML before the analysis – "
+                   "'headline' (city): Holm; 'district_screening' (district, survey district): Benjamini–Hochberg "
+                   "(FDR 5 %). Both the raw p and the adjusted q are published (METHODS.md §4)."]
+    assert any(n.startswith("Targets:") for n in notes)
+    ishoej = config.load_pipeline("ishoej")
+    notes = report.method_notes(ishoej, empty, "da")
+    assert not any(n.startswith("Mål:") for n in notes)
+    assert any("'peers' (kommune, hele landet): Benjamini–Hochberg" in n for n in notes)

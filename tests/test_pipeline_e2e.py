@@ -128,6 +128,7 @@ def test_cli_validate_and_list(demo_dir, capsys):
     assert cli.main(["validate", "sikker-by", "--raw", str(demo_dir)]) == 0
     out = capsys.readouterr().out
     assert "configuration valid" in out and "2010–2017" in out
+    assert "reported_offences" in out and "not in the raw folder (optional" in out
     assert cli.main(["list", "--raw", str(demo_dir)]) == 0
     assert "sikker-by" in capsys.readouterr().out
     assert cli.main(["validate", "sikker-by", "--raw", "/no/such/folder"]) == 2

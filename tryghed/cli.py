@@ -34,6 +34,11 @@ def _cmd_validate(args) -> int:
           f"{len(pipeline.areas)} areas)")
     for c in cov:
         print(f"  {c.source:<15} {pipeline.sources[c.source].file}: {c.first}–{c.last}")
+    from . import sources
+
+    for sid in sources.missing_optional(pipeline, raw):
+        print(f"  {sid:<15} {pipeline.sources[sid].file}: not in the raw folder (optional: its measures are "
+              "reported as missing)")
     print(f"inputs in {raw} are valid" + (f" for {args.year}" if args.year else ""))
     return 0
 

@@ -51,8 +51,10 @@ STATUS = {
 }
 
 LEVEL_NAMES = {
-    "da": {"city": "By", "district": "Bydel", "survey_district": "Undersøgelsesbydel"},
-    "en": {"city": "City", "district": "District", "survey_district": "Survey district"},
+    "da": {"city": "By", "district": "Bydel", "survey_district": "Undersøgelsesbydel", "municipality": "Kommune",
+           "country": "Hele landet"},
+    "en": {"city": "City", "district": "District", "survey_district": "Survey district", "municipality": "Municipality",
+           "country": "Whole country"},
 }
 
 UNITS = {"da": {"percent": "%", "count": "", "days": "dage"}, "en": {"percent": "%", "count": "", "days": "days"}}

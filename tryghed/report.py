@@ -232,8 +232,6 @@ GENERAL_NOTES = {
         "Mål: vækstrate-reglen (R = CAGR_obs/CAGR_req; 0,95/0,60/0), den lineære procentpoint-regel for "
         "punktmål og FN-varianten (0,95/0,10) (METHODS.md §3.1); desuden en fremskrivning til målåret med "
         "95 %-prædiktionsinterval, kun med mindst 4 år (§3.2).",
-        "Multiple test: familier er fastlagt i pipelinens YAML; hovedmål for byen med Holm, bydelsscreening med "
-        "Benjamini–Hochberg (FDR 5 %); både rå p og justeret q offentliggøres (METHODS.md §4).",
         "Hvad tallene ikke kan vise, er regnet ud fra de faktiske antal: mindste signifikante ændring "
         "z·SE og mindste påviselige forskel ved 80 % styrke (METHODS.md §1.4).",
     ],
@@ -243,13 +241,32 @@ GENERAL_NOTES = {
         "Targets: the growth-rate rule (R = CAGR_obs/CAGR_req; 0.95/0.60/0), the linear percentage-point rule for "
         "point targets and the UN variant (0.95/0.10) (METHODS.md §3.1); also a projection to the target year with "
         "its 95% prediction interval, only with at least 4 years (§3.2).",
-        "Multiple testing: families are declared in the pipeline YAML; city headline measures with Holm, district "
-        "screening with Benjamini–Hochberg (FDR 5%); both the raw p and the adjusted q are published "
-        "(METHODS.md §4).",
         "What the data cannot tell is computed from the actual sizes: the smallest significant change z·SE and "
         "the minimum detectable difference at 80% power (METHODS.md §1.4).",
     ],
 }
+
+
+METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR 5 %)", "none": "—"}
+
+
+def family_note(pipeline: Pipeline, lang: str) -> str:
+    """The multiple-testing families the pipeline declares, with their levels and correction (METHODS.md §4)."""
+    from .i18n import LEVEL_NAMES
+
+    parts = []
+    for f in pipeline.families:
+        levels = ", ".join(LEVEL_NAMES[lang].get(lv, lv).lower() for lv in f.levels)
+        if f.method == "none":
+            how = "ingen korrektion" if lang == "da" else "no adjustment"
+        else:
+            how = METHOD_NAMES[f.method]
+        parts.append(f"'{f.id}' ({levels}): {how}")
+    if lang == "da":
+        return ("Multiple test: familierne er fastlagt i pipelinens YAML før analysen – " + "; ".join(parts)
+                + ". Både rå p og justeret q offentliggøres (METHODS.md §4).")
+    return ("Multiple testing: the families are declared in the pipeline YAML before the analysis – "
+            + "; ".join(parts) + ". Both the raw p and the adjusted q are published (METHODS.md §4).")
 
 
 def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosure: dict | None = None) -> list[str]:
@@ -267,7 +284,11 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
         notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
                         "(no test across it; the break is drawn on the charts)."))
-    notes.extend(GENERAL_NOTES[lang])
+    general = GENERAL_NOTES[lang]
+    has_targets = any(ind.targets for ind in pipeline.indicators)
+    notes.extend(n for n in general if has_targets or not n.startswith(("Mål:", "Targets:")))
+    if pipeline.families:
+        notes.append(family_note(pipeline, lang))
     if disclosure:
         head = "Diskretionering (METHODS.md §6): " if lang == "da" else "Disclosure control (METHODS.md §6): "
         notes.append(head + disclosure[f"note_{lang}"])
