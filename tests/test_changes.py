@@ -126,3 +126,14 @@ def test_method_notes_follow_the_pipeline_families_and_targets(pipeline):
     notes = report.method_notes(ishoej, empty, "da")
     assert not any(n.startswith("Mål:") for n in notes)
     assert any("'peers' (kommune, hele landet): Benjamini–Hochberg" in n for n in notes)
+
+
+def test_change_statements_use_the_methods_wording():
+    row = {"flags": "", "change": -2.5, "pvalue": 0.012, "qvalue": 0.012}
+    assert i18n.change_statement(row, "percent", "en") == ("statistically significant decrease "
+                                                           "(-2.5 percentage points, p = 0.012)")
+    assert i18n.change_statement(row, "percent", "da") == ("statistisk signifikant fald "
+                                                           "(-2,5 pct.-point, p = 0,012)")
+    calm = {**row, "change": 0.4, "pvalue": 0.4, "qvalue": 0.6}
+    assert i18n.change_statement(calm, "percent", "en").startswith("no statistically significant change (+0.40")
+    assert "no change" not in i18n.change_statement(calm, "percent", "en").replace("significant change", "")

@@ -88,6 +88,15 @@ def value(x: float, unit: str, lang: str) -> str:
                                                         (f"{text}%" if u == "%" else text))
 
 
+def _verdict(significant: bool, falling: bool, da: bool) -> str:
+    """METHODS.md §0 wording of a tested change: significant fall/rise, or no significant change (never "no change")."""
+    if significant:
+        if da:
+            return "statistisk signifikant fald" if falling else "statistisk signifikant stigning"
+        return "statistically significant decrease" if falling else "statistically significant increase"
+    return "ingen statistisk signifikant ændring" if da else "no statistically significant change"
+
+
 def change_statement(row: dict, unit: str, lang: str) -> str:
     """The plain-language statement of one row of the change table."""
     flags = row.get("flags") or ""
@@ -114,12 +123,7 @@ def change_statement(row: dict, unit: str, lang: str) -> str:
     q = row.get("qvalue")
     sig = (q if q is not None and not math.isnan(q) else p) < 0.05
     ptext = pvalue(p, lang)
-    if sig:
-        word = ("statistisk signifikant fald" if change < 0 else "statistisk signifikant stigning") if da else \
-            ("statistically significant decrease" if change < 0 else "statistically significant increase")
-    else:
-        word = "ingen statistisk signifikant ændring" if da else "no statistically significant change"
-    return f"{word} ({size}, {ptext})"
+    return f"{_verdict(sig, change < 0, da)} ({size}, {ptext})"
 
 
 def _missing(x) -> bool:
@@ -252,12 +256,7 @@ def ratio_statement(row: dict, lang: str) -> str:
     if _missing(p):
         return f"{size} ({rr}; ingen test)" if da else f"{size} ({rr}; no test)"
     sig = (p if _missing(q) else q) < 0.05
-    if sig:
-        word = ("statistisk signifikant fald" if ratio < 1 else "statistisk signifikant stigning") if da else \
-            ("statistically significant decrease" if ratio < 1 else "statistically significant increase")
-    else:
-        word = "ingen statistisk signifikant ændring" if da else "no statistically significant change"
-    return f"{word} ({size}, {rr}, {pvalue(p, lang)})"
+    return f"{_verdict(sig, ratio < 1, da)} ({size}, {rr}, {pvalue(p, lang)})"
 
 
 def offence_group_note(group, lang: str) -> str:
