@@ -97,3 +97,17 @@ def test_decimal_comma_weights_are_read(pipeline, demo_dir):
     df = sources.read_source(pipeline, "survey", demo_dir)
     assert df["weight"].dtype.kind == "f"
     assert df.groupby("year")["weight"].mean().round(2).eq(1.0).all()
+
+
+def test_unknown_area_in_the_closure_workbook_names_the_sheet_row(pipeline, demo_dir, tmp_path):
+    import openpyxl
+
+    d = _copy(demo_dir, tmp_path)
+    p = d / pipeline.sources["closures"].file
+    wb = openpyxl.load_workbook(p)
+    ws = wb["Lukninger"]
+    ws.insert_rows(2)                      # a second title row above the header: data now start in row 4
+    ws.cell(row=6, column=2, value="Atlantis")
+    wb.save(p)
+    with pytest.raises(InputError, match=r"sheet 'Lukninger', row 6\).*'Atlantis'"):
+        sources.read_source(pipeline, "closures", d)

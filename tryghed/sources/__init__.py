@@ -17,6 +17,7 @@ import pandas as pd
 from .. import identifiers
 from ..config import Pipeline, Source
 from ..errors import InputError
+from ._common import where_kept_row
 from .closures import read_closure_log
 from .registers import read_gang_log, read_population, read_register_counts
 from .safety_index import read_safety_index
@@ -67,7 +68,7 @@ def attach_area_ids(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: 
         raise InputError(path, f"area {df['area_name'].iloc[i]!r} is not a {source.area_level or 'known area'} "
                          f"of the pipeline (known: {', '.join(known)})",
                          f"Correct the name, or add it as an alias of its area in {pipeline.path.name}.",
-                         where=f"row {i + 2}")
+                         where=where_kept_row(df, i))
     out = df.copy()
     out.insert(0, "area_id", ids.astype(str))
     return out

@@ -45,6 +45,21 @@ def where_row(df: pd.DataFrame, i: int, header_rows: int = 1) -> str:
     return f"sheet '{sheet}', {row}" if sheet else row
 
 
+def keep_row_numbers(out: pd.DataFrame, header_rows: int = 1) -> pd.DataFrame:
+    """Record in ``out.attrs["rows"]`` the row a person sees for each row of a reader's output, so that later checks
+    (an unknown area, say) name the right row after the index is reset."""
+    out.attrs["rows"] = [row_number(out, i, header_rows) for i in range(len(out))]
+    return out
+
+
+def where_kept_row(df: pd.DataFrame, i: int) -> str:
+    """``row N`` (with the sheet's name) for the ``i``-th row of a reader's output, from :func:`keep_row_numbers`."""
+    rows = df.attrs.get("rows")
+    row = f"row {rows[i]}" if rows and i < len(rows) else f"row {i + 2}"
+    sheet = df.attrs.get("sheet")
+    return f"sheet '{sheet}', {row}" if sheet else row
+
+
 def column_name(df: pd.DataFrame, column: str) -> str:
     """The column's name as the file spells it (before :func:`rename_columns`)."""
     return df.attrs.get("columns", {}).get(column, column)

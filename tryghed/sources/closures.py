@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import (check_unique, column_name, read_sheet_table, read_text_table, rename_columns, to_number,
-                      where_row)
+from ._common import (check_unique, column_name, keep_row_numbers, read_sheet_table, read_text_table,
+                      rename_columns, to_number, where_row)
 
 ALIASES = {
     "institution": ("navn", "institution_name"),
@@ -109,4 +109,4 @@ def read_closure_log(path: Path) -> pd.DataFrame:
                          where=where_row(df, i, header_rows))
     out.attrs = dict(df.attrs)
     check_unique(out, ["institution", "start"], path, header_rows)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out, header_rows).reset_index(drop=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import check_unique, column_name, read_text_table, rename_columns, to_number, where_row
+from ._common import check_unique, column_name, keep_row_numbers, read_text_table, rename_columns, to_number, where_row
 
 YEAR = ("aar", "år", "year")
 AREA = ("bydel", "district", "area")
@@ -36,7 +36,7 @@ def read_register_counts(path: Path) -> pd.DataFrame:
     })
     out.attrs = dict(df.attrs)
     check_unique(out, ["year", "area_name"], path)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out).reset_index(drop=True)
 
 
 _QUARTER = re.compile(r"^(\d{4})[KQ]([1-4])$")
@@ -62,7 +62,7 @@ def read_gang_log(path: Path) -> pd.DataFrame:
     })
     out.attrs = dict(df.attrs)
     check_unique(out, ["period", "area_name"], path)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out).reset_index(drop=True)
 
 
 def read_population(path: Path) -> pd.DataFrame:
@@ -80,4 +80,4 @@ def read_population(path: Path) -> pd.DataFrame:
     })
     out.attrs = dict(df.attrs)
     check_unique(out, ["year", "area_name", "age_band"], path)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out).reset_index(drop=True)

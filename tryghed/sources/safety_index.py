@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import check_unique, column_name, read_text_table, rename_columns, to_number, where_row
+from ._common import check_unique, column_name, keep_row_numbers, read_text_table, rename_columns, to_number, where_row
 
 CATEGORIES = ("minimal", "reduceret", "ordinær", "intensiveret", "markant")
 ALIASES = {
@@ -38,4 +38,4 @@ def read_safety_index(path: Path) -> pd.DataFrame:
                          where=where_row(df, i))
     out.attrs = dict(df.attrs)
     check_unique(out, ["year", "local_area_id"], path)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out).reset_index(drop=True)

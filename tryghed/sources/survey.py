@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import check_unique, read_sheet_table, read_text_table, rename_columns, to_number
+from ._common import (check_unique, keep_row_numbers, read_sheet_table, read_text_table, rename_columns,
+                      to_number)
 
 ALIASES = {
     "respondent_id": ("id", "respondent", "løbenr", "cpr", "personnummer"),
@@ -40,4 +41,4 @@ def read_survey_microdata(path: Path, items: tuple[str, ...] = ()) -> pd.DataFra
         out[item] = to_number(df, item, path, integer=True, minimum=0, header_rows=header_rows)
     out.attrs = dict(df.attrs)
     check_unique(out, ["year", "respondent_id"], path, header_rows)
-    return out.reset_index(drop=True)
+    return keep_row_numbers(out, header_rows).reset_index(drop=True)
