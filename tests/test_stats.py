@@ -334,3 +334,15 @@ def test_compare_rates_quasi_poisson_adjustment_reference():
     assert c.ci_low < 0.932829 and c.ci_high > 1.023447
     assert math.log(c.ci_high / c.estimate) == pytest.approx(math.sqrt(1.0347) * math.log(1.023447 / 0.977088),
                                                              rel=1e-4)
+
+
+def test_bare_count_and_person_share_references():
+    # METHODS.md §2.1: a bare count y = 290 (exposure 1) has the exact CI (257.58, 325.37)
+    ci = stats.rate_confint(count=290, exposure=1, per=1)
+    assert (ci.ci_low, ci.ci_high) == pytest.approx((257.58, 325.37), abs=5e-3)
+    # Garwood from chi-square quantiles (independent route)
+    assert ci.ci_low == pytest.approx(sps.chi2.ppf(0.025, 2 * 290) / 2, rel=1e-9)
+    # METHODS.md §2.1: 1,100 of 100,000 -> 1.100 %, Wilson (1.0372 %, 1.1666 %)
+    share = stats.person_share(count=1100, population=100000)
+    assert (100 * share.ci_low, 100 * share.ci_high) == pytest.approx((1.0372, 1.1666), abs=5e-5)
+    assert share.method.startswith("Wilson")
