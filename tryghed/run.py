@@ -25,6 +25,21 @@ log = logging.getLogger(__name__)
 MANIFEST = Path("staged") / "manifest.json"
 
 
+def _encrypted_kernel_manager():
+    """A kernel manager that asks for CurveZMQ transport encryption where the kernelspec supports it.
+
+    ipykernel 7 warns on every start when its local TCP sockets are unencrypted; with ``transport_encryption="auto"``
+    the traffic between the runner and the notebook kernel is encrypted and the warning goes away.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto", config=True)
+
+    return EncryptedKernelManager
+
+
 class NotebookFailed(TryghedError):
     """A notebook raised: names the notebook, the failing cell and the saved executed notebook."""
 
@@ -223,7 +238,8 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
             out_nb = executed_dir / f"{name}.ipynb"
             try:
                 pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
-                                    progress_bar=False, cwd=str(NOTEBOOKS))
+                                    progress_bar=False, cwd=str(NOTEBOOKS),
+                                    kernel_manager_class=_encrypted_kernel_manager())
             except pm.PapermillExecutionError as exc:
                 failed = out_root / "reports" / pipeline.id / "_failed" / str(year)
                 failed.mkdir(parents=True, exist_ok=True)
