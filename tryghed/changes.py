@@ -151,6 +151,13 @@ def _target_slope(ind: Indicator) -> float:
     return next((t.value for t in ind.targets if t.type == "annual_change"), np.nan)
 
 
+def _share_slope(seg: pd.DataFrame) -> stats.Trend:
+    """Inverse-variance slope of a share series (percent) with SEs from its effective n (METHODS.md §1.5 (i))."""
+    p = seg["estimate"].to_numpy(float) / 100
+    n = seg["n_effective"].to_numpy(float)
+    return stats.weighted_trend(years=seg.index.to_numpy(float), values=p, se=np.sqrt(p * (1 - p) / n))
+
+
 def _trend_row(pipeline: Pipeline, ind: Indicator, seg: pd.DataFrame) -> dict:
     """The trend of one area's series segment by the method its kind calls for (METHODS.md §1.5, §2.3)."""
     r: dict = {"n_points": len(seg), "first_period": int(seg.index.min()), "last_period": int(seg.index.max())}
@@ -158,7 +165,7 @@ def _trend_row(pipeline: Pipeline, ind: Indicator, seg: pd.DataFrame) -> dict:
     if ind.kind in TESTED_SHARES:
         p = seg["estimate"].to_numpy(float) / 100
         n = seg["n_effective"].to_numpy(float)
-        w = stats.weighted_trend(years=t, values=p, se=np.sqrt(p * (1 - p) / n))
+        w = _share_slope(seg)
         m = stats.chi2_trend(periods=t, counts=p * n, totals=n)
         r.update(method="WLS slope with design SEs (§1.5 i); chi-square test for trend, Fingertips rules (§1.5 ii)",
                  slope=100 * w.slope, slope_unit="pp/yr", ci_low=100 * w.ci_low, ci_high=100 * w.ci_high,
@@ -213,8 +220,7 @@ def _slope_note(pipeline: Pipeline, ind: Indicator, s: pd.DataFrame, base_year: 
     seg = s[(s.index >= start) & (s.index <= year) & ~s["suppressed"]]
     if len(seg) < 3:
         return f"; too few years since {start} for a trend"
-    p = seg["estimate"] / 100
-    t = stats.weighted_trend(years=seg.index, values=p, se=np.sqrt(p * (1 - p) / seg["n_effective"]))
+    t = _share_slope(seg)
     return (f"; WLS slope {seg.index.min()}–{year}: {100 * t.slope:+.2f} pp/yr "
             f"(95% CI {100 * t.ci_low:+.2f} to {100 * t.ci_high:+.2f})")
 

@@ -217,26 +217,16 @@ def compare_rates(*, count1: float, exposure1: float, count2: float, exposure2: 
                   "exact conditional Poisson test, score interval")
 
 
-def _band(ratio: float) -> str:
-    if not np.isfinite(ratio):
-        return "not_assessable"
-    if ratio >= 0.95:
-        return "on_track"
-    if ratio >= 0.60:
-        return "acceleration_needed"
-    if ratio >= 0:
-        return "insufficient_progress"
-    return "moving_away"
+#: Category bands (lower bound, category) from the top: Eurostat/Open SDG for the growth-rate and linear rules, and
+#: the UN Progress Chart (METHODS.md §3.1). Below the last bound: the last category.
+BANDS = ((0.95, "on_track"), (0.60, "acceleration_needed"), (0.0, "insufficient_progress"), (None, "moving_away"))
+UN_BANDS = ((0.95, "on_track"), (0.10, "acceleration_needed"), (None, "stagnation_or_regression"))
 
 
-def _un_band(ratio: float) -> str:
+def _band(ratio: float, bands=BANDS) -> str:
     if not np.isfinite(ratio):
         return "not_assessable"
-    if ratio >= 0.95:
-        return "on_track"
-    if ratio >= 0.10:
-        return "acceleration_needed"
-    return "stagnation_or_regression"
+    return next(category for bound, category in bands if bound is None or ratio >= bound)
 
 
 def assess_target(*, base_value: float, base_year: int, value: float, year: int, target_value: float,
@@ -273,7 +263,7 @@ def assess_target(*, base_value: float, base_year: int, value: float, year: int,
         category_linear="achieved" if met else _band(r_lin),
         cagr_required=cagr_req, cagr_observed=cagr_obs, ratio_cagr=r_cagr,
         category_cagr="achieved" if met else _band(r_cagr), un_projection=v_e, ratio_un=r_un,
-        category_un="achieved" if met else _un_band(r_un), achieved=bool(met),
+        category_un="achieved" if met else _band(r_un, UN_BANDS), achieved=bool(met),
     )
 
 

@@ -147,26 +147,27 @@ def _resource_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
+def _code_list(resource: str, kind: str, da: str, en: str, pad: int | None = None) -> CodeList:
+    """A code list from a resource CSV: code -> Danish label, and every label or alias (any case) -> code."""
+    rows = _resource_rows(resource)
+    lookup = {}
+    for r in rows:
+        for label in (r[da], r[en], *filter(None, r["aliases"].split("|"))):
+            lookup[label.casefold()] = r["code"]
+    kwargs = {"pad": pad} if pad is not None else {}
+    return CodeList(kind, {r["code"]: r[da] for r in rows}, lookup, **kwargs)
+
+
 @cache
 def areas() -> CodeList:
     """The OMRÅDE code list from ``tryghed/resources/dst_areas.csv``."""
-    rows = _resource_rows("dst_areas.csv")
-    lookup = {}
-    for r in rows:
-        for label in (r["name_da"], r["name_en"], *filter(None, r["aliases"].split("|"))):
-            lookup[label.casefold()] = r["code"]
-    return CodeList("area", {r["code"]: r["name_da"] for r in rows}, lookup, pad=3)
+    return _code_list("dst_areas.csv", "area", "name_da", "name_en", pad=3)
 
 
 @cache
 def offences() -> CodeList:
     """The OVERTRÆD code list from ``tryghed/resources/straf11_offences.csv``."""
-    rows = _resource_rows("straf11_offences.csv")
-    lookup = {}
-    for r in rows:
-        for label in (r["label_da"], r["label_en"], *filter(None, r["aliases"].split("|"))):
-            lookup[label.casefold()] = r["code"]
-    return CodeList("offence", {r["code"]: r["label_da"] for r in rows}, lookup)
+    return _code_list("straf11_offences.csv", "offence", "label_da", "label_en")
 
 
 @cache
