@@ -1,130 +1,314 @@
-"""Load and validate a pipeline YAML into typed objects.
+"""Load and validate a pipeline YAML into typed objects (pydantic v2 models).
 
-A bad YAML raises :class:`~tryghed.errors.ConfigError` naming the file, the key and the fix.
+Every model forbids unknown keys. A bad YAML raises :class:`~tryghed.errors.ConfigError` naming the file, the key
+path, the line (where the YAML parser knows it), what was wrong and the fix; an unknown key comes with a "did you
+mean" hint. Each indicator kind declares its own options model in ``tryghed/kinds/``.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 import yaml
+from typing import Annotated
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import ConfigError
-from .paths import PIPELINES, ROOT
+from .paths import NOTEBOOKS, PIPELINES, ROOT
 
 LEVELS = ("city", "district", "survey_district", "municipality", "country")
 #: Levels of the comparison areas of a municipality's pipeline (its peers and the whole country): not nested below
 #: the root area, and taken from Statistics Denmark's area codes (``peers:`` in the YAML).
 PEER_LEVELS = ("municipality", "country")
-KINDS = ("survey_share", "published_share", "rate", "person_share", "unit_share", "stock_count", "clustered_count")
 TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
 SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population",
-                  "statbank")
+                  "statbank", "long")
 #: StatBank tables a ``statbank`` source may declare (tryghed.sources.statbank).
 STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A")
 LANGS = ("da", "en")
 #: Disclosure control (METHODS.md §6): "DK" suppresses small person counts, "rounding" rounds them (NHS style).
 DISCLOSURE_MODES = ("DK", "rounding")
+PERIODS = ("year", "half_year", "quarter", "month")
 
 
-@dataclass(frozen=True)
-class Area:
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _names(value: Any) -> Any:
+    """``{da: ..., en: ...}``, or one plain text used for both languages."""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return {"da": str(value), "en": str(value)}
+    return value
+
+
+class Names(_Model):
+    da: str
+    en: str
+
+    def __getitem__(self, lang: str) -> str:
+        return getattr(self, lang)
+
+    def values(self):
+        return (self.da, self.en)
+
+    def get(self, lang: str, default: str | None = None) -> str | None:
+        return getattr(self, lang, default)
+
+
+#: A text in both languages; a plain string in the YAML stands for both.
+Text = Annotated[Names, BeforeValidator(_names)]
+
+
+class Area(_Model):
     id: str
-    level: str
-    name: dict[str, str]
+    level: Literal[LEVELS]  # type: ignore[valid-type]
+    name: Text
     parent: str | None = None
     code: str | None = None
     aliases: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Source:
-    id: str
-    format: str
+    @field_validator("id", "code", "parent", mode="before")
+    @classmethod
+    def _text(cls, v):
+        return None if v is None else str(v)
+
+
+class Source(_Model):
+    id: str = ""
+    format: Literal[SOURCE_FORMATS]  # type: ignore[valid-type]
     file: str
-    area_level: str | None = None
+    area_level: Literal[LEVELS] | None = None  # type: ignore[valid-type]
     #: Raw columns that hold person identifiers on purpose: not flagged by the identifier scan, replaced by a keyed
     #: hash (key from the environment) wherever a reader keeps them.
     pseudonymise: tuple[str, ...] = ()
-    #: A missing file is not an error: the measures built on it are reported as "no data" (statbank sources only).
+    #: A missing file is not an error: the measures built on it are reported as "not supplied".
     optional: bool = False
     #: StatBank table (``STRAF11``, ``STRAF22``, ``FOLK1A``) and, for the API's long layout, ``CSV`` or ``BULK``.
-    table: str | None = None
-    fmt: str | None = None
+    table: Literal[STATBANK_TABLES] | None = None  # type: ignore[valid-type]
+    fmt: Literal["CSV", "BULK"] | None = None
+    #: A long table: the file's header for each role (area, period, indicator, count, population, value, n).
+    columns: dict[Literal["area", "period", "indicator", "count", "population", "value", "n"], str] | None = None
+    sheet: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_format(self):
+        if self.format == "statbank" and self.table is None:
+            raise ValueError("a StatBank source needs 'table' (STRAF11, STRAF22 or FOLK1A)")
+        if self.format != "statbank" and (self.table or self.fmt):
+            raise ValueError("'table' and 'fmt' belong to 'format: statbank' sources only")
+        if self.format == "long" and not self.columns:
+            raise ValueError("a long table needs 'columns', e.g. {area: bydel, period: år, indicator: type, "
+                             "count: antal}")
+        if self.format != "long" and self.columns:
+            raise ValueError("'columns' belongs to 'format: long' sources only")
+        return self
 
 
-@dataclass(frozen=True)
-class OffenceGroup:
+class OffenceGroup(_Model):
     """A group of STRAF11 offence types reported as one rate (e.g. citizen-directed crime)."""
 
-    id: str
-    name: dict[str, str]
+    id: str = ""
+    name: Text
     codes: tuple[str, ...]
-    definition: dict[str, str]
+    definition: Text
     #: Why a published figure of the same name is not comparable (printed in the method notes), if any.
-    comparability: dict[str, str] | None = None
+    comparability: Text | None = None
 
 
-@dataclass(frozen=True)
-class MapSpec:
+    @field_validator("codes", mode="before")
+    @classmethod
+    def _codes(cls, v):
+        return tuple(str(c) for c in (v if isinstance(v, (list, tuple)) else [v]))
+
+    @model_validator(mode="after")
+    def _check_codes(self):
+        from .sources.statbank import offence_ancestors, offences
+
+        known = offences().names
+        for c in self.codes:
+            if c not in known:
+                raise ValueError(f"{c!r} is not a STRAF11 offence code; use a code from "
+                                 "tryghed/resources/straf11_offences.csv (e.g. 1320 residential burglary)")
+            inside = [a for a in offence_ancestors(c) if a in self.codes]
+            if inside:
+                raise ValueError(f"codes has both {c} and {inside[0]}, which already contains it: the offences would "
+                                 "be counted twice; keep one of them")
+        if len(set(self.codes)) != len(self.codes):
+            raise ValueError("codes repeats a code; list each once")
+        for lang in LANGS:
+            text = self.definition[lang]
+            unnamed = [c for c in self.codes if not re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", text)]
+            if unnamed:
+                raise ValueError(f"definition.{lang} does not mention code {unnamed[0]}; the definition printed in "
+                                 "the report must name every code of 'codes'")
+        return self
+
+
+class MapSpec(_Model):
     """Boundaries for a map of the root area and its peers: a GeoJSON file relative to the raw folder."""
 
     file: str
     code_property: str
-    indicator: str
+    indicator: str | None = None
 
 
-@dataclass(frozen=True)
-class Target:
-    type: str
-    text: dict[str, str]
+class Target(_Model):
+    type: Literal[TARGET_TYPES]  # type: ignore[valid-type]
+    text: Text
     year: int | None = None
     value: float | None = None
     change: float | None = None
     reference_year: int | None = None
 
 
-@dataclass(frozen=True)
-class Indicator:
+    @model_validator(mode="after")
+    def _needs(self):
+        need = {"level": ("year", "value"), "relative": ("year", "change"), "annual_change": ("value",),
+                "below_year": ("year", "reference_year"), "annual_decrease": ()}[self.type]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise ValueError(f"a '{self.type}' target needs {' and '.join(repr(k) for k in missing)}")
+        return self
+
+
+class EarlierBaseline(_Model):
+    year: int
+    value: float
+
+
+class Baseline(_Model):
+    """The programme's own baseline (shown beside the data's), and optionally an earlier one."""
+
+    year: int
+    value: float | None = None
+    earlier: EarlierBaseline | None = None
+
+
+#: Keys every indicator has; everything else in an indicator's mapping belongs to its kind's options model.
+COMMON_INDICATOR_KEYS = ("id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline",
+                         "headline_area", "persons")
+
+
+class Indicator(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     id: str
     kind: str
     source: str
     unit: str
-    direction: str
-    levels: tuple[str, ...]
-    name: dict[str, str]
+    direction: Literal["decrease", "increase"]
+    levels: tuple[Literal[LEVELS], ...] = ("city",)  # type: ignore[valid-type]
+    name: Text
     targets: tuple[Target, ...] = ()
-    baseline_year: int | None = None
-    baseline_value: float | None = None
+    baseline: Baseline | None = None
     headline_area: str | None = None
     #: The numerator counts persons: published cells pass disclosure control (METHODS.md §6).
     persons: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
+    _spec: BaseModel | None = PrivateAttr(default=None)
 
 
-@dataclass(frozen=True)
-class Break:
+    @field_validator("levels", mode="before")
+    @classmethod
+    def _levels(cls, v):
+        if isinstance(v, str):
+            raise ValueError(f"levels must be a list, e.g. [{v}]")
+        return v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data):
+        """The kind must exist and every key must be a common key or one of the kind's options."""
+        from . import kinds
+
+        if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
+            return data
+        kind = data["kind"]
+        if kind not in kinds.REGISTRY:
+            hint = difflib.get_close_matches(kind, list(kinds.REGISTRY), n=1)
+            raise ValueError(f"kind {kind!r} is not a known kind ({', '.join(kinds.REGISTRY)})"
+                             + (f"; did you mean {hint[0]!r}?" if hint else ""))
+        options = kinds.REGISTRY[kind].Options.model_fields
+        allowed = sorted({*options, *COMMON_INDICATOR_KEYS})
+        for key in data:
+            if key not in allowed:
+                hint = difflib.get_close_matches(str(key), allowed, n=1)
+                raise ValueError(f"unknown key {key!r} for a '{kind}' indicator"
+                                 + (f"; did you mean {hint[0]!r}?" if hint else "")
+                                 + f" (its own options: {', '.join(options) or 'none'})")
+        return data
+
+    @model_validator(mode="after")
+    def _kind_options(self):
+        from . import kinds
+
+        self._spec = kinds.REGISTRY[self.kind].Options.model_validate(dict(self.model_extra or {}))
+        return self
+
+    @property
+    def spec(self) -> BaseModel:
+        """The kind's validated options (a pydantic model of ``tryghed.kinds.<kind>.Options``)."""
+        return self._spec
+
+    @property
+    def options(self) -> Mapping[str, Any]:
+        """The kind's options as a read-only mapping (defaults filled in)."""
+        return MappingProxyType(self._spec.model_dump() if self._spec is not None else {})
+
+    @property
+    def baseline_year(self) -> int | None:
+        return self.baseline.year if self.baseline else None
+
+    @property
+    def baseline_value(self) -> float | None:
+        return self.baseline.value if self.baseline else None
+
+    @property
+    def impl(self):
+        """The kind's implementation (``tryghed.kinds.REGISTRY[kind]``)."""
+        from . import kinds
+
+        return kinds.REGISTRY[self.kind]
+
+
+class Break(_Model):
     indicator: str
     year: int
-    why: dict[str, str]
+    why: Text
 
 
-@dataclass(frozen=True)
-class Family:
+
+class Family(_Model):
+    """How the tests at some levels are adjusted for multiple testing (METHODS.md §4).
+
+    By default a family is one indicator × one area level × one comparison. ``pool_indicators: true`` pools every
+    indicator at these levels into one family (e.g. the city's headline measures under Holm): an explicit choice.
+    """
+
+    id: str = ""
+    method: Literal["holm", "fdr_bh", "none"]
+    levels: tuple[Literal[LEVELS], ...]  # type: ignore[valid-type]
+    pool_indicators: bool = False
+
+
+class Disclosure(_Model):
+    k: int = Field(5, ge=1)
+    mode: Literal[DISCLOSURE_MODES] = "DK"  # type: ignore[valid-type]
+
+
+class Pipeline(_Model):
     id: str
-    method: str
-    levels: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    id: str
-    path: Path
-    name: dict[str, str]
-    owner: dict[str, str]
+    path: Path = Path()
+    name: Text
+    owner: Text
     baseline_year: int
     default_year: int
     demo_raw: Path
@@ -134,22 +318,130 @@ class Pipeline:
     indicators: tuple[Indicator, ...]
     breaks: tuple[Break, ...] = ()
     families: tuple[Family, ...] = ()
-    disclosure_k: int = 5
-    disclosure_mode: str = "DK"
-    offence_groups: dict[str, OffenceGroup] = field(default_factory=dict)
-    #: Area ids of the comparison areas (level municipality or country), in the YAML's order.
+    disclosure: Disclosure = Disclosure()
+    offence_groups: dict[str, OffenceGroup] = {}
+    #: Municipality names or codes (StatBank) compared with the root area; resolved into areas on load.
     peers: tuple[str, ...] = ()
     map: MapSpec | None = None
+    #: Significance level of every test of the pipeline (METHODS.md §0).
+    alpha: float = Field(0.05, gt=0, lt=0.5)
+    #: The period the pipeline reports at (long tables aggregate finer periods to it, complete ones only).
+    period: Literal[PERIODS] = "year"  # type: ignore[valid-type]
+
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _source_ids(cls, v):
+        if not isinstance(v, dict):
+            raise ValueError("sources must map a source id to its format and file, e.g. {survey: {format: ..., "
+                             "file: ...}}")
+        return {k: {**s, "id": k} if isinstance(s, dict) else s for k, s in v.items()}
+
+    @field_validator("offence_groups", mode="before")
+    @classmethod
+    def _group_ids(cls, v):
+        if v is None:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("offence_groups must map a group id to its name, codes and definition")
+        return {k: {**g, "id": k} if isinstance(g, dict) else g for k, g in v.items()}
+
+    @field_validator("families", mode="before")
+    @classmethod
+    def _family_ids(cls, v):
+        if v is None:
+            return ()
+        if not isinstance(v, dict):
+            raise ValueError("families must map a family id to its method and levels")
+        return tuple({**f, "id": k} if isinstance(f, dict) else f for k, f in v.items())
+
+    @field_validator("demo_raw", mode="after")
+    @classmethod
+    def _demo(cls, v):
+        return v if v.is_absolute() else ROOT / v
+
+    @field_validator("peers", mode="before")
+    @classmethod
+    def _peer_names(cls, v):
+        if v is None:
+            return ()
+        if not isinstance(v, list) or not v:
+            raise ValueError("peers must be a list of municipality names or codes, e.g. [Albertslund, Viborg, "
+                             "Hele landet]")
+        return tuple(str(x) for x in v)
+
+    @model_validator(mode="after")
+    def _cross_references(self):
+        peer_areas = _peer_areas(self)
+        object.__setattr__(self, "areas", self.areas + peer_areas)
+        #: from here on ``peers`` holds the comparison areas' ids, in the YAML's order
+        object.__setattr__(self, "peers", tuple(a.id for a in peer_areas))
+        ids = [a.id for a in self.areas]
+        dupes = sorted({x for x in ids if ids.count(x) > 1})
+        if dupes:
+            raise ValueError(f"area ids must be unique; repeated: {', '.join(dupes)}")
+        parents = {a.id: a.parent for a in self.areas}
+        for a in self.areas:
+            if a.parent is not None and a.parent not in parents:
+                raise ValueError(f"area '{a.id}' names parent '{a.parent}', which is not an area id")
+            seen, p = {a.id}, a.parent
+            while p is not None:
+                if p in seen:
+                    raise ValueError(f"the areas' parents form a cycle through '{a.id}'; every chain of parents must "
+                                     "end at the root area")
+                seen.add(p)
+                p = parents[p]
+        if sum(a.level == "city" for a in self.areas) != 1:
+            raise ValueError("exactly one area must have level 'city' (the root: the whole city or municipality)")
+        for sid, s in self.sources.items():
+            _check_statbank_areas(s, self.areas, sid)
+        iids = [i.id for i in self.indicators]
+        dupes = sorted({x for x in iids if iids.count(x) > 1})
+        if dupes:
+            raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dupes)}")
+        for ind in self.indicators:
+            if ind.source not in self.sources:
+                raise ValueError(f"indicator '{ind.id}': source '{ind.source}' is not among sources: "
+                                 f"{', '.join(self.sources)}")
+            if ind.headline_area is not None and ind.headline_area not in ids:
+                raise ValueError(f"indicator '{ind.id}': headline_area '{ind.headline_area}' is not an area id")
+            ind.impl.check(ind, self)
+        for b in self.breaks:
+            if b.indicator not in iids:
+                raise ValueError(f"breaks: indicator '{b.indicator}' is not an indicator id")
+        for nb in self.notebooks:
+            if not (NOTEBOOKS / f"{nb}.ipynb").is_file():
+                raise ValueError(f"notebook '{nb}' listed in 'notebooks' has no file notebooks/{nb}.ipynb")
+        if self.map is not None:
+            rates = [i.id for i in self.indicators if i.kind == "rate"]
+            chosen = self.map.indicator or (rates[0] if rates else None)
+            if chosen not in rates:
+                raise ValueError(f"map.indicator is {chosen!r}; the map shows a rate indicator: "
+                                 f"{', '.join(rates) or 'declare one'}")
+            object.__setattr__(self, "map", self.map.model_copy(update={"indicator": chosen}))
+        self._index = {a.id: a for a in self.areas}
+        return self
+
+    _index: dict = PrivateAttr(default_factory=dict)
+
+    # -- the API the rest of the package uses ---------------------------------------------------------------------
+    @property
+    def disclosure_k(self) -> int:
+        return self.disclosure.k
+
+    @property
+    def disclosure_mode(self) -> str:
+        return self.disclosure.mode
 
     @property
     def city(self) -> Area:
         return next(a for a in self.areas if a.level == "city")
 
     def area(self, area_id: str) -> Area:
-        for a in self.areas:
-            if a.id == area_id:
-                return a
-        raise KeyError(area_id)
+        try:
+            return self._index[area_id]
+        except KeyError:
+            raise KeyError(area_id) from None
 
     def indicator(self, indicator_id: str) -> Indicator:
         for i in self.indicators:
@@ -162,15 +454,64 @@ class Pipeline:
 
     def ancestor_at(self, area_id: str, level: str) -> str | None:
         """The id of ``area_id``'s ancestor (or itself) at ``level``."""
-        a = self.area(area_id)
+        a = self._index.get(area_id)
         while a is not None:
             if a.level == level:
                 return a.id
-            a = self.area(a.parent) if a.parent else None
+            a = self._index.get(a.parent) if a.parent else None
         return None
 
     def break_years(self, indicator_id: str) -> list[int]:
         return sorted(b.year for b in self.breaks if b.indicator == indicator_id)
+
+    def family_of(self, level: str) -> Family | None:
+        """The declared family (method, pooling) that covers ``level``, if any."""
+        return next((f for f in self.families if level in f.levels), None)
+
+
+def _peer_areas(p: Pipeline) -> tuple[Area, ...]:
+    """The ``peers:`` list (StatBank names or codes of municipalities, or the whole country) as areas."""
+    if not p.peers:
+        return ()
+    from .sources.statbank import area_english_names, area_levels, areas
+
+    levels, english = area_levels(), area_english_names()
+    root = [a for a in p.areas if a.level == "city"]
+    out: list[Area] = []
+    for i, name in enumerate(p.peers):
+        code = areas().code_of(name)
+        if code is None or levels[code] not in PEER_LEVELS:
+            raise ValueError(f"peers[{i}] is {name!r}, which is not a Danish municipality or 'Hele landet' in "
+                             "Statistics Denmark's list; write the official name (e.g. Høje-Taastrup) or the 3-digit "
+                             "code (tryghed/resources/dst_areas.csv)")
+        if any(a.code == code for a in (*root, *out)):
+            raise ValueError(f"peers[{i}] ({name}) repeats an area already in the comparison; remove it")
+        da = areas().names[code]
+        out.append(Area(id=slug(da), level=levels[code], name={"da": da, "en": english[code]}, code=code))
+    if not root or root[0].code is None:
+        raise ValueError("peers needs the area with level 'city' to carry its Statistics Denmark code, e.g. "
+                         "{id: ishoej, level: city, code: \"183\", ...}")
+    return tuple(out)
+
+
+def _check_statbank_areas(source: Source, areas: tuple[Area, ...], sid: str) -> None:
+    if source.format != "statbank":
+        return
+    from .sources.statbank import areas as dst_areas
+
+    for a in areas:
+        if source.area_level in (None, a.level) and (a.code is None or dst_areas().code_of(a.code) is None):
+            raise ValueError(f"area '{a.id}' is read from the StatBank source '{sid}', so it needs its 3-digit "
+                             f"Statistics Denmark 'code' (e.g. \"101\" for København); it has {a.code!r}. Set the "
+                             f"code, or set sources.{sid}.area_level to the level that has codes")
+
+
+def slug(name: str) -> str:
+    """An id from a name: lower case, Danish letters transliterated, words joined by hyphens."""
+    text = name.lower()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        text = text.replace(a, b)
+    return "-".join("".join(c if c.isalnum() else " " for c in text).split())
 
 
 def pipeline_path(name_or_path: str | Path) -> Path:
@@ -185,22 +526,89 @@ def available() -> list[str]:
     return sorted(p.stem for p in PIPELINES.glob("*.yml"))
 
 
-def _need(d: dict, key: str, where: str, path: Path, fix: str = "") -> Any:
-    if not isinstance(d, dict) or key not in d or d[key] is None:
-        raise ConfigError(f"{path}: key '{where}.{key}' is missing. {fix or 'Add it (see pipelines/sikker-by.yml).'}")
-    return d[key]
+def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
+    """The YAML node at a pydantic error location (mapping keys and sequence indices), as deep as it goes."""
+    best = node
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            hit = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if hit is None:
+                return best
+            best, node = hit[0], hit[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = best = node.value[part]
+        else:
+            return best
+    return node if node is not None else best
 
 
-def _names(d: Any, where: str, path: Path) -> dict[str, str]:
-    if not isinstance(d, dict) or any(lang not in d for lang in LANGS):
-        raise ConfigError(f"{path}: '{where}' must give a Danish and an English text, as {{da: ..., en: ...}}.")
-    return {lang: str(d[lang]) for lang in LANGS}
+def _where(raw: dict, loc: tuple) -> str:
+    """A readable key path: list items named by their id where they have one (``indicators.unsafe_night.unit``)."""
+    parts, node = [], raw
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and part < len(node):
+            item = node[part]
+            parts.append(str(item["id"]) if isinstance(item, dict) and "id" in item else f"[{part}]")
+            node = item
+        elif isinstance(node, dict) and part in node:
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(part, str) and not part.startswith(("function-", "literal[", "tagged-union")):
+            parts.append(part)
+    return ".".join(parts).replace(".[", "[")
 
 
-def _one_of(value: Any, allowed: tuple[str, ...], where: str, path: Path) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{path}: '{where}' is {value!r}; expected one of {', '.join(allowed)}.")
-    return value
+def _fix(err: dict, problem: str) -> str:
+    kind = err["type"]
+    if problem.startswith("unknown key"):
+        return "Remove it or correct its spelling."
+    if kind == "missing":
+        return "Add it (see pipelines/sikker-by.yml for an example)."
+    if kind == "extra_forbidden":
+        return "Remove it or correct its spelling."
+    if kind.startswith("literal_error") or kind == "enum":
+        return "Use one of the values listed."
+    return "Correct the value."
+
+
+def _message(path: Path, raw: dict, root: yaml.Node | None, exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        if err["type"] == "extra_forbidden":
+            key, parent_loc = loc[-1], loc[:-1]
+            parent = _model_at(parent_loc)
+            hint = difflib.get_close_matches(str(key), parent, n=1) if parent else []
+            problem = f"unknown key {key!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        else:
+            problem = err["msg"].removeprefix("Value error, ")
+            if err["type"] != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
+                problem += f" (got {err['input']!r})"
+        # a model-level check names its key in the message: point the key path and the line at that key
+        named = re.match(r"(?:unknown key '([^']+)'|(kind) )", problem)
+        if named:
+            loc = (*loc, named.group(1) or named.group(2))
+        node = _node_at(root, loc)
+        line = f", line {node.start_mark.line + 1}" if node is not None else ""
+        where = _where(raw, loc) or "the top level"
+        end = "" if problem.endswith((".", "?")) else "."
+        lines.append(f"{path}{line}: '{where}': {problem}{end} {_fix(err, problem)}")
+    return "\n".join(lines)
+
+
+def _model_at(loc: tuple) -> list[str]:
+    """The keys allowed at a location (for 'did you mean'), following the models by field name."""
+    model: Any = Pipeline
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return list(getattr(model, "model_fields", {}))
+        ann = field.annotation
+        inner = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        model = inner[-1] if inner else (ann if isinstance(ann, type) and issubclass(ann, BaseModel) else model)
+    return list(getattr(model, "model_fields", {}))
 
 
 def load_pipeline(name_or_path: str | Path) -> Pipeline:
@@ -215,298 +623,26 @@ def load_pipeline(name_or_path: str | Path) -> Pipeline:
     -------
     Pipeline
         The validated, typed configuration.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the line, the key path and the fix, for every problem found.
     """
     path = pipeline_path(name_or_path)
     if not path.is_file():
         raise ConfigError(
             f"No pipeline '{name_or_path}': {path} does not exist. Known pipelines: {', '.join(available()) or 'none'}."
         )
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
+        root = yaml.compose(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc}). Fix the syntax at the line shown.") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of keys (id, areas, sources, indicators, ...).")
-
-    areas = []
-    for i, a in enumerate(_need(raw, "areas", "pipeline", path)):
-        where = f"areas[{i}]"
-        areas.append(
-            Area(
-                id=str(_need(a, "id", where, path)),
-                level=_one_of(_need(a, "level", where, path), LEVELS, f"{where}.level", path),
-                name=_names(a.get("name"), f"{where}.name", path),
-                parent=a.get("parent"),
-                code=str(a["code"]) if a.get("code") is not None else None,
-                aliases=tuple(a.get("aliases", ())),
-            )
-        )
-    peers = _peers(raw.get("peers"), areas, path)
-    areas.extend(peers)
-    ids = [a.id for a in areas]
-    dupes = sorted({x for x in ids if ids.count(x) > 1})
-    if dupes:
-        raise ConfigError(f"{path}: area ids must be unique; repeated: {', '.join(dupes)}.")
-    for a in areas:
-        if a.parent is not None and a.parent not in ids:
-            raise ConfigError(f"{path}: area '{a.id}' names parent '{a.parent}', which is not an area id.")
-    if sum(a.level == "city" for a in areas) != 1:
-        raise ConfigError(f"{path}: exactly one area must have level 'city'.")
-
-    sources = {}
-    for sid, s in _need(raw, "sources", "pipeline", path).items():
-        where = f"sources.{sid}"
-        sources[sid] = Source(
-            id=sid,
-            format=_one_of(_need(s, "format", where, path), SOURCE_FORMATS, f"{where}.format", path),
-            file=str(_need(s, "file", where, path)),
-            area_level=s.get("area_level"),
-            pseudonymise=tuple(str(c) for c in (s.get("pseudonymise") or ())),
-            optional=bool(s.get("optional", False)),
-            table=s.get("table"),
-            fmt=s.get("fmt"),
-        )
-        _check_source(sources[sid], areas, where, path)
-    offence_groups = _offence_groups(raw.get("offence_groups"), path)
-
-    known = {"id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline", "headline_area",
-             "persons"}
-    indicators = []
-    for i, ind in enumerate(_need(raw, "indicators", "pipeline", path)):
-        where = f"indicators[{i}]"
-        iid = str(_need(ind, "id", where, path))
-        where = f"indicators.{iid}"
-        src = _need(ind, "source", where, path)
-        if src not in sources:
-            raise ConfigError(f"{path}: '{where}.source' is '{src}', which is not among sources: {', '.join(sources)}.")
-        targets = []
-        for j, t in enumerate(ind.get("targets", []) or []):
-            tw = f"{where}.targets[{j}]"
-            ttype = _one_of(_need(t, "type", tw, path), TARGET_TYPES, f"{tw}.type", path)
-            if ttype in ("level", "relative", "below_year"):
-                _need(t, "year", tw, path)
-            if ttype in ("level", "annual_change"):
-                _need(t, "value", tw, path)
-            if ttype == "relative":
-                _need(t, "change", tw, path)
-            if ttype == "below_year":
-                _need(t, "reference_year", tw, path)
-            targets.append(
-                Target(
-                    type=ttype,
-                    text=_names(t.get("text"), f"{tw}.text", path),
-                    year=t.get("year"),
-                    value=t.get("value"),
-                    change=t.get("change"),
-                    reference_year=t.get("reference_year"),
-                )
-            )
-        baseline = ind.get("baseline") or {}
-        levels = tuple(ind.get("levels", ["city"]))
-        for lv in levels:
-            _one_of(lv, LEVELS, f"{where}.levels", path)
-        headline = ind.get("headline_area")
-        if headline is not None and headline not in ids:
-            raise ConfigError(f"{path}: '{where}.headline_area' is '{headline}', which is not an area id.")
-        kind = _one_of(_need(ind, "kind", where, path), KINDS, f"{where}.kind", path)
-        if kind == "rate":
-            _check_rate(ind, sources, offence_groups, where, path)
-        elif sources[src].format == "statbank":
-            raise ConfigError(f"{path}: '{where}' reads the StatBank source '{src}' but its kind is '{kind}'; "
-                              "StatBank tables give rates: set 'kind: rate'.")
-        indicators.append(
-            Indicator(
-                id=iid,
-                kind=kind,
-                source=src,
-                unit=str(_need(ind, "unit", where, path)),
-                direction=_one_of(_need(ind, "direction", where, path), ("decrease", "increase"),
-                                  f"{where}.direction", path),
-                levels=levels,
-                name=_names(ind.get("name"), f"{where}.name", path),
-                targets=tuple(targets),
-                baseline_year=baseline.get("year"),
-                baseline_value=baseline.get("value"),
-                headline_area=headline,
-                persons=bool(ind.get("persons", False)),
-                options={k: v for k, v in ind.items() if k not in known},
-            )
-        )
-
-    iids = {i.id for i in indicators}
-    breaks = []
-    for j, b in enumerate(raw.get("breaks", []) or []):
-        bw = f"breaks[{j}]"
-        if _need(b, "indicator", bw, path) not in iids:
-            raise ConfigError(f"{path}: '{bw}.indicator' is '{b['indicator']}', not an indicator id.")
-        breaks.append(Break(indicator=b["indicator"], year=int(_need(b, "year", bw, path)),
-                            why=_names(b.get("why"), f"{bw}.why", path)))
-    families = []
-    for fid, f in (raw.get("families") or {}).items():
-        fw = f"families.{fid}"
-        families.append(Family(
-            id=fid,
-            method=_one_of(_need(f, "method", fw, path), ("holm", "fdr_bh", "none"), f"{fw}.method", path),
-            levels=tuple(_need(f, "levels", fw, path)),
-        ))
-
-    notebooks = tuple(_need(raw, "notebooks", "pipeline", path))
-    from .paths import NOTEBOOKS
-
-    for nb in notebooks:
-        if not (NOTEBOOKS / f"{nb}.ipynb").is_file():
-            raise ConfigError(f"{path}: notebook '{nb}' listed in 'notebooks' has no file notebooks/{nb}.ipynb.")
-
-    return Pipeline(
-        id=str(_need(raw, "id", "pipeline", path)),
-        path=path,
-        name=_names(raw.get("name"), "name", path),
-        owner=_names(raw.get("owner"), "owner", path),
-        baseline_year=int(_need(raw, "baseline_year", "pipeline", path)),
-        default_year=int(_need(raw, "default_year", "pipeline", path)),
-        demo_raw=ROOT / str(_need(raw, "demo_raw", "pipeline", path)),
-        notebooks=notebooks,
-        areas=tuple(areas),
-        sources=sources,
-        indicators=tuple(indicators),
-        breaks=tuple(breaks),
-        families=tuple(families),
-        disclosure_k=_positive_int((raw.get("disclosure") or {}).get("k", 5), "disclosure.k", path),
-        disclosure_mode=_one_of((raw.get("disclosure") or {}).get("mode", "DK"), DISCLOSURE_MODES, "disclosure.mode",
-                                path),
-        offence_groups=offence_groups,
-        peers=tuple(a.id for a in peers),
-        map=_map(raw.get("map"), indicators, path),
-    )
-
-
-def _slug(name: str) -> str:
-    text = name.lower()
-    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
-        text = text.replace(a, b)
-    return "-".join("".join(c if c.isalnum() else " " for c in text).split())
-
-
-def _peers(value: Any, areas: list[Area], path: Path) -> list[Area]:
-    """The ``peers:`` list (StatBank names or codes of municipalities, or the whole country) as areas."""
-    if value is None:
-        return []
-    from .sources import statbank
-
-    if not isinstance(value, list) or not value:
-        raise ConfigError(f"{path}: 'peers' must be a list of municipality names or codes, e.g. "
-                          "[Albertslund, Viborg, Hele landet].")
-    levels, english = statbank.area_levels(), statbank.area_english_names()
-    root = [a for a in areas if a.level == "city"]
-    out = []
-    for i, name in enumerate(value):
-        code = statbank.areas().code_of(str(name))
-        if code is None or levels[code] not in PEER_LEVELS:
-            raise ConfigError(f"{path}: 'peers[{i}]' is {name!r}, which is not a Danish municipality or 'Hele landet'"
-                              " in Statistics Denmark's list. Write the official name (e.g. Høje-Taastrup) or the "
-                              "3-digit code (tryghed/resources/dst_areas.csv).")
-        if any(a.code == code for a in (*root, *out)):
-            raise ConfigError(f"{path}: 'peers[{i}]' ({name}) repeats an area already in the comparison; remove it.")
-        da = statbank.areas().names[code]
-        out.append(Area(id=_slug(da), level=levels[code], name={"da": da, "en": english[code]}, code=code))
-    if not root or root[0].code is None:
-        raise ConfigError(f"{path}: 'peers' needs the area with level 'city' to carry its Statistics Denmark code, "
-                          "e.g. {id: ishoej, level: city, code: \"183\", ...}.")
-    return out
-
-
-def _check_source(source: Source, areas: list[Area], where: str, path: Path) -> None:
-    if source.optional and source.format != "statbank":
-        raise ConfigError(f"{path}: '{where}.optional' is only supported for 'format: statbank'; remove it, or "
-                          "provide the file.")
-    if source.format != "statbank":
-        return
-    from .sources import statbank
-
-    if source.table is not None:
-        _one_of(source.table, STATBANK_TABLES, f"{where}.table", path)
-    if source.fmt is not None:
-        _one_of(source.fmt, ("CSV", "BULK"), f"{where}.fmt", path)
-    if source.area_level is not None:
-        _one_of(source.area_level, LEVELS, f"{where}.area_level", path)
-    mapped = [a for a in areas if source.area_level in (None, a.level)]
-    for a in mapped:
-        if a.code is None or statbank.areas().code_of(a.code) is None:
-            raise ConfigError(f"{path}: area '{a.id}' is read from the StatBank source in '{where}', so it needs its "
-                              f"3-digit Statistics Denmark 'code' (e.g. \"101\" for København); it has "
-                              f"{a.code!r}. Set the code, or set '{where}.area_level' to the level that has codes.")
-
-
-def _offence_groups(value: Any, path: Path) -> dict[str, OffenceGroup]:
-    if value is None:
-        return {}
-    from .sources import statbank
-
-    if not isinstance(value, dict):
-        raise ConfigError(f"{path}: 'offence_groups' must map a group id to its name, codes and definition.")
-    out = {}
-    for gid, g in value.items():
-        where = f"offence_groups.{gid}"
-        codes = _need(g, "codes", where, path,
-                      "List the STRAF11 offence codes (tryghed/resources/straf11_offences.csv).")
-        codes = tuple(str(c) for c in (codes if isinstance(codes, list) else [codes]))
-        for c in codes:
-            if c not in statbank.offences().names:
-                raise ConfigError(f"{path}: '{where}.codes' has {c!r}, which is not a STRAF11 offence code. Use a "
-                                  "code from tryghed/resources/straf11_offences.csv (e.g. 1320 residential burglary).")
-            inside = [a for a in statbank.offence_ancestors(c) if a in codes]
-            if inside:
-                raise ConfigError(f"{path}: '{where}.codes' has both {c} and {inside[0]}, which already contains it: "
-                                  f"the offences would be counted twice. Keep one of them.")
-        if len(set(codes)) != len(codes):
-            raise ConfigError(f"{path}: '{where}.codes' repeats a code; list each once.")
-        definition = _names(g.get("definition"), f"{where}.definition", path)
-        for lang, text in definition.items():
-            unnamed = [c for c in codes if not re.search(rf"(?<![\w.]){re.escape(c)}(?![\w.])", text)]
-            if unnamed:
-                raise ConfigError(f"{path}: '{where}.definition.{lang}' does not mention code {unnamed[0]}; the "
-                                  "definition printed in the report must name every code of 'codes'.")
-        comparability = g.get("comparability")
-        out[gid] = OffenceGroup(
-            id=gid, name=_names(g.get("name"), f"{where}.name", path), codes=codes,
-            definition=definition,
-            comparability=_names(comparability, f"{where}.comparability", path) if comparability else None,
-        )
-    return out
-
-
-def _check_rate(ind: dict, sources: dict[str, Source], groups: dict[str, OffenceGroup], where: str,
-                path: Path) -> None:
-    """A rate is offences of one group (a STRAF11 source) over the population (a FOLK1A source)."""
-    src = sources[ind["source"]]
-    if src.format != "statbank" or src.table != "STRAF11":
-        raise ConfigError(f"{path}: '{where}.source' must be a StatBank source with 'table: STRAF11' for a rate; "
-                          f"'{src.id}' is {src.format}" + (f" ({src.table})" if src.table else "") + ".")
-    pop = _need(ind, "population", where, path, "Name the StatBank source with 'table: FOLK1A'.")
-    if pop not in sources or sources[pop].format != "statbank" or sources[pop].table != "FOLK1A":
-        raise ConfigError(f"{path}: '{where}.population' is {pop!r}; it must name a source with 'format: statbank' "
-                          "and 'table: FOLK1A'.")
-    group = _need(ind, "offence_group", where, path, "Name one of the 'offence_groups'.")
-    if group not in groups:
-        raise ConfigError(f"{path}: '{where}.offence_group' is {group!r}, which is not among offence_groups: "
-                          f"{', '.join(groups) or 'none declared'}.")
-
-
-def _map(value: Any, indicators: list[Indicator], path: Path) -> MapSpec | None:
-    if value is None:
-        return None
-    rates = [i.id for i in indicators if i.kind == "rate"]
-    indicator = value.get("indicator", rates[0] if rates else None) if isinstance(value, dict) else None
-    if indicator not in rates:
-        raise ConfigError(f"{path}: 'map.indicator' is {indicator!r}; the map shows a rate indicator: "
-                          f"{', '.join(rates) or 'declare one'}.")
-    return MapSpec(file=str(_need(value, "file", "map", path, "Give the GeoJSON file, relative to the raw folder.")),
-                   code_property=str(_need(value, "code_property", "map", path,
-                                           "Name the feature property holding the municipality code, e.g. lau_1.")),
-                   indicator=indicator)
-
-
-def _positive_int(value: Any, where: str, path: Path) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{path}: '{where}' is {value!r}; expected a whole number of at least 1 (e.g. 5).")
-    return value
+    try:
+        return Pipeline.model_validate({**raw, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(_message(path, raw, root, exc)) from None

@@ -1,0 +1,22 @@
+"""One module per indicator kind, and the registry that maps the YAML's ``kind`` to it.
+
+A kind declares its options model (the YAML keys besides the common ones), checks its cross-references, prepares
+its source table in the clean step, builds its rows of the indicator table, chooses its change test and trend, and
+says how disclosure control treats it. Adding a kind is one module here, its tests and one line in ``REGISTRY``.
+"""
+
+from __future__ import annotations
+
+from .base import Kind
+from .clustered_count import ClusteredCount
+from .person_share import PersonShare
+from .rate import Rate
+from .stock_count import StockCount
+from .survey_share import SurveyShare
+from .unit_share import UnitShare
+
+REGISTRY: dict[str, Kind] = {k.name: k for k in (
+    SurveyShare(), PersonShare(), UnitShare(), Rate(), StockCount(), ClusteredCount(),
+)}
+
+__all__ = ["REGISTRY", "Kind"]
