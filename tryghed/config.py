@@ -530,7 +530,9 @@ def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
     """The YAML node at a pydantic error location (mapping keys and sequence indices), as deep as it goes."""
     best = node
     for part in loc:
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, yaml.MappingNode) and isinstance(part, int) and part < len(node.value):
+            best, node = node.value[part]
+        elif isinstance(node, yaml.MappingNode):
             hit = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if hit is None:
                 return best
@@ -550,6 +552,10 @@ def _where(raw: dict, loc: tuple) -> str:
             item = node[part]
             parts.append(str(item["id"]) if isinstance(item, dict) and "id" in item else f"[{part}]")
             node = item
+        elif isinstance(node, dict) and isinstance(part, int) and part < len(node):  # a mapping read as a list
+            key = list(node)[part]
+            parts.append(str(key))
+            node = node[key]
         elif isinstance(node, dict) and part in node:
             parts.append(str(part))
             node = node[part]
@@ -586,7 +592,7 @@ def _message(path: Path, raw: dict, root: yaml.Node | None, exc: ValidationError
                 problem += f" (got {err['input']!r})"
         # a model-level check names its key in the message: point the key path and the line at that key
         named = re.match(r"(?:unknown key '([^']+)'|(kind) )", problem)
-        if named:
+        if named and (not loc or loc[-1] != (named.group(1) or named.group(2))):
             loc = (*loc, named.group(1) or named.group(2))
         node = _node_at(root, loc)
         line = f", line {node.start_mark.line + 1}" if node is not None else ""

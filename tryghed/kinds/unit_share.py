@@ -37,7 +37,7 @@ def closures_by_episode(df: pd.DataFrame, *, plan_within_working_days: int) -> p
     plan = out["plan_date"].values.astype("datetime64[D]")
     has_plan = ~np.isnat(plan)
     lag = np.full(len(out), np.iinfo(np.int64).max)
-    years = set(out["year"]) | {y + 1 for y in out["year"]}
+    years = {y + d for y in out["start"].dt.year.dropna().astype(int) for d in (0, 1)}
     lag[has_plan] = np.busday_count(start[has_plan], plan[has_plan], holidays=danish_holidays(years))
     out["plan_in_time"] = has_plan & (lag <= plan_within_working_days)
     return out
