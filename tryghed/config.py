@@ -541,7 +541,7 @@ def _node_at(node: yaml.Node | None, loc: tuple) -> yaml.Node | None:
             node = best = node.value[part]
         else:
             return best
-    return node if node is not None else best
+    return best
 
 
 def _where(raw: dict, loc: tuple) -> str:
