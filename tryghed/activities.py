@@ -75,11 +75,11 @@ def parse_goals(items: Sequence[Mapping], *, where: str = "pipeline YAML") -> li
 
 
 def activity_lookup(goals: Iterable[ActivityGoal]) -> dict[str, str]:
-    """Every name of every goal (id, each language's name; lower case) -> the goal's id, for the log reader."""
+    """Every name of every goal (id, each language's name, as written; the reader ignores case) -> the goal's id."""
     out = {}
     for g in goals:
         for name in (g.id, *g.name.values()):
-            out[str(name).strip().lower()] = g.id
+            out[str(name).strip()] = g.id
     return out
 
 
