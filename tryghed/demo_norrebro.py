@@ -140,9 +140,10 @@ def _police_monthly(rng: np.random.Generator) -> pd.DataFrame:
 def _incidents_from_monthly(rng: np.random.Generator, monthly: pd.DataFrame) -> pd.DataFrame:
     """One row a report: each monthly count spread over random days of its month."""
     counts = monthly["Antal"].to_numpy()
-    month = pd.PeriodIndex(monthly["Måned"], freq="M")
-    start = np.repeat(month.start_time.to_numpy().astype("datetime64[D]"), counts)
-    days = np.repeat(month.days_in_month.to_numpy(), counts)
+    month = monthly["Måned"].to_numpy().astype("datetime64[M]")
+    first = month.astype("datetime64[D]")
+    start = np.repeat(first, counts)
+    days = np.repeat(((month + 1).astype("datetime64[D]") - first).astype(int), counts)
     date = start + (rng.random(counts.sum()) * days).astype("timedelta64[D]")
     out = pd.DataFrame({
         "Anmeldelsesdato": np.datetime_as_string(date, unit="D"),
