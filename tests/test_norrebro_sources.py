@@ -120,6 +120,10 @@ def test_incidents_missing_file_column_and_encoding(tmp_path):
     p = write(tmp_path, "i.csv", "Dato;Kode\n2016-01-01;1320\n")
     with pytest.raises(InputError, match=r"column 'area' is missing"):
         read_police_incidents(p, areas=AREAS, codes=CODES)
+    extra = write(tmp_path, "x.csv", INCIDENTS.replace("J4;2016-01-15;1345;Ydre Nørrebro", "J4;2016-01-15;1345;Ydre;x"))
+    with pytest.raises(InputError, match=r"cannot be split into fields.*got 5") as err:
+        read_police_incidents(extra, areas=AREAS, codes=CODES)
+    assert err.value.where == "row 6"
     latin = tmp_path / "l.csv"
     latin.write_bytes(INCIDENTS.encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8"):

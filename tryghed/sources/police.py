@@ -248,7 +248,7 @@ def read_police_incidents(path: Path, *, areas: Mapping[str, str], codes: Collec
                              "it with iconv -f latin1 -t utf-8.", where="whole file") from None
         raise InputError(path, f"the file cannot be split into fields ({text})",
                          "Every row needs the header's number of fields; check separators and quotes, or export the "
-                         "file again.", where="whole file") from None
+                         "file again.", where=_parse_error_row(path, text)) from None
     if table.num_rows == 0:
         raise InputError(path, "the file has a header but no data rows", "Export the table again with its rows.",
                          where="row 2")
@@ -314,6 +314,20 @@ def read_police_incidents(path: Path, *, areas: Mapping[str, str], codes: Collec
         "count": g["i_count"].astype("int64"),
     })
     return out.sort_values(["area", "period", "offence_code"], ignore_index=True)
+
+
+def _parse_error_row(path: Path, message: str) -> str:
+    """The row pyarrow quotes in a parse error (``... got 4: <row text>``), found by a scan of the file; only run
+    when reading failed."""
+    m = re.search(r"got \d+: (.+)$", message)
+    if m:
+        quoted = m.group(1).strip()
+        with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            for n, line in enumerate(fh, start=1):
+                text = line.rstrip("\r\n")
+                if text and (text == quoted or text.startswith(quoted)):
+                    return f"row {n}"
+    return "whole file"
 
 
 def _cell(table, column: str, i: int) -> str:
