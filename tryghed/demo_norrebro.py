@@ -327,8 +327,8 @@ def _marker_text(seed: int) -> str:
         "## Planted problems\n\n"
         f"- The gang register has no rows for {GAP_AREA} in {GAP_QUARTER}: a stated gap, not a zero.\n"
         f"- Activity goals not met: {shortfalls}.\n"
-        "- SSP coverage (young people identified with at least one concern talk) is about 80 % before 2017 and\n"
-        "  about 96 % from 2017.\n"
+        "- SSP log: about 80 % of the young people identified before 2017 get a concern talk, about 96 % from\n"
+        "  2017; some talks fall in the year after the identification, so a year's coverage is lower.\n"
     )
 
 
