@@ -1,6 +1,5 @@
 """Disclosure control on the sikker-by indicator table in both modes the YAML can choose."""
 
-import dataclasses
 
 import numpy as np
 import pytest
@@ -18,7 +17,8 @@ def table(demo_dir, tmp_path_factory):
 
 
 def test_rounding_mode_rounds_person_counts_below_city_only(table):
-    pipeline = dataclasses.replace(config.load_pipeline("sikker-by"), disclosure_mode="rounding")
+    base = config.load_pipeline("sikker-by")
+    pipeline = base.model_copy(update={"disclosure": base.disclosure.model_copy(update={"mode": "rounding"})})
     pub = disclosure.protect_pipeline_table(pipeline, table).table
     persons = pub["indicator_id"].isin(["youth_charged", "gang_members"])
     below = persons & (pub["level"] != "city")
