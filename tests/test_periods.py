@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from tryghed.periods import (Period, ReportingYear, aggregate, complete_periods, last_complete, parse_period,
-                             parse_periods)
+from tryghed.periods import (Period, ReportingYear, aggregate, complete_periods, incomplete_note, last_complete,
+                             parse_period, parse_periods)
 
 
 @pytest.mark.parametrize(("text", "label", "ptype", "year", "index"), [
@@ -75,6 +75,11 @@ def test_aggregate_months_to_years_keeps_complete_years_only():
     # a 2019 has January–September: 9 of 12 months
     assert agg.dropped.to_dict("list") == {"area": ["a"], "period": ["2019"], "have": [9], "need": [12],
                                            "unit": ["month"], "note": ["2019 has only 9 of 12 months: left out"]}
+
+
+def test_incomplete_note_in_both_languages():
+    assert incomplete_note("2019", 9, 12, "month") == "2019 has only 9 of 12 months: left out"
+    assert incomplete_note("2019", 3, 4, "quarter", "da") == "2019 har kun 3 af 4 kvartaler: udeladt"
 
 
 def test_aggregate_quarters_to_half_years_with_mean_population():

@@ -261,6 +261,17 @@ class Aggregation:
     outside: int = 0
 
 
+_UNITS = {"en": {"month": "months", "quarter": "quarters", "half_year": "half-years", "year": "years"},
+          "da": {"month": "måneder", "quarter": "kvartaler", "half_year": "halvår", "year": "år"}}
+
+
+def incomplete_note(period: str, have: int, need: int, unit: str, lang: str = "en") -> str:
+    """``2019 has only 9 of 12 months: left out`` (``lang="da"``: ``2019 har kun 9 af 12 måneder: udeladt``)."""
+    if lang == "da":
+        return f"{period} har kun {have} af {need} {_UNITS['da'][unit]}: udeladt"
+    return f"{period} has only {have} of {need} {_UNITS['en'][unit]}: left out"
+
+
 _HOW = ("sum", "mean", "first", "last", "min", "max")
 
 
@@ -364,10 +375,7 @@ def aggregate(df: pd.DataFrame, *, to: str, how: str | Mapping[str, str] = "sum"
     dropped = gaps[by].copy() if by else pd.DataFrame(index=gaps.index)
     dropped[period] = labels
     dropped["have"], dropped["need"], dropped["unit"] = have, need_units, unit
-    plural = {"month": "months", "quarter": "quarters", "half_year": "half-years", "year": "years"}
-    dropped["note"] = [
-        f"{lab} has only {h} of {n} {plural[u]}: left out" for lab, h, n, u in zip(labels, have, need_units, unit)
-    ]
+    dropped["note"] = [incomplete_note(lab, h, n, u) for lab, h, n, u in zip(labels, have, need_units, unit)]
     return Aggregation(table=table.reset_index(drop=True), dropped=dropped.reset_index(drop=True),
                        outside=int((~inside).sum()))
 
