@@ -179,6 +179,12 @@ def test_files_it_cannot_understand(tmp_path):
     repeats.write_text("bydel;år;antal\nNord;2019;3\nNord;2019;4\n", encoding="utf-8")
     with pytest.raises(InputError, match="could not place the indicator column \\(no text column left\\)"):
         scaffold("t", repeats, out_dir=tmp_path)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("kommune;2018;2019;2020\nNord;3;4;5\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        scaffold("t", wide, out_dir=tmp_path)
+    assert "the file is wide: its headers 2018 … 2020 are periods" in info.value.problem
+    assert "unpivot" in info.value.fix
     partial = tmp_path / "partial.csv"
     partial.write_text("bydel;måned;antal\n" + "".join(f"Nord;2019-{m:02d};3\n" for m in range(1, 12)),
                        encoding="utf-8")

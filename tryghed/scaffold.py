@@ -63,6 +63,13 @@ def normalise_header(text) -> str:
     return " ".join(s.split())
 
 
+#: Words that place a column by a word of its header ('Reported offences', 'Andel trygge (%)'); a header with words
+#: of two roles ('reported_offences_per_1000': a count word and a rate word) is placed by neither.
+_WORDS = {role: {h for h in map(normalise_header, hs) if " " not in h and len(h) > 1}
+          for role, hs in HEADERS.items()}
+_WORDS["value"] |= {"per", "pr", "pct", "procent", "percent", "prct", "promille", "1000", "100000", "1000inh"}
+
+
 def slug(text: str, sep: str = "-") -> str:
     """An id from a name: lower case, æ -> ae, ø -> oe, å -> aa, other accents dropped, words joined by ``sep``."""
     import unicodedata
@@ -110,7 +117,21 @@ def _is_number_column(values: pd.Series) -> bool:
 def _fits(values: pd.Series, role: str) -> bool:
     if role == "period":
         return bool(parse_periods(values)["ok"].all())
+    if role in ("count", "n"):
+        return _is_number_column(values) and _is_whole(values)
     return _is_number_column(values) == (role in NUMBER_ROLES)
+
+
+def _is_whole(values: pd.Series) -> bool:
+    cells = text_cells(values)
+    cells = cells[cells != ""].str.replace(" ", "", regex=False).str.replace(",", ".", regex=False)
+    numbers = pd.to_numeric(cells, errors="coerce")
+    return bool((numbers % 1 == 0).all())
+
+
+def _wide_periods(names: list[str]) -> list[str]:
+    """Headers that are themselves periods (a wide table: 2007, 2008, ... as columns)."""
+    return [c for c in names if parse_periods(pd.Series([c]))["ok"].iloc[0]]
 
 
 def place_columns(df: pd.DataFrame, path: Path, given: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -155,9 +176,8 @@ def place_columns(df: pd.DataFrame, path: Path, given: dict[str, str]) -> tuple[
     claims: dict[str, list[str]] = {}
     for c in free:
         words = set(normalise_header(c).split())
-        roles = [r for r in ROLES if r not in placed
-                 and words & {h for h in map(normalise_header, HEADERS[r]) if " " not in h and len(h) > 1}]
-        if len(roles) == 1 and _fits(df[c], roles[0]):
+        roles = [r for r in ROLES if words & _WORDS[r]]
+        if len(roles) == 1 and roles[0] not in placed and _fits(df[c], roles[0]):
             claims.setdefault(roles[0], []).append(c)
     for role, cols in claims.items():
         if len(cols) == 1:
@@ -166,6 +186,11 @@ def place_columns(df: pd.DataFrame, path: Path, given: dict[str, str]) -> tuple[
             free.remove(cols[0])
     if "period" not in placed:
         periodic = [c for c in free if parse_periods(df[c])["ok"].all()]
+        wide = _wide_periods(names)
+        if not periodic and len(wide) > 1:
+            raise _fail(path, f"the file is wide: its headers {wide[0]} … {wide[-1]} are periods, so there is no "
+                        "period column", "Make it long, one row per area, period and measure (in Excel: "
+                        "unpivot, in pandas: melt), with the period in one column; then run this again.")
         if len(periodic) != 1:
             listed = f" (candidates: {', '.join(periodic)})" if periodic else ""
             raise _fail(path, f"could not place the period column{listed}; the file has: {', '.join(names)}",
@@ -367,7 +392,8 @@ def scaffold(name: str, file: str | Path, *, area: str | None = None, period: st
         raise InputError(file, "the table holds no complete year (every year misses some of its periods)",
                          "Add the missing periods, or use a file that covers at least one whole year.",
                          where=f"column '{columns['period']}'")
-    text = _render(name=name, file=file, columns=columns, all_columns=[str(c) for c in raw.columns], why=why,
+    text = _render(name=name, file=file, columns=columns, all_columns=[str(c) for c in raw.columns],
+                   numeric={str(c) for c in raw.columns if _is_number_column(raw[c])}, why=why,
                    sheet=sheet, table=table, root=(root_id, root_name),
                    has_total=bool(totals), districts=list(zip(district_ids, districts)), indicators=indicators,
                    reporting=reporting, types=types, years=years, owner=owner or root_name)
@@ -390,7 +416,7 @@ def _folder(file: Path) -> str:
         return file.parent.as_posix()
 
 
-def _render(*, name, file, columns, all_columns, why, sheet, table, root, has_total, districts, indicators,
+def _render(*, name, file, columns, all_columns, numeric, why, sheet, table, root, has_total, districts, indicators,
             reporting, types, years, owner) -> str:
     ignored = [c for c in all_columns if c not in columns.values()]
     order = parse_periods(pd.Series(pd.unique(table["period"])))
@@ -417,7 +443,10 @@ def _render(*, name, file, columns, all_columns, why, sheet, table, root, has_to
     lines += _note("How each column was placed: " + "; ".join(f"{role}: {why[role]}" for role in columns
                                                               if role in why) + ".", "  ")
     if ignored:
-        lines += _note(f"Not used: {', '.join(ignored)}.", "  ")
+        more = [c for c in ignored if c in numeric]
+        extra = (f" If {', '.join(more)} hold further measures, the file is wide: make it long (one row per area, "
+                 "period and measure, the measure's name in one column) and run `tryghed new` again." if more else "")
+        lines += _note(f"Not used: {', '.join(ignored)}.{extra}", "  ")
     lines += [f"  {source_id}:", "    format: long", f"    file: {_quote(file.name)}"]
     if sheet:
         lines.append(f"    sheet: {_quote(sheet)}")
