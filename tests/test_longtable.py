@@ -107,6 +107,11 @@ def test_parquet_rows_count_from_one(tmp_path):
     pd.DataFrame({"area": ["Nord", "Syd"], "q": ["2019Q1", "2019Q1"], "antal": [3, 5]}).to_parquet(path)
     df = read_long(path, columns={"area": "area", "period": "q", "count": "antal"})
     assert df[["row", "count"]].to_dict("list") == {"row": [1, 2], "count": [3, 5]}
+    years = tmp_path / "years.parquet"
+    pd.DataFrame({"area": ["Nord", "Nord"], "aar": [2019, 2020], "antal": [3.0, 4.0]}).to_parquet(years)
+    df = read_long(years, columns={"area": "area", "period": "aar", "count": "antal"})
+    assert df[["period", "year", "count"]].to_dict("list") == {"period": ["2019", "2020"], "year": [2019, 2020],
+                                                               "count": [3, 4]}
     bad = tmp_path / "bad.parquet"
     pd.DataFrame({"area": ["Nord", "Syd"], "q": ["2019Q1", "2019Q5"], "antal": [3, 5]}).to_parquet(bad)
     with pytest.raises(InputError, match=r"\(row 2\).*'2019Q5', which is not a period"):

@@ -211,3 +211,32 @@ def test_never_overwrites_without_force(tmp_path):
     assert _load(out)["id"] == "bydele"
     with pytest.raises(ConfigError, match="pipeline name 'Bad Name'"):
         scaffold("Bad Name", FIXTURES / "bydele_aar_da.csv", out_dir=tmp_path)
+
+
+def test_city_monthly_yaml_reads_back_to_the_generators_yearly_counts(tmp_path):
+    """The synthetic city file: the YAML's source, read and summed to years, equals the generator's own counts summed
+    by pandas (the lead's end-to-end test then compares each district's last two years with scipy's binomtest)."""
+    import importlib.util
+
+    from tryghed.periods import aggregate
+    from tryghed.sources.long import read_long
+
+    spec = importlib.util.spec_from_file_location("make_city_monthly", FIXTURES / "make_city_monthly.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    truth = mod.make_city_monthly(tmp_path / "city.csv", last_year_months=9)  # 2023 stops in September
+    y = _load(scaffold("city", tmp_path / "city.csv", out_dir=tmp_path, report_by="year"))
+    assert (y["baseline_year"], y["default_year"]) == (2019, 2022)
+    assert [i["select"] for i in y["indicators"]] == ["Burglary", "Violence", "Theft"]
+    assert len(y["areas"]) == 11 and y["areas"][0]["level"] == "city"
+    source = y["sources"]["city"]
+    df = read_long(Path(y["demo_raw"]) / source["file"], columns=source["columns"])
+    agg = aggregate(df, to="year", by=["area", "indicator"], columns=["count"])
+    expected = (truth.assign(year=truth["month"].str[:4].astype(int)).query("year <= 2022")
+                .groupby(["district", "offence", "year"])["count"].sum())
+    got = agg.table.set_index(["area", "indicator", "year"])["count"].astype(int)
+    got.index.names = expected.index.names
+    assert len(got) == 10 * 3 * 4
+    assert got.sort_index().equals(expected.sort_index())
+    assert set(agg.dropped["note"]) == {"2023 has only 9 of 12 months: left out"}
+    assert len(agg.dropped) == 30
