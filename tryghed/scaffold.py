@@ -307,8 +307,7 @@ def scaffold(name: str, file: str | Path, *, area: str | None = None, period: st
     given = {r: h for r, h in (("area", area), ("period", period), ("indicator", indicator), ("count", count),
                                ("population", population), ("value", value), ("n", n)) if h is not None}
     known = tuple(given.values()) + tuple(h for hs in HEADERS.values() for h in hs)
-    raw, _ = read_raw(file, sheet=sheet, header_names=known) if file.suffix.lower() in (".xlsx", ".xlsm") else \
-        read_raw(file, sheet=sheet)
+    raw, _ = read_raw(file, sheet=sheet, header_names=known)
     columns, why = place_columns(raw, file, given)
     sheet = raw.attrs.get("sheet") or sheet
     table = read_long(file, columns=columns, sheet=sheet)

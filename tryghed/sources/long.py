@@ -94,9 +94,10 @@ def read_sheet(path: Path, sheet: str | None, header_names: tuple[str, ...]) -> 
             if {_norm(c) for c in row if isinstance(c, str)} & wanted]
     if not hits:
         last = max(1, min(HEADER_SCAN_ROWS, len(grid)))
+        shown = ", ".join(header_names[:7]) + (", …" if len(header_names) > 7 else "")
         raise InputError(path, f"no header row naming '{header_names[0]}' among the first {last} rows",
-                         f"Put the header row ({', '.join(header_names)}) above the data, or fix 'columns' in the "
-                         "pipeline YAML to the sheet's headers.", where=f"sheet '{sheet}', rows 1–{last}")
+                         f"Put the header row ({shown}) above the data, or fix 'columns' in the pipeline YAML to "
+                         "the sheet's headers.", where=f"sheet '{sheet}', rows 1–{last}")
     header = hits[0]
     labels = [" ".join(str(c).split()) if isinstance(c, str) or not pd.isna(c) else "" for c in grid.iloc[header]]
     keep = [j for j, name in enumerate(labels) if name]
@@ -116,14 +117,14 @@ def read_raw(path: Path, *, sheet: str | None = None, header_names: tuple[str, .
     """The file's table as read (text cells as strings), and the rows above the first data row.
 
     CSV and other text: :func:`~tryghed.sources._common.read_text_table` (separator sniffed, UTF-8 with or without
-    BOM); xlsx: :func:`read_sheet` (header found by ``header_names``; without any, the first non-blank row); parquet:
+    BOM); xlsx: :func:`read_sheet` (the header is the first row naming one of ``header_names``); parquet:
     :func:`pandas.read_parquet` (row 1 is the first data row).
     """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in SHEET_SUFFIXES:
         if not header_names:
-            return _read_sheet_first_row(path, sheet)
+            raise ValueError("header_names is needed to find the header row of a worksheet")
         return read_sheet(path, sheet, header_names)
     if sheet is not None:
         raise ConfigError(f"'sheet: {sheet}' is set for {path.name}, which is not an xlsx workbook; remove 'sheet'.")
@@ -183,19 +184,6 @@ def _read_text_fast(path: Path) -> pd.DataFrame:
         return read_text_table(path)
     df.columns = header
     return df
-
-
-def _read_sheet_first_row(path: Path, sheet: str | None) -> tuple[pd.DataFrame, int]:
-    try:
-        with pd.ExcelFile(path) as book:
-            sheet = sheet or book.sheet_names[0]
-            grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object, nrows=HEADER_SCAN_ROWS)
-    except Exception:  # read_sheet gives the error for the person
-        return read_sheet(path, sheet, ("\0",))
-    first = next((i for i, row in enumerate(grid.itertuples(index=False))
-                  if sum(isinstance(c, str) and c.strip() != "" for c in row) >= 2), 0)
-    names = tuple(str(c) for c in grid.iloc[first] if isinstance(c, str) and c.strip())
-    return read_sheet(path, sheet, names or ("\0",))
 
 
 def text_cells(values: pd.Series) -> pd.Series:
