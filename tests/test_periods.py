@@ -92,6 +92,15 @@ def test_aggregate_quarters_to_half_years_with_mean_population():
         "period": ["2020H2"], "have": [1], "need": [2], "unit": ["quarter"]}
 
 
+def test_aggregate_leaves_a_value_with_a_missing_part_missing():
+    df = pd.DataFrame({"area": ["a"] * 4 + ["b"] * 4, "period": ["2020Q1", "2020Q2", "2020Q3", "2020Q4"] * 2,
+                       "count": pd.array([1, 2, 3, 4, 5, None, 7, 8], dtype="Int64"),
+                       "population": [float("nan")] * 8})
+    table = aggregate(df, to="year", by=["area"], columns=["count", "population"]).table
+    assert table["count"].iloc[0] == 10 and pd.isna(table["count"].iloc[1])  # b misses 2020Q2's count
+    assert table["population"].isna().all()  # no population at all is not a population of 0
+
+
 def test_aggregate_same_type_passes_through_and_coarser_is_refused():
     df = pd.DataFrame({"period": ["2019", "2020"], "count": [1, 2]})
     assert aggregate(df, to="year").table["count"].tolist() == [1, 2]

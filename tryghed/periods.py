@@ -289,11 +289,13 @@ def aggregate(df: pd.DataFrame, *, to: str, how: str | Mapping[str, str] = "sum"
         The target period type (a :data:`PERIOD_TYPES` entry); rows already at ``to`` pass through.
     how : str or mapping
         ``sum``, ``mean``, ``first``, ``last``, ``min`` or ``max``, for all ``columns`` or per column (e.g.
-        ``{"count": "sum", "population": "mean"}``: events add up, a population is a stock).
+        ``{"count": "sum", "population": "mean"}``: events add up, a population is a stock). A group with an empty
+        cell in a column gets a missing value there, not a sum of the rest.
     by : sequence of str
         Group columns (e.g. ``["area", "indicator"]``); completeness is judged per group.
     columns : sequence of str, optional
-        The columns to aggregate; default every numeric column that is not a key or period column.
+        The columns to aggregate; default every numeric column that is not a key or period column (name them: a
+        published share or rate does not add up).
     period : str
         Name of the period column.
     reporting_year : ReportingYear, optional
@@ -360,7 +362,12 @@ def aggregate(df: pd.DataFrame, *, to: str, how: str | Mapping[str, str] = "sum"
     cover = grouped.agg(_have=("_months", "sum"), _need=("_need", "first"), _n=("_months", "size"),
                         _types=("_type", "nunique"), _unit=("_type", "first"))
     complete = cover["_have"] == cover["_need"]
-    table = grouped.agg(**{c: (c, hows[c]) for c in columns})[complete.to_numpy()].reset_index()
+    table = grouped.agg(**{c: (c, hows[c]) for c in columns})
+    # a value with a missing part is missing (a sum of 11 of 12 months is no year's sum; all-empty is no 0)
+    filled = grouped[columns].count() if columns else None
+    for c in columns:
+        table[c] = table[c].where(filled[c].to_numpy() == cover["_n"].to_numpy())
+    table = table[complete.to_numpy()].reset_index()
     table.insert(len(by), period, [format_period(to, y, i) for y, i in zip(table["_year"], table["_index"])])
     table.insert(len(by) + 1, "period_type", to)
     table.insert(len(by) + 2, "year", table["_year"].astype("int64"))
