@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tryghed.periods import (Period, ReportingYear, aggregate, complete_periods, incomplete_note, last_complete,
                              parse_period, parse_periods)
@@ -151,3 +153,13 @@ def test_last_complete_ignores_groups_without_rows():
     # a year where one group is incomplete is not complete
     rows = _months("a", 2018, range(1, 13)) + _months("b", 2018, range(1, 12))
     assert last_complete(pd.DataFrame(rows, columns=["area", "period", "count"]), by=["area"]) is None
+
+
+@given(year=st.integers(1900, 2199), ptype=st.sampled_from(["year", "half_year", "quarter", "month"]),
+       data=st.data())
+def test_canonical_label_round_trips(year, ptype, data):
+    index = data.draw(st.integers(1, 12 // {"year": 12, "half_year": 6, "quarter": 3, "month": 1}[ptype]))
+    p = Period(year, index, ptype)
+    assert parse_period(p.label) == p
+    # the first month of the period parses to the month whose start is the period's start
+    assert parse_period(f"{year}-{(p.start % 12) + 1:02d}").start == p.start
