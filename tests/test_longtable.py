@@ -258,3 +258,37 @@ def test_city_generator_reads_back(tmp_path):
     df = read_long(tmp_path / "city.csv", columns=EN)
     assert df["count"].tolist() == truth["count"].tolist()
     assert df["area"].nunique() == 10 and df["indicator"].nunique() == 3
+
+
+def test_select_measure_sums_counts_and_keeps_one_population(tmp_path):
+    from tryghed.sources.long import select_measure
+
+    path = _csv(tmp_path, "area;period;indicator;count;population\n"
+                          "Nord;2019;vold;3;1000\nNord;2019;trusler;4;1000\nSyd;2019;vold;5;2000\n"
+                          "Syd;2019;trusler;6;2000\nNord;2020;vold;7;1010\n")
+    df = read_long(path, columns={r: r for r in ("area", "period", "indicator", "count", "population")})
+    one = select_measure(df, "vold")
+    assert one["count"].tolist() == [3, 5, 7]
+    both = select_measure(df, ["vold", "trusler"])
+    # Nord 2019: 3 + 4; Syd 2019: 5 + 6; Nord 2020 has no 'trusler' row: missing, not 7
+    assert both[["row", "area", "period", "count", "population"]].astype(object).where(both.notna(), None).to_dict(
+        "list") == {"row": [2, 4, 6], "area": ["Nord", "Syd", "Nord"], "period": ["2019", "2019", "2020"],
+                    "count": [7, 11, None], "population": [1000.0, 2000.0, 1010.0]}
+    assert set(both["indicator"]) == {"vold+trusler"}
+    with pytest.raises(ConfigError, match="'select' names 'tyveri'.*it holds 'vold', 'trusler'"):
+        select_measure(df, ["vold", "tyveri"])
+
+
+def test_select_measure_refuses_different_populations_and_published_values(tmp_path):
+    from tryghed.sources.long import select_measure
+
+    path = _csv(tmp_path, "area;period;indicator;count;population\nNord;2019;vold;3;1000\nNord;2019;trusler;4;999\n")
+    df = read_long(path, columns={r: r for r in ("area", "period", "indicator", "count", "population")})
+    with pytest.raises(InputError) as info:
+        select_measure(df, ["vold", "trusler"])
+    assert info.value.where == "row 3" and "holds 999 for Nord, 2019 (trusler) but 1000 in row 2" in \
+        info.value.problem
+    path = _csv(tmp_path, "area;period;indicator;value;n\nNord;2019;a;50;100\nNord;2019;b;20;100\n", "s.csv")
+    df = read_long(path, columns={r: r for r in ("area", "period", "indicator", "value", "n")})
+    with pytest.raises(ConfigError, match="cannot be added up"):
+        select_measure(df, ["a", "b"])

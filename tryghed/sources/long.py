@@ -385,3 +385,73 @@ def check_shares(df: pd.DataFrame, path: Path, *, indicators: Collection[str] | 
         raise InputError(path, f"column '{header}' holds {rows['value'].iloc[i]:g}, a share outside 0–100",
                          "Write the share in percent (0–100; 0.86 is written 86), or correct it at its source.",
                          where=f"sheet '{sheet}', {row}" if sheet else row)
+
+
+def select_measure(df: pd.DataFrame, select: str | Collection[str], path: Path | None = None) -> pd.DataFrame:
+    """The rows of one indicator of the YAML: ``select`` is one value of the indicator column or a list summed.
+
+    Parameters
+    ----------
+    df : DataFrame
+        :func:`read_long`'s output.
+    select : str or collection of str
+        One indicator value (its rows as they are) or several, whose counts are added per area and period. The
+        population of an area and period must be the same in each of them (it is taken once); published values
+        (``value``, ``n``) cannot be added. An area and period that lacks one of the values gets a missing count.
+    path : Path, optional
+        The file, for messages (default ``df.attrs["path"]``).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`read_long` with ``indicator`` set to the selected value(s) joined by ``+`` and ``row`` the
+        first row of each area and period.
+
+    Raises
+    ------
+    ConfigError
+        A selected value the file does not hold (the message lists the values it has), or a sum of published values.
+    InputError
+        Populations that differ between the summed values for one area and period (names both rows).
+    """
+    path = Path(path or df.attrs.get("path", "table"))
+    values = [select] if isinstance(select, str) else list(select)
+    have = list(pd.unique(df["indicator"]))
+    missing = [v for v in values if v not in have]
+    if missing:
+        shown = ", ".join(repr(v) for v in have[:20]) + (", …" if len(have) > 20 else "")
+        raise ConfigError(f"{path}: 'select' names {', '.join(repr(v) for v in missing)}, which the indicator column "
+                          f"does not hold; it holds {shown}. Fix 'select' in the pipeline YAML.")
+    rows = df[df["indicator"].isin(values)]
+    if len(values) == 1:
+        return rows.reset_index(drop=True)
+    if rows["value"].notna().any() or rows["n"].notna().any():
+        raise ConfigError(f"{path}: 'select' lists {len(values)} values, but published values (a share or a rate "
+                          "with its n) cannot be added up. Select one value per indicator.")
+    keys = ["area", "period"]
+    pop = rows.dropna(subset=["population"])
+    spread = pop.groupby(keys, sort=False)["population"].agg(["min", "max"])
+    differ = spread[spread["min"] != spread["max"]]
+    if len(differ):
+        area, period = differ.index[0]
+        clash = pop[(pop["area"] == area) & (pop["period"] == period)]
+        a, b = clash.iloc[0], clash[clash["population"] != clash["population"].iloc[0]].iloc[0]
+        header = df.attrs.get("columns", {}).get("population", "population")
+        sheet = df.attrs.get("sheet")
+        where = f"row {b['row']}"
+        raise InputError(path, f"column '{header}' holds {b['population']:g} for {area}, {period} ({b['indicator']}) "
+                         f"but {a['population']:g} in row {a['row']} ({a['indicator']}); the summed measures must "
+                         "share one population", "Give each area and period one population, or select one value.",
+                         where=f"sheet '{sheet}', {where}" if sheet else where)
+    g = rows.groupby(keys, sort=False)
+    out = g.agg(row=("row", "min"), period_type=("period_type", "first"), year=("year", "first"),
+                count=("count", "sum"), population=("population", "first"))
+    complete = (g["indicator"].nunique() == len(values)) & (g["count"].count() == g.size())
+    out["count"] = out["count"].astype("Int64").where(complete.to_numpy())
+    out = out.reset_index()
+    out["indicator"] = "+".join(values)
+    out["value"] = np.nan
+    out["n"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out = out[list(OUTPUT_COLUMNS)].sort_values("row", kind="stable").reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    return out
