@@ -764,6 +764,30 @@ def heatmap_figure(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: str)
     return fig
 
 
+def level_heatmap(register: Register, year: int, municipality: str, lang: str):
+    """The heatmap of :func:`heatmap_table` with the report's labels in ``lang``; returns the Figure."""
+    T = REPORT_TEXT[lang]
+    table = heatmap_table(register, year, municipality).rename(columns=lambda a: _admin_label(a, lang))
+    return heatmap_figure(table, title=f"{T['heatmap']}, {municipality} {year}", xlabel=T["administration"],
+                          ylabel=T["level"])
+
+
+def overview(register: Register, year: int) -> pd.DataFrame:
+    """One row per municipality: efforts running in ``year``, with success criteria, with a theory of change,
+    documented, and the year's staff (FTE) and budget (DKK)."""
+    rows = []
+    for m, e in register.efforts.groupby("municipality", sort=False):
+        e = e[e["effort_id"].isin(active_years(e, [year])["effort_id"])]
+        crit = register.criteria[register.criteria["municipality"] == m]
+        res = register.resources[(register.resources["municipality"] == m) & (register.resources["year"] == year)]
+        rows.append(dict(municipality=m, efforts=len(e),
+                         with_criteria=int(e["effort_id"].isin(crit["effort_id"]).sum()),
+                         with_theory=int(e["theory_of_change"].notna().sum()),
+                         documented=int((e["doc_status"] == "documented").sum()),
+                         fte=float(res["fte"].sum()), budget_dkk=float(res["budget_dkk"].sum())))
+    return pd.DataFrame(rows)
+
+
 def principles_table(register: Register, year: int, municipality: str, model: EffortModel, lang: str
                      ) -> pd.DataFrame:
     """Principle -> the ids of the efforts running in ``year`` that follow it, one column per administration."""
@@ -926,10 +950,10 @@ REPORT_TEXT = {
                  "resultater (opfyldte succeskriterier) og evidensen bag den.",
         "reconstruction": "Scoren er en dokumenteret rekonstruktion: Sikker By har ikke offentliggjort sin formel. "
                           "Vægte og tærskler står i pipelinens YAML (efforts:) og kan ændres.",
-        "formula": "Score = 100 × ({wr:g} × andel opfyldte succeskriterier + {ws:g} × point for egen evaluering "
-                   "(Maryland Scientific Methods Scale 1–5) + {we:g} × point for ekstern evidens) / {wt:g}. Delvist "
-                   "opfyldt tæller {pc:g}; et kriterium uden resultat tæller 0. Godt på vej: score ≥ {th:g} og mindst "
-                   "{mr:.0%} af kriterierne opfyldt.",
+        "formula": "Score = 100 × ({wr} × andel opfyldte succeskriterier + {ws} × point for egen evaluering "
+                   "(Maryland Scientific Methods Scale 1–5) + {we} × point for ekstern evidens) / {wt}. Delvist "
+                   "opfyldt tæller {pc}; et kriterium uden resultat tæller 0. Godt på vej: score ≥ {th} og mindst "
+                   "{mr} % af kriterierne opfyldt.",
         "good": "Godt på vej", "none_good": "Ingen indsatser er godt på vej i år.",
         "all": "Alle indsatser med succeskriterier", "heatmap": "Indsatser efter forebyggelsesniveau og forvaltning",
         "principles": "Strategiens principper", "missing": "Indsatser uden forandringsteori eller succeskriterier",
@@ -957,10 +981,10 @@ REPORT_TEXT = {
                  "results (success criteria met) and the evidence behind it.",
         "reconstruction": "The score is a documented reconstruction: Sikker By never published its formula. The "
                           "weights and thresholds are in the pipeline's YAML (efforts:) and can be changed.",
-        "formula": "Score = 100 × ({wr:g} × share of success criteria met + {ws:g} × points of the own evaluation "
-                   "(Maryland Scientific Methods Scale 1–5) + {we:g} × points of the external evidence) / {wt:g}. "
-                   "Partly met counts {pc:g}; a criterion without a result counts 0. Well on the way: score ≥ {th:g} "
-                   "and at least {mr:.0%} of the criteria met.",
+        "formula": "Score = 100 × ({wr} × share of success criteria met + {ws} × points of the own evaluation "
+                   "(Maryland Scientific Methods Scale 1–5) + {we} × points of the external evidence) / {wt}. "
+                   "Partly met counts {pc}; a criterion without a result counts 0. Well on the way: score ≥ {th} "
+                   "and at least {mr}% of the criteria met.",
         "good": "Well on the way", "none_good": "No effort is well on the way this year.",
         "all": "Every effort with success criteria", "heatmap": "Efforts by prevention level and administration",
         "principles": "The strategy's principles", "missing": "Efforts without a theory of change or success criteria",
@@ -1034,10 +1058,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     sc = scores[(scores["municipality"] == home) & (scores["year"] == year)]
     pages = {eid: f"indsatser/{_slug(eid)}.html" for eid in eff["effort_id"]}
 
-    heat = heatmap_table(register, year, home)
-    fig = heatmap_figure(heat.rename(columns=lambda a: _admin_label(a, lang)), title=T["heatmap"] + f", {year}",
-                         xlabel=T["administration"], ylabel=T["level"])
-    save(fig, out, "heatmap_niveau_forvaltning")
+    save(level_heatmap(register, year, home, lang), out, "heatmap_niveau_forvaltning")
 
     def effort_row(r) -> dict:
         e = eff[eff["effort_id"] == r.effort_id].iloc[0]
@@ -1068,9 +1089,12 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
                                  dkk_per_1000=_num(r.dkk_per_1000, lang, 0)))
         resources.to_csv(out / "resources.csv", index=False, lineterminator="\n")
     w = model.weights
-    formula = T["formula"].format(wr=w["results"], ws=w["own_evaluation"], we=w["external_evidence"],
-                                  wt=model.weights_total, pc=model.partial_credit, th=model.threshold,
-                                  mr=model.min_results)
+    def g(x: float) -> str:
+        return f"{x:g}".replace(".", ",") if lang == "da" else f"{x:g}"
+
+    formula = T["formula"].format(wr=g(w["results"]), ws=g(w["own_evaluation"]), we=g(w["external_evidence"]),
+                                  wt=g(model.weights_total), pc=g(model.partial_credit), th=g(model.threshold),
+                                  mr=g(100 * model.min_results))
     sms_pts = ", ".join(f"{k}: {_num(v, lang, 2)}" for k, v in sorted(model.sms_points.items()))
     ext_pts = ", ".join(f"{L['external'][k]}: {_num(v, lang, 2)}" for k, v in model.external_points.items())
     export = sc.merge(eff[["effort_id", "name", "administration", "level", "triangle"]], on="effort_id")
