@@ -15,11 +15,16 @@ from tryghed.errors import ConfigError, InputError
 from tryghed.sources.statbank import read_statbank
 
 # A hand-built register of "Testby" (StatBank code 183) as a folder of ;-separated CSV files.
-EFFORTS_CSV = """id;navn;forvaltning;sikker_by_niveau;forebyggelsestrekant;principper;målgruppe;alder_fra;alder_til;område;start;slut;ejer;forandringsteori;dokumentation;forventet_dato
-A1;Lektiecafé;BUF;I;opbyggende;1, 2;skolebørn;6;16;Nord;2019-01-01;;BUF;Lektiehjælp giver skolegang og færre unge i kriminalitet.;dokumenteret;
-A2;Exit-forløb;SOF;III;kriminalitetsforebyggende;3;unge;15;25;Syd;2019-01-01;2019-12-31;SOF;Exit giver vej ud af bander.;dokumenteret;
-A3;Nattevandring;politi;II;forebyggende;2;unge;13;25;Nord;2020-01-01;;Politi;;under udarbejdelse;2021-06-01
-"""
+EFFORTS_CSV = "\n".join([
+    "id;navn;forvaltning;sikker_by_niveau;forebyggelsestrekant;principper;målgruppe;alder_fra;alder_til;område;"
+    "start;slut;ejer;forandringsteori;dokumentation;forventet_dato",
+    "A1;Lektiecafé;BUF;I;opbyggende;1, 2;skolebørn;6;16;Nord;2019-01-01;;BUF;"
+    "Lektiehjælp giver skolegang og færre unge i kriminalitet.;dokumenteret;",
+    "A2;Exit-forløb;SOF;III;kriminalitetsforebyggende;3;unge;15;25;Syd;2019-01-01;2019-12-31;SOF;"
+    "Exit giver vej ud af bander.;dokumenteret;",
+    "A3;Nattevandring;politi;II;forebyggende;2;unge;13;25;Nord;2020-01-01;;Politi;;under udarbejdelse;2021-06-01",
+    "",
+])
 RESOURCES_CSV = """indsats_id;år;årsværk;budget_kr
 A1;2020;2;1000000
 A2;2019;3;2000000
@@ -213,7 +218,8 @@ def _bad(tmp_path: Path, table: str, row: int, column: str, value) -> Path:
 
 
 @pytest.mark.parametrize("table, row, column, value, sheet_row, words", [
-    ("efforts", 1, "forvaltning", "XYZ", "sheet 'indsatser', row 3, column 'forvaltning'", "not a known administration"),
+    ("efforts", 1, "forvaltning", "XYZ", "sheet 'indsatser', row 3, column 'forvaltning'",
+     "not a known administration"),
     ("efforts", 0, "sikker_by_niveau", "VI", "sheet 'indsatser', row 2, column 'sikker_by_niveau'", "prevention level"),
     ("efforts", 0, "forebyggelsestrekant", "almenpræventiv", "row 2, column 'forebyggelsestrekant'",
      "opbyggende / forebyggende / kriminalitetsforebyggende"),
