@@ -330,3 +330,20 @@ def test_demo_is_deterministic_synthetic_and_scores_recompute_by_hand(tmp_path):
         assert got[eid] == pytest.approx(value, abs=1e-9), eid
     listed = set(E.well_on_the_way(scores, reg, 2020, "København")["effort_id"])
     assert listed == good and 0 < len(good) < len(expected)
+
+
+def test_bad_csv_register_names_the_file_and_row(tmp_path):
+    folder = write_testby(tmp_path / "testby")
+    (folder / "ressourcer.csv").write_text(RESOURCES_CSV.replace("600000", "600.000 kr."), encoding="utf-8")
+    with pytest.raises(InputError, match=r"file 'ressourcer.csv', row 4, column 'budget_kr'.*not a number"):
+        E.read_register(folder)
+
+
+def test_pipeline_yaml_block_is_valid():
+    from tryghed import config
+
+    cfg = config.load_pipeline("sikker-by-indsatser")
+    m = E.pipeline_model(cfg)
+    assert m.home.code == "101" and m.population in cfg.sources
+    assert sum(m.weights.values()) == pytest.approx(m.weights_total)
+    assert sorted(m.principles) == [1, 2, 3, 4, 5, 6]

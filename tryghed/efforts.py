@@ -307,8 +307,8 @@ def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             text = p.read_text(encoding="utf-8-sig")
             first = text.splitlines()[0] if text else ""
             sep = ";" if first.count(";") >= first.count(",") else ","
-            found[key] = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False)
-            names[key] = p.name
+            found[key] = pd.read_csv(p, sep=sep, dtype=str, keep_default_na=False, skip_blank_lines=False)
+            names[key] = f"file '{p.name}'"
         where = "a CSV file"
     else:
         try:
@@ -321,7 +321,7 @@ def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             s = by_norm.get(_norm(da)) or by_norm.get(_norm(en))
             if s is not None:
                 found[key] = sheets[s]
-                names[key] = s
+                names[key] = f"sheet '{s}'"
         where = "a sheet"
     for key, (da, en, _) in TABLES.items():
         if key not in found:
@@ -349,7 +349,7 @@ class _Table:
             if src is None:
                 if required:
                     raise InputError(path, f"the column '{h_da}' ({h_en}) is missing", "Add the column with that "
-                                     "header (see 'tryghed new-register').", where=f"sheet '{sheet}', header row")
+                                     "header (see 'tryghed new-register').", where=f"{sheet}, header row")
                 df = df.assign(**{f"__{col}": None})
                 src = f"__{col}"
             rename[src] = col
@@ -360,7 +360,7 @@ class _Table:
         self.rows = [int(i) + 2 for i in self.df.index]
 
     def where(self, i: int, col: str) -> str:
-        return f"sheet '{self.sheet}', row {self.rows[i]}, column '{self.header[col]}'"
+        return f"{self.sheet}, row {self.rows[i]}, column '{self.header[col]}'"
 
     def fail(self, i: int, col: str, problem: str, fix: str):
         raise InputError(self.path, problem, fix, where=self.where(i, col))
@@ -526,7 +526,7 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
     def effort_of(tab: _Table, i: int) -> str:
         eid = tab.text(i, "effort_id", required=True)
         if eid not in ids:
-            tab.fail(i, "effort_id", f"the effort id {eid!r} is not in the sheet '{T['efforts'].sheet}'",
+            tab.fail(i, "effort_id", f"the effort id {eid!r} is not in the {T['efforts'].sheet}",
                      "Correct the id, or add the effort.")
         return eid
 
@@ -559,7 +559,7 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
         eid = effort_of(t, i)
         cid = t.text(i, "criterion_id", required=True)
         if (eid, cid) not in crit_keys:
-            t.fail(i, "criterion_id", f"effort {eid} has no criterion {cid!r} in the sheet '{T['criteria'].sheet}'",
+            t.fail(i, "criterion_id", f"effort {eid} has no criterion {cid!r} in the {T['criteria'].sheet}",
                    "Correct the criterion id, or add the criterion.")
         if _cell_empty(t.df.iloc[i]["year"]):
             t.fail(i, "year", f"the result of criterion {cid!r} of effort {eid} has no year",
