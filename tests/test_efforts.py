@@ -222,7 +222,7 @@ def _bad(tmp_path: Path, table: str, row: int, column: str, value) -> Path:
      "not a known administration"),
     ("efforts", 0, "sikker_by_niveau", "VI", "sheet 'indsatser', row 2, column 'sikker_by_niveau'", "prevention level"),
     ("efforts", 0, "forebyggelsestrekant", "almenpræventiv", "row 2, column 'forebyggelsestrekant'",
-     "opbyggende / forebyggende / kriminalitetsforebyggende"),
+     "whom the effort reaches"),
     ("efforts", 2, "principper", "2, 7", "sheet 'indsatser', row 4, column 'principper'", "principles"),
     ("efforts", 2, "id", "A1", "sheet 'indsatser', row 4, column 'id'", "used twice (also in row 2)"),
     ("results", 4, "år", "", "sheet 'resultater', row 6, column 'år'", "has no year"),

@@ -73,6 +73,9 @@ EXTERNAL_ALIASES = {
     "ingen effekt": "no_effect", "ingen_effekt": "no_effect", "no effect": "no_effect", "no_effect": "no_effect",
     "utilstrækkelig": "insufficient", "utilstraekkelig": "insufficient", "insufficient": "insufficient",
 }
+#: Words that describe an effort's target group (general, specific, indicated prevention), not its purpose.
+TARGET_GROUP_WORDS = ("almen", "almenpraeventiv", "almenpraeventive", "generel", "primaer", "foregribende",
+                      "specifik", "sekundaer", "indgribende", "indikeret", "tertiaer")
 DOC_STATUS = ("documented", "in_progress", "missing")
 DOC_ALIASES = {"dokumenteret": "documented", "documented": "documented",
                "under udarbejdelse": "in_progress", "i gang": "in_progress", "in progress": "in_progress",
@@ -266,6 +269,8 @@ def pipeline_model(cfg) -> EffortModel:
     block = getattr(cfg, "efforts", None)
     if isinstance(block, EffortModel):
         return block
+    if hasattr(block, "model_dump"):
+        block = block.model_dump()
     if block is None:
         raw = yaml.safe_load(Path(cfg.path).read_text(encoding="utf-8")) or {}
         if "efforts" not in raw:
@@ -429,14 +434,16 @@ class _Table:
         self.fail(i, col, f"{v!r} is not a date", "Write the date as YYYY-MM-DD (or just the year).")
         return None
 
-    def code(self, i: int, col: str, allowed: dict[str, str], what: str, required: bool = True) -> str | None:
+    def code(self, i: int, col: str, allowed: dict[str, str], what: str, required: bool = True,
+             hints: dict[str, str] | None = None) -> str | None:
         t = self.text(i, col, required=required)
         if t is None:
             return None
         got = allowed.get(_norm(t)) or allowed.get(t.casefold())
         if got is None:
             shown = ", ".join(dict.fromkeys(allowed.values()))
-            self.fail(i, col, f"{t!r} is not a known {what}", f"Use one of: {shown}.")
+            hint = (hints or {}).get(_norm(t), "")
+            self.fail(i, col, f"{t!r} is not a known {what}{hint}", f"Use one of: {shown}.")
         return got
 
 
@@ -514,7 +521,10 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
             administration=t.code(i, "administration", admin_ok, "administration (forvaltning)"),
             level=t.code(i, "level", level_ok, "Sikker By prevention level"),
             triangle=t.code(i, "triangle", triangle_ok, "level of the prevention triangle "
-                            "(opbyggende / forebyggende / kriminalitetsforebyggende)"),
+                            "(opbyggende / forebyggende / kriminalitetsforebyggende)", hints={
+                                w: ": that word says whom the effort reaches (general, specific or indicated "
+                                   "prevention), while the Crime Prevention Council's triangle says what it is for"
+                                for w in TARGET_GROUP_WORDS}),
             principles=tuple(sorted({int(p) for p in parts})), target_group=t.text(i, "target_group"),
             age_from=a_from, age_to=a_to, area=t.text(i, "area"), start=start, end=end,
             owner=t.text(i, "owner"), theory_of_change=t.text(i, "theory_of_change"),
@@ -861,6 +871,12 @@ def effort_review(register: Register, scores: pd.DataFrame, model: EffortModel, 
             improvements.append(f"Egen evaluering kun på SMS-niveau {int(sms)}; niveau 3 kræver en "
                                  "sammenligningsgruppe" if da else f"Own evaluation only at SMS level {int(sms)}; "
                                  "level 3 needs a comparison group")
+        change = row["change"]
+        if change is not None and not pd.isna(change) and change != 0:
+            up = change > 0
+            text = (f"Scoren {'steg' if up else 'faldt'} {abs(change):.1f} point siden {year - 1}".replace(".", ",")
+                    if da else f"The score {'rose' if up else 'fell'} {abs(change):.1f} points since {year - 1}")
+            (strengths if up else improvements).append(text)
         if ext in ("effective", "promising"):
             strengths.append(("Ekstern evidens: " if da else "External evidence: ") + L["external"][ext])
         else:
@@ -973,7 +989,7 @@ REPORT_TEXT = {
         "municipality": "Kommune", "fte": "Årsværk", "budget": "Budget (kr.)", "population": "Indbyggere",
         "fte_per_1000": "Årsværk pr. 1.000", "dkk_per_1000": "Kr. pr. 1.000", "total": "I alt",
         "files": "Tabeller", "not_scored": "Ingen score i år (ingen succeskriterier eller intet afrapporteret).",
-        "well": "Godt på vej", "n": "Antal",
+        "well": "Godt på vej", "n": "Antal", "ongoing": "løbende",
     },
     "en": {
         "title": "Sikker By efforts: effect and evidence {year}",
@@ -1004,7 +1020,7 @@ REPORT_TEXT = {
         "municipality": "Municipality", "fte": "FTE", "budget": "Budget (DKK)", "population": "Residents",
         "fte_per_1000": "FTE per 1,000", "dkk_per_1000": "DKK per 1,000", "total": "Total",
         "files": "Tables", "not_scored": "No score this year (no success criteria or nothing reported).",
-        "well": "Well on the way", "n": "Number",
+        "well": "Well on the way", "n": "Number", "ongoing": "ongoing",
     },
 }
 
@@ -1120,7 +1136,8 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
                 triangle=L["triangle"][e.triangle], principles=", ".join(map(str, e.principles)),
                 target_group=e.target_group or "–",
                 ages="–" if pd.isna(e.age_from) else f"{e.age_from}–{e.age_to}", area=e.area or "–",
-                period=f"{e.start.date().isoformat()} – {'' if e.end is None or pd.isna(e.end) else e.end.date()}",
+                period=f"{e.start.date().isoformat()} – " + (T["ongoing"] if e.end is None or pd.isna(e.end)
+                                                               else e.end.date().isoformat()),
                 owner=e.owner or "–", theory=e.theory_of_change, doc=L["doc"][e.doc_status]),
             score=None if s is None else dict(score=_num(s["score"], lang), change=_signed(s["change"], lang),
                                               share=_num(100 * s["results_share"], lang, 0) + " %",
