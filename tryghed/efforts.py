@@ -421,7 +421,7 @@ class _Table:
         if isinstance(v, dt.datetime | dt.date | pd.Timestamp):
             return pd.Timestamp(v).normalize()
         s = str(v).strip()
-        if isinstance(v, int | float) or re.fullmatch(r"\d{4}(\.0)?", s):
+        if re.fullmatch(r"\d{4}(\.0)?", s) and 1900 <= float(s) <= 2100:
             return pd.Timestamp(int(float(s)), 1, 1)
         m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", s) or re.fullmatch(r"(\d{1,2})[.-](\d{1,2})[.-](\d{4})", s)
         try:
