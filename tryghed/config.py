@@ -20,16 +20,20 @@ from typing import Annotated
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
+from .efforts import EffortModel
 from .errors import ConfigError
 from .paths import NOTEBOOKS, PIPELINES, ROOT
 
-LEVELS = ("city", "district", "survey_district", "municipality", "country")
+#: Area levels. ``police_district`` sits above the city (Copenhagen Police District: the municipality and its
+#: neighbours), the others below it or beside it (peers).
+LEVELS = ("police_district", "city", "district", "survey_district", "municipality", "country")
 #: Levels of the comparison areas of a municipality's pipeline (its peers and the whole country): not nested below
 #: the root area, and taken from Statistics Denmark's area codes (``peers:`` in the YAML).
 PEER_LEVELS = ("municipality", "country")
 TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
 SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population",
-                  "statbank", "long")
+                  "statbank", "long", "police_monthly", "police_incidents", "neighbourhood_population",
+                  "gang_register", "ssp_log", "activity_log", "assessment")
 #: StatBank tables a ``statbank`` source may declare (tryghed.sources.statbank).
 STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A")
 LANGS = ("da", "en")
@@ -98,6 +102,14 @@ class Source(_Model):
     #: A long table: the file's header for each role (area, period, indicator, count, population, value, n).
     columns: dict[Literal["area", "period", "indicator", "count", "population", "value", "n"], str] | None = None
     sheet: str | None = None
+    #: Bounds of what the file may hold (a month, quarter or date outside them is an input error).
+    months: tuple[str, str] | None = None
+    quarters: tuple[str, str] | None = None
+    dates: tuple[str, str] | None = None
+    #: Several levels whose area names the file may use (instead of one ``area_level``).
+    area_levels: tuple[Literal[LEVELS], ...] | None = None  # type: ignore[valid-type]
+    #: Who wrote a verbatim text source (the police's assessment).
+    attribution: Text | None = None
 
     @model_validator(mode="after")
     def _fits_format(self):
@@ -299,6 +311,21 @@ class Family(_Model):
     pool_indicators: bool = False
 
 
+class ReportingYear(_Model):
+    """A reporting year from ``start_month`` of Y−1 to ``end_month`` of Y (e.g. August to June)."""
+
+    start_month: int = Field(ge=1, le=12)
+    end_month: int = Field(ge=1, le=12)
+
+
+class Hotspot(_Model):
+    id: str
+    area: str
+    name: Text
+    lon: float
+    lat: float
+
+
 class Disclosure(_Model):
     k: int = Field(5, ge=1)
     mode: Literal[DISCLOSURE_MODES] = "DK"  # type: ignore[valid-type]
@@ -327,6 +354,18 @@ class Pipeline(_Model):
     alpha: float = Field(0.05, gt=0, lt=0.5)
     #: The period the pipeline reports at (long tables aggregate finer periods to it, complete ones only).
     period: Literal[PERIODS] = "year"  # type: ignore[valid-type]
+    #: The effort register and its effect-and-evidence model (tryghed.efforts), for pipelines that score efforts.
+    efforts: EffortModel | None = None
+    #: A partnership's reporting year (``--year Y`` is the year that ends in ``end_month`` of Y).
+    reporting_year: ReportingYear | None = None
+    #: Who the report goes to (its title page).
+    recipients: tuple[Text, ...] = ()
+    #: Places named on the maps.
+    hotspots: tuple[Hotspot, ...] = ()
+    #: Activity goals, planned against held (tryghed.activities.parse_goals checks each entry).
+    activity_goals: tuple[dict[str, Any], ...] = ()
+    #: Evaluations of whether an effort in some areas worked (tryghed.effects); validated by that module.
+    effects: tuple[dict[str, Any], ...] = ()
 
 
     @field_validator("sources", mode="before")
@@ -406,6 +445,16 @@ class Pipeline(_Model):
             if ind.headline_area is not None and ind.headline_area not in ids:
                 raise ValueError(f"indicator '{ind.id}': headline_area '{ind.headline_area}' is not an area id")
             ind.impl.check(ind, self)
+        for h in self.hotspots:
+            if h.area not in ids:
+                raise ValueError(f"hotspot '{h.id}': area '{h.area}' is not an area id")
+        if self.activity_goals:
+            from .activities import parse_goals
+
+            try:
+                parse_goals(self.activity_goals, where=str(self.path))
+            except ConfigError as exc:
+                raise ValueError(str(exc).removeprefix(f"{self.path}: ")) from None
         for b in self.breaks:
             if b.indicator not in iids:
                 raise ValueError(f"breaks: indicator '{b.indicator}' is not an indicator id")

@@ -313,6 +313,11 @@ def write_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
     )
     written.append(marker)
     written += write_statbank_demo(out_dir / ISHOEJ_DIR, seed=seed)
+    from .demo_norrebro import NORREBRO_DIR, write_norrebro_demo
+    from .efforts import DEMO_DIR, write_demo_registers
+
+    written += write_norrebro_demo(out_dir / NORREBRO_DIR, seed=seed)
+    written += write_demo_registers(out_dir / DEMO_DIR)
     return written
 
 
