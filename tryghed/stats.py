@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
+from scipy.special import bdtr, bdtrc, gammaln, xlog1py, xlogy
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
@@ -165,6 +166,8 @@ def verdict(*, estimate: float, pvalue: float, alpha: float = ALPHA, tested: boo
     alpha : the significance level (METHODS.md §0), strictly between 0 and 1.
     tested : False for a result that was not tested (no events, too small, a series break); ``reason`` says why.
     null : the value of ``estimate`` under no change.
+    reason : why it was not tested; for a tested result, a note appended to the p-value statement (e.g. the
+        overdispersion adjustment).
 
     Notes
     -----
@@ -182,11 +185,12 @@ def verdict(*, estimate: float, pvalue: float, alpha: float = ALPHA, tested: boo
         raise ValueError(f"estimate must be a number; got {estimate!r}") from exc
     if math.isnan(est):
         raise ValueError("estimate must be a number when pvalue is given; got NaN")
+    note = f"; {reason}" if reason else ""
     if p < alpha and est != null:
         code = "significant_increase" if est > null else "significant_decrease"
-        return Verdict(code, reason or f"p = {p:.3g} < α = {alpha:g}", p, alpha)
+        return Verdict(code, f"p = {p:.3g} < α = {alpha:g}{note}", p, alpha)
     why = f"p = {p:.3g} ≥ α = {alpha:g}" if p >= alpha else f"p = {p:.3g} < α = {alpha:g} but the estimate is the null"
-    return Verdict("no_significant_change", reason or why, p, alpha)
+    return Verdict("no_significant_change", why + note, p, alpha)
 
 
 def _not_tested(reason: str, alpha: float) -> Verdict:
@@ -459,27 +463,43 @@ def compare_shares(*, share1: float, n_eff1: float, share2: float, n_eff2: float
                   verdict=verdict(estimate=d, pvalue=p, alpha=alpha))
 
 
+def _binom_logpmf(x, n: int, p: float):
+    return (gammaln(n + 1) - gammaln(x + 1) - gammaln(n - x + 1) + xlogy(x, p) + xlog1py(n - x, -p))
+
+
 def _binom_two_sided(k: int, n: int, p: float) -> float:
-    """Two-sided exact binomial p (the 'minlike' rule of ``scipy.stats.binomtest``), fast for large n."""
+    """Two-sided exact binomial p by the 'minlike' rule of ``scipy.stats.binomtest`` (same result, faster).
+
+    The other tail holds the outcomes no more likely than ``k`` (with scipy's relative tolerance 1e-7); only a
+    window of ±40 SD around the mean is searched, beyond which the probabilities underflow.
+    """
     if n == 0:
         return 1.0
-    rerr = 1 + 1e-7
-    d = sps.binom.pmf(k, n, p)
     m = n * p
     if k == m:
         return 1.0
+    rerr = 1 + 1e-7
+    log_d = float(_binom_logpmf(k, n, p)) + math.log(rerr)
     sd = math.sqrt(n * p * (1 - p))
     if k < m:
         x = np.arange(math.ceil(m), min(n, math.ceil(m + 40 * sd + 40)) + 1)
-        hit = np.flatnonzero(sps.binom.pmf(x, n, p) <= d * rerr)
+        hit = np.flatnonzero(_binom_logpmf(x, n, p) <= log_d)
         y = int(x[hit[0]]) if hit.size else n + 1
-        pval = sps.binom.cdf(k, n, p) + (sps.binom.sf(y - 1, n, p) if y <= n else 0.0)
+        pval = bdtr(k, n, p) + (bdtrc(y - 1, n, p) if y <= n else 0.0)
     else:
         x = np.arange(max(0, math.floor(m - 40 * sd - 40)), math.floor(m) + 1)
-        hit = np.flatnonzero(sps.binom.pmf(x, n, p) <= d * rerr)
+        hit = np.flatnonzero(_binom_logpmf(x, n, p) <= log_d)
         y = int(x[hit[-1]]) if hit.size else -1
-        pval = (sps.binom.cdf(y, n, p) if y >= 0 else 0.0) + sps.binom.sf(k - 1, n, p)
+        pval = (bdtr(y, n, p) if y >= 0 else 0.0) + bdtrc(k - 1, n, p)
     return float(min(1.0, pval))
+
+
+def _wilson(x: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson score interval (METHODS.md §1.3 formula)."""
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
 
 
 def _ratio_interval(y1: int, e1: float, y2: int, e2: float, alpha: float, phi: float) -> tuple[float, float, str]:
@@ -489,7 +509,7 @@ def _ratio_interval(y1: int, e1: float, y2: int, e2: float, alpha: float, phi: f
     if y1 > 0 and y2 > 0:
         # the score interval for the ratio (confint_poisson_2indep method="score") is the Wilson interval of π
         # mapped by π/(1−π)·E1/E2; widened by √φ on the log scale around the estimate
-        lo, hi = proportion_confint(y2, n, alpha=alpha, method="wilson")
+        lo, hi = _wilson(y2, n, _z(alpha))
         lo, hi = lo / (1 - lo) * to_ratio, hi / (1 - hi) * to_ratio
         if phi > 1:
             r = y2 / e2 / (y1 / e1)
@@ -562,7 +582,7 @@ def compare_rates(*, count1: float, exposure1: float, count2: float, exposure2: 
         reason = ""
     return Change(float(ratio), lo, hi, stat, p, "ratio", method, p_exact=p_exact, p_adjusted=p_adj,
                   dispersion=phi, z_score=float(z), tested=True, reason=reason,
-                  verdict=verdict(estimate=ratio, pvalue=p, alpha=alpha, null=1.0))
+                  verdict=verdict(estimate=ratio, pvalue=p, alpha=alpha, null=1.0, reason=reason))
 
 
 def family_dispersion(*, areas, periods, counts, exposure) -> Dispersion:
@@ -934,9 +954,9 @@ def chi2_trend(*, periods, counts, totals, points: int = FINGERTIPS_POINTS) -> T
     significant = bool(chi2 > FINGERTIPS_CHI2)
     if significant and flips:
         marker = "outlier"
-        v = verdict(estimate=slope, pvalue=pval, alpha=FINGERTIPS_ALPHA, tested=True,
-                    reason="dropping one point flips the direction (Fingertips outlier rule)")
-        v = Verdict("no_significant_change", v.reason, pval, FINGERTIPS_ALPHA)
+        # Fingertips' outlier rule overrides the direction: the marker's verdict is no significant change
+        v = Verdict("no_significant_change", f"X² = {chi2:.3g} > {FINGERTIPS_CHI2:.4f}, but dropping one point flips "
+                    "the direction (Fingertips outlier rule)", pval, FINGERTIPS_ALPHA)
     else:
         marker = ("increasing" if slope > 0 else "decreasing") if significant else "no_significant_change"
         v = verdict(estimate=slope, pvalue=pval, alpha=FINGERTIPS_ALPHA)
