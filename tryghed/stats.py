@@ -450,7 +450,8 @@ def compare_shares(*, share1: float, n_eff1: float, share2: float, n_eff2: float
     small = min(x1, x2, n_eff1 - x1, n_eff2 - x2) < SMALL_COUNT or min(n_eff1, n_eff2) < SMALL_N_EFF
     if small:
         lo, hi = confint_proportions_2indep(x2, n_eff2, x1, n_eff1, method="newcomb", alpha=alpha)
-        res = test_proportions_2indep(x2, n_eff2, x1, n_eff1, method="score")
+        with np.errstate(divide="ignore", invalid="ignore"):   # statsmodels also forms an odds ratio we do not use
+            res = test_proportions_2indep(x2, n_eff2, x1, n_eff1, method="score")
         z, p = float(res.statistic), float(res.pvalue)
         method = "score test, Newcombe interval (effective counts)"
     else:
