@@ -80,7 +80,7 @@ BAD = [
     ("detectable_change", "share", BAD_SHARE), ("detectable_change", "n_eff1", BAD_COUNT),
     ("detectable_change", "power", BAD_LEVEL), ("detectable_change", "alpha", BAD_LEVEL),
     ("verdict", "pvalue", st.one_of(st.floats(min_value=1.000001, max_value=1e6), NEGATIVE)),
-    ("verdict", "alpha", BAD_LEVEL),
+    ("verdict", "alpha", BAD_LEVEL), ("verdict", "estimate", st.just(math.nan)),
 ]
 
 

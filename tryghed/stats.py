@@ -288,7 +288,8 @@ class Dispersion:
     """φ̂ of a family of rate series: Pearson χ²/df of a Poisson GLM, or 1 with the reason it was not estimated.
 
     ``phi`` is the estimate as computed (it may be below 1; only φ̂ > 1 changes a test); ``estimated`` is False when
-    ``phi`` is the default 1.
+    ``phi`` is the default 1. ``n_areas`` and ``n_points`` count the areas and (area, period) cells the model used
+    (areas and periods without any event are left out).
     """
 
     phi: float
@@ -611,7 +612,7 @@ def family_dispersion(*, areas, periods, counts, exposure) -> Dispersion:
     labels = list(dict.fromkeys(a.tolist()))
 
     def no(reason: str, model: str = "none", chi2=_NAN, df=0) -> Dispersion:
-        return Dispersion(1.0, chi2, int(df), len(labels), int(y.size), False, model, reason)
+        return Dispersion(1.0, chi2, int(df), len(set(a.tolist())), int(y.size), False, model, reason)
 
     if len(labels) == 1:
         model = "Poisson GLM y ~ t (single-area trend model, METHODS.md §2.3)"
@@ -637,7 +638,7 @@ def family_dispersion(*, areas, periods, counts, exposure) -> Dispersion:
     chi2 = float(fit.pearson_chi2)
     if df < MIN_DISPERSION_DF:
         return no(f"{df} residual degrees of freedom: φ̂ needs at least {MIN_DISPERSION_DF}", model, chi2, df)
-    return Dispersion(chi2 / df, chi2, df, len(labels), int(y.size), True, model, "")
+    return Dispersion(chi2 / df, chi2, df, len(set(a.tolist())), int(y.size), True, model, "")
 
 
 #: Category bands (lower bound, category) from the top: Eurostat/Open SDG for the growth-rate and linear rules, and
