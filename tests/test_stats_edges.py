@@ -164,6 +164,14 @@ def test_overdispersed_intervals_widen_on_the_log_scale():
     # a zero count: upper bound φ·χ²_{2, 0.975}/2 per exposure = φ·(−ln 0.025)/E
     z0 = stats.rate_confint(count=0, exposure=10000, per=1000, dispersion=2.0)
     assert z0.ci_low == 0 and z0.ci_high == pytest.approx(2 * -math.log(0.025) / 10, rel=REL)
+    # one zero count under φ = 2: Clopper-Pearson on the effective count 7/2, π_low = (α/2)^(1/3.5)
+    zc = stats.compare_rates(count1=0, exposure1=1, count2=7, exposure2=1, dispersion=2.0)
+    pi_lo = 0.025 ** (2 / 7)
+    assert zc.ci_low == pytest.approx(pi_lo / (1 - pi_lo), rel=REL) and zc.ci_high == math.inf
+    # the level follows alpha: a 90 % rate interval is statsmodels' exact-c at alpha = 0.10
+    from statsmodels.stats.rates import confint_poisson
+    r90 = stats.rate_confint(count=37, exposure=5000, per=1000, alpha=0.10)
+    assert (r90.ci_low, r90.ci_high) == pytest.approx(confint_poisson(37, 5, method="exact-c", alpha=0.10), rel=REL)
     c = stats.compare_rates(count1=200, exposure1=1, count2=260, exposure2=1, dispersion=3.0)
     lo, hi = smrates.confint_poisson_2indep(260, 1, 200, 1, method="score", compare="ratio")
     assert math.log(c.ci_high / c.estimate) == pytest.approx(math.sqrt(3) * math.log(hi / 1.3), rel=1e-6)

@@ -1130,9 +1130,9 @@ def project_to_target(*, periods, values, target_period: int, target_value: floa
     frame = fit.get_prediction(np.array([[1.0, target_period - t0]])).summary_frame(alpha=alpha).iloc[0]
     lo, hi = float(frame["obs_ci_lower"]), float(frame["obs_ci_upper"])
     if s is not None:
-        tq = float(sps.t.isf(alpha / 2, fit.df_resid))
-        pred_var = ((hi - lo) / (2 * tq)) ** 2 + s_last**2
-        half = tq * math.sqrt(pred_var)
+        # statsmodels' obs_ci variance is mean_se² + s²; the target year's own sampling variance is added to it
+        pred_var = float(frame["mean_se"]) ** 2 + float(fit.scale) + s_last**2
+        half = float(sps.t.isf(alpha / 2, fit.df_resid)) * math.sqrt(pred_var)
         lo, hi = float(frame["mean"]) - half, float(frame["mean"]) + half
     if direction == "decrease":
         category = "on_track_confident" if hi <= target_value else ("off_track_confident" if lo > target_value
