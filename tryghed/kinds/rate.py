@@ -107,12 +107,13 @@ class Rate(Kind):
                            "population on 1 January"))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         return stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
-                                   count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion)
+                                   count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
+                                   alpha=alpha)
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         t = seg.index.to_numpy(float)
-        g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"])
+        g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"], alpha=alpha)
         return dict(method=f"{g.model}, log-population offset (§2.3)", slope=g.rate_ratio, slope_unit="rate ratio/yr",
-                    ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue, dispersion=g.dispersion)
+                    ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue, dispersion=g.dispersion, reason=g.reason)
