@@ -318,7 +318,7 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     slp, slp_lo, slp_hi, slp_p = _ratio_ci(res, "tsince")
     cf = d.copy()
     cf["post"], cf["tsince"] = 0.0, 0.0
-    pred = res.get_prediction(cf, offset=np.log(cf["exposure"] / per)).summary_frame(alpha=0.05)
+    pred = res.get_prediction(cf, offset=np.full(len(cf), math.log(per))).summary_frame(alpha=0.05)
     series = pd.DataFrame({
         "period": d["label"], "time": d["time"], "post": d["post"].astype(int), "count": d["count"],
         "exposure": d["exposure"], "rate": d["count"] / d["exposure"] * per,
