@@ -290,3 +290,28 @@ def test_effects_csv_uses_the_danish_convention(tmp_path):
     assert back.loc[0, "estimate"] == 0.123456789012345 and back.loc[0, "notes"] == "a; b"
     effects.write_effects_csv(table, tmp_path / "en.csv", lang="en")
     assert pd.read_csv(tmp_path / "en.csv", encoding="utf-8-sig").loc[0, "estimate"] == 0.123456789012345
+
+
+def test_effect_figures_draw_the_results(its_panel):
+    import matplotlib.pyplot as plt
+
+    from tryghed import figures
+
+    r = effects.its(panel=its_panel, treated=["N"], start="2018-01", hac=False)
+    fig, ax = plt.subplots()
+    assert figures.counterfactual_chart(r.series, ax, title="t", ylabel="per 1000") is fig
+    band = [c for c in ax.collections if c.get_label() == "95% CI"][0]
+    assert band.get_paths()[0].vertices[:, 1].max() == pytest.approx(r.series["cf_high"][r.series["post"] == 1].max())
+    plt.close(fig)
+    pl = effects.placebo_in_space(panel=_panel_10x10(), treated=["A0"], start=2015)
+    fig, ax = plt.subplots()
+    figures.placebo_chart(pl.table, ax, title="t", names={"A0": "Nørrebro"})
+    marked = [c for c in ax.collections if c.get_label() == "treated"][0]
+    assert marked.get_offsets()[0][0] == pytest.approx(math.exp(pl.treated_log_estimate))
+    assert "Nørrebro" in [t.get_text() for t in ax.get_yticklabels()]
+    plt.close(fig)
+    es = effects.event_study(panel=_panel_10x10(), treated=["A0"], start=2015)
+    fig, ax = plt.subplots()
+    figures.event_study_chart(es.table, ax, title="t")
+    assert len(ax.containers) == 2       # leads and lags, each with its error bars
+    plt.close(fig)

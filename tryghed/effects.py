@@ -462,7 +462,7 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
     d, t0, treated, comparison = _did_data(s, treated, comparison, start, key)
     label = _label(t0, s.freq)
     periods = sorted(d["t"].unique())
-    rel = [int(round(p - t0)) if s.freq == "year" else int(p - t0) for p in periods]
+    rel = [int(p - t0) for p in periods]
     if not comparison or sum(r < -1 for r in rel) < 1 or max(rel) < 0:
         return EventStudyResult(tuple(treated), label, pd.DataFrame(), math.nan, 0, math.nan, math.nan,
                                 withheld="no comparison area" if not comparison
@@ -475,7 +475,7 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
         names[nm] = (r, _label(p, s.freq))
         d[nm] = ((d["t"] == p) & (d["treated"] == 1)).astype(float)
     _, res, phi = _fit_poisson("count ~ " + " + ".join(names) + " + C(area_id) + C(period)", d)
-    rows = [{"rel_time": -1, "period": _label(t0 - 1 if s.freq == "month" else t0 - 1, s.freq), "estimate": 1.0,
+    rows = [{"rel_time": -1, "period": _label(t0 - 1, s.freq), "estimate": 1.0,
              "ci_low": 1.0, "ci_high": 1.0, "p": math.nan}]
     for nm, (r, lab) in names.items():
         rr, lo, hi, p = _ratio_ci(res, nm)
