@@ -754,7 +754,7 @@ def parse_evaluations(value, *, where: str = "effects") -> tuple[Evaluation, ...
     """The ``effects:`` block as Evaluations; a bad entry raises ConfigError naming its key and the fix."""
     if value is None:
         return ()
-    if not isinstance(value, list):
+    if not isinstance(value, (list, tuple)):
         raise ConfigError(f"{where}: expected a list of evaluations, got {type(value).__name__}. Write each "
                           "evaluation as a '- indicator: ...' item.")
     out = []
@@ -934,9 +934,18 @@ def evaluate(evaluation, panel: pd.DataFrame, area_names: Mapping | None = None,
     return evaluate_results(evaluation, panel, area_names, where=where).rows
 
 
-def effects_table(rows: Iterable[dict]) -> pd.DataFrame:
-    """Rows of :func:`evaluate` as a table in :data:`COLUMNS` order."""
-    return pd.DataFrame(list(rows), columns=list(COLUMNS))
+def evaluate_all(evaluations: Iterable, panel: pd.DataFrame, area_names: Mapping | None = None, *,
+                 where: str = "effects") -> list[EvaluationResults]:
+    """:func:`evaluate_results` for every entry of an ``effects:`` block (errors name ``effects[i]``)."""
+    return [evaluate_results(ev, panel, area_names, where=f"{where}[{i}]") for i, ev in enumerate(evaluations)]
+
+
+def effects_table(rows: Iterable) -> pd.DataFrame:
+    """Rows of :func:`evaluate` (or every row of a list of :class:`EvaluationResults`) in :data:`COLUMNS` order."""
+    flat = []
+    for r in rows:
+        flat.extend(r.rows if isinstance(r, EvaluationResults) else [r])
+    return pd.DataFrame(flat, columns=list(COLUMNS))
 
 
 def write_effects_csv(table: pd.DataFrame, path, *, lang: str) -> None:

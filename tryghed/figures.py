@@ -403,3 +403,45 @@ def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str 
     ax.set_xlabel(xlabel)
     ax.legend(fontsize=8, loc="best", frameon=False)
     return ax.figure
+
+
+_EFFECT_LABELS_DA = {"observed": "observeret", "fitted": "modellens forløb",
+                     "counterfactual": "uden indsatsen (model)", "band": "95 %-konfidensinterval", "start": "start",
+                     "reference": "ingen effekt", "treated": "indsatsområdet", "placebo": "øvrige områder (placebo)"}
+
+
+def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Save every evaluation's effect figures (``tryghed.effects.EvaluationResults``); one row per figure.
+
+    Files: ``effect_its_<indicator>_<areas>``, ``effect_event_<...>``, ``effect_placebo_<...>``. A withheld design
+    draws nothing.
+    """
+    house_style()
+    da = lang == "da"
+    labels = _EFFECT_LABELS_DA if da else _EFFECT_LABELS
+    names = names or {}
+    rows = []
+    ratio = "rateratio (log-skala)" if da else "rate ratio (log scale)"
+    for res in results:
+        ev = res.evaluation
+        title = f"{ev.indicator} – {' + '.join(names.get(a, a) for a in res.treated)}"
+        made = []
+        if res.its is not None and not res.its.withheld:
+            fig, ax = plt.subplots(figsize=(7, 4))
+            made.append(("its", counterfactual_chart(res.its.series, ax, title=title, labels=labels,
+                                                     ylabel="pr. 1.000" if da else "per 1,000")))
+        if res.event_study is not None and not res.event_study.withheld:
+            fig, ax = plt.subplots(figsize=(7, 4))
+            made.append(("event", event_study_chart(res.event_study.table, ax, title=title, labels=labels,
+                                                    xlabel="perioder fra start" if da else "periods from the start",
+                                                    ylabel=ratio)))
+        if res.placebo is not None and not res.placebo.withheld:
+            fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(res.placebo.table)))
+            made.append(("placebo", placebo_chart(res.placebo.table, ax, title=title, names=names, labels=labels,
+                                                  xlabel=ratio)))
+        for kind, fig in made:
+            name = f"effect_{kind}_{ev.indicator}_{'_'.join(res.treated)}"
+            files = save(fig, out_dir, name)
+            rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
+                         "files": [p.name for p in files]})
+    return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])
