@@ -315,3 +315,10 @@ def test_effect_figures_draw_the_results(its_panel):
     figures.event_study_chart(es.table, ax, title="t")
     assert len(ax.containers) == 2       # leads and lags, each with its error bars
     plt.close(fig)
+
+
+def test_monthly_periods_may_be_pandas_periods_and_a_year_start_means_january(did_panel):
+    as_periods = did_panel.assign(period=pd.PeriodIndex(did_panel["period"], freq="M"))
+    a = effects.did(panel=as_periods, treated=["A0"], start=2016)
+    b = effects.did(panel=did_panel, treated=["A0"], start="2016-01")
+    assert a.start == "2016-01" and a.estimate == pytest.approx(b.estimate, rel=1e-12)

@@ -43,6 +43,8 @@ LJUNG_BOX_LAG = {"month": 12, "year": 2}
 AUTOCORR_ALPHA = 0.05
 DW_LOW = 1.5
 DESIGNS = ("its", "did", "placebo", "synthetic")
+#: Indicator kinds whose numerator and denominator are an event or person count and its exposure (the annual panel).
+COUNT_KINDS = ("rate", "person_share")
 #: Rows of effects.csv, in this column order.
 COLUMNS = ("design", "indicator_id", "area_id", "start", "estimate", "ci_low", "ci_high", "p", "p_placebo",
            "n_placebo", "smallest_p", "level_change", "slope_change", "notes")
@@ -61,6 +63,9 @@ def _ordinal(value, where: str) -> tuple[int, str]:
             return 12 * value.year + value.month - 1, "month"
         if value.freqstr.startswith(("Y", "A")):
             return int(value.year), "year"
+    elif isinstance(value, (pd.Timestamp, np.datetime64)):
+        value = pd.Timestamp(value)
+        return 12 * value.year + value.month - 1, "month"
     elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value), "year"
     elif isinstance(value, (float, np.floating)) and float(value).is_integer():
@@ -906,7 +911,8 @@ def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None
         else:
             t = r_pl.table
             rank = int((t["log_estimate"].abs() >= abs(r_pl.treated_log_estimate) - 1e-12).sum())
-            notes = [f"the treated effect ranks {rank} of {r_pl.n_placebo} by size", r_pl.smallest_p_text]
+            notes = [f"{rank} of the {r_pl.n_placebo} areas (the treated counted) have an effect at least as large as "
+                     "the treated area's", r_pl.smallest_p_text]
             if not r_pt.withheld:
                 notes.append(f"in-time placebo rank p {r_pt.p_rank:.3g} over {r_pt.n_fake} fake starts")
             rows.append(_row("placebo", ev, area, start, estimate=math.exp(r_pl.treated_log_estimate),
@@ -945,14 +951,16 @@ def effects_table(rows: Iterable) -> pd.DataFrame:
     flat = []
     for r in rows:
         flat.extend(r.rows if isinstance(r, EvaluationResults) else [r])
-    return pd.DataFrame(flat, columns=list(COLUMNS))
+    table = pd.DataFrame(flat, columns=list(COLUMNS))
+    table["n_placebo"] = table["n_placebo"].astype("Int64")
+    return table
 
 
 def write_effects_csv(table: pd.DataFrame, path, *, lang: str) -> None:
     """effects.csv at full precision: ``;`` and decimal comma for Danish, ``,`` and decimal point otherwise."""
     da = lang == "da"
     table.to_csv(path, index=False, sep=";" if da else ",", decimal="," if da else ".", encoding="utf-8-sig",
-                 lineterminator="\n", float_format="%.17g")
+                 lineterminator="\n")
 
 
 def annual_panel(published: pd.DataFrame, *, indicators: Iterable[str] | None = None) -> pd.DataFrame:

@@ -341,7 +341,7 @@ def counterfactual_chart(series: pd.DataFrame, ax: plt.Axes, *, title: str, ylab
 
 
 def event_study_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str = "periods from the start",
-                      ylabel: str = "rate ratio (log scale)", labels: dict | None = None) -> plt.Figure:
+                      ylabel: str = "rate ratio", labels: dict | None = None) -> plt.Figure:
     """Event-study leads and lags: rate ratio against the period before the start, with 95 % intervals.
 
     Parameters
@@ -349,8 +349,6 @@ def event_study_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: 
     table : DataFrame
         ``EventStudyResult.table``: ``rel_time, estimate, ci_low, ci_high`` (the reference period has 1, 1, 1).
     """
-    from matplotlib.ticker import FuncFormatter
-
     labels = {**_EFFECT_LABELS, **(labels or {})}
     t = table.sort_values("rel_time")
     x, y = t["rel_time"].to_numpy(), t["estimate"].to_numpy()
@@ -360,8 +358,6 @@ def event_study_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: 
     ax.errorbar(x[~lead], y[~lead], yerr=err[:, ~lead], fmt="o", color=PALETTE["line"], capsize=3, ms=4)
     ax.axhline(1.0, color="#444444", lw=1, label=labels["reference"])
     ax.axvline(-0.5, color=PALETTE["break"], linestyle=":", lw=2, label=labels["start"])
-    ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(title, fontsize=11, loc="left")
     ax.set_xlabel(xlabel)
@@ -370,7 +366,7 @@ def event_study_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: 
     return ax.figure
 
 
-def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str = "rate ratio (log scale)",
+def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str = "rate ratio",
                   names: dict[str, str] | None = None, labels: dict | None = None) -> plt.Figure:
     """The placebo distribution: every area's DiD rate ratio as pseudo-treated, sorted, the treated marked.
 
@@ -381,8 +377,6 @@ def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str 
     names : dict, optional
         Area id -> the name written on the axis.
     """
-    from matplotlib.ticker import FuncFormatter, NullFormatter
-
     labels = {**_EFFECT_LABELS, **(labels or {})}
     names = names or {}
     t = table.sort_values("estimate").reset_index(drop=True)
@@ -394,9 +388,6 @@ def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str 
     ax.scatter(t["estimate"][treated], y[treated], color=PALETTE["target"], s=60, marker="D", zorder=4,
                label=labels["treated"])
     ax.axvline(1.0, color="#444444", lw=1)
-    ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y)
     ax.set_yticklabels([" + ".join(names.get(a, a) for a in str(i).split("+")) for i in t["area_id"]], fontsize=8)
     ax.set_title(title, fontsize=11, loc="left")
@@ -410,7 +401,8 @@ _EFFECT_LABELS_DA = {"observed": "observeret", "fitted": "modellens forløb",
                      "reference": "ingen effekt", "treated": "indsatsområdet", "placebo": "øvrige områder (placebo)"}
 
 
-def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None) -> pd.DataFrame:
+def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None,
+                   titles: dict[str, str] | None = None) -> pd.DataFrame:
     """Save every evaluation's effect figures (``tryghed.effects.EvaluationResults``); one row per figure.
 
     Files: ``effect_its_<indicator>_<areas>``, ``effect_event_<...>``, ``effect_placebo_<...>``. A withheld design
@@ -421,10 +413,11 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
     labels = _EFFECT_LABELS_DA if da else _EFFECT_LABELS
     names = names or {}
     rows = []
-    ratio = "rateratio (log-skala)" if da else "rate ratio (log scale)"
+    ratio = "rateratio" if da else "rate ratio"
     for res in results:
         ev = res.evaluation
-        title = f"{ev.indicator} – {' + '.join(names.get(a, a) for a in res.treated)}"
+        measure = (titles or {}).get(ev.indicator, ev.indicator)
+        title = f"{measure} – {' + '.join(names.get(a, a) for a in res.treated)}"
         made = []
         if res.its is not None and not res.its.withheld:
             fig, ax = plt.subplots(figsize=(7, 4))
