@@ -322,3 +322,26 @@ def test_monthly_periods_may_be_pandas_periods_and_a_year_start_means_january(di
     a = effects.did(panel=as_periods, treated=["A0"], start=2016)
     b = effects.did(panel=did_panel, treated=["A0"], start="2016-01")
     assert a.start == "2016-01" and a.estimate == pytest.approx(b.estimate, rel=1e-12)
+
+
+def test_quarterly_its_uses_quarter_effects_and_statbank_labels():
+    rng = np.random.default_rng(5)
+    n = 40                                                  # 2010Q1-2019Q4, start 2015K1 (quarter 21)
+    time = np.arange(1, n + 1)
+    quarter = (time - 1) % 4 + 1
+    post = (time >= 21).astype(float)
+    y = rng.poisson(3000 * np.exp(0.1 * (quarter == 3) - 0.3 * post))
+    panel = pd.DataFrame({"area_id": "K", "period": [f"{2010 + i // 4}K{i % 4 + 1}" for i in range(n)],
+                          "count": y, "exposure": 500000.0})
+    r = effects.its(panel=panel, treated=["K"], start="2015K1", hac=False)
+    d = pd.DataFrame({"count": y, "exposure": 500000.0, "time": time, "quarter": quarter, "post": post,
+                      "tsince": (time - 21) * post})
+    model = smf.glm("count ~ time + post + tsince + C(quarter)", d, family=sm.families.Poisson(),
+                    offset=np.log(d["exposure"]))
+    res = model.fit()
+    if res.pearson_chi2 / res.df_resid > 1:
+        res = model.fit(scale="X2")
+    assert r.start == "2015Q1" and r.freq == "quarter" and "C(quarter)" in r.formula
+    assert r.level_change == pytest.approx(math.exp(res.params["post"]), rel=1e-6)
+    assert r.level_ci[1] == pytest.approx(math.exp(res.params["post"] + Z * res.bse["post"]), rel=1e-6)
+    assert r.level_ci[0] < math.exp(-0.3) < r.level_ci[1]

@@ -2,7 +2,8 @@
 event study, placebo inference in space and in time, and a synthetic control (../shared/METHODS.md §5).
 
 Every design takes a panel with the columns ``area_id, period, count, exposure``, where ``period`` is a year (an
-int, or a ``"YYYY"`` string) or a month (a ``pandas.Period`` of frequency M or a ``"YYYY-MM"`` string), and returns a
+int, or a ``"YYYY"`` string), a half-year (``"2017H1"``), a quarter (``"2017Q1"``, StatBank's ``"2017K1"``) or a month
+(``"2017-01"``); a ``pandas.Period`` or a timestamp (read as its month) works too. It returns a
 frozen dataclass. A design that the data cannot carry (too few periods before or after the start, too few comparison
 areas) is not raised as an error: its result is *withheld*, with the reason in ``withheld``. Input that cannot be
 right (a treated area that is not in the data, a start outside the series, a comparison that includes the treated
@@ -34,10 +35,14 @@ Z95 = 1.959963984540054
 #: Wagner et al. (2002) rule of thumb (METHODS.md §5.1): below this many points before or after the start an
 #: interrupted time series is descriptive only.
 ITS_MIN_POINTS = 8
-#: Newey-West lags (METHODS.md §5.1): 12 for months, 1 for years.
-HAC_LAGS = {"month": 12, "year": 1}
-#: Ljung-Box lag: a year of months, or 2 years.
-LJUNG_BOX_LAG = {"month": 12, "year": 2}
+#: Periods per year of each frequency; the season column of the ITS model is named after the sub-period.
+PER_YEAR = {"year": 1, "half": 2, "quarter": 4, "month": 12}
+SEASON = {"half": "half", "quarter": "quarter", "month": "month"}
+#: Newey-West lags (METHODS.md §5.1): a year of sub-periods (12 for months), 1 for years.
+HAC_LAGS = {"month": 12, "quarter": 4, "half": 2, "year": 1}
+#: Ljung-Box lag: a year of sub-periods, or 2 years.
+LJUNG_BOX_LAG = {"month": 12, "quarter": 4, "half": 2, "year": 2}
+UNIT_WORDS = {"month": "months", "quarter": "quarters", "half": "half-years", "year": "years"}
 #: Residual autocorrelation is acted on (Newey-West SEs) when Ljung-Box gives p below this or Durbin-Watson is below
 #: DW_LOW (positive autocorrelation, the kind that makes naive intervals too narrow).
 AUTOCORR_ALPHA = 0.05
@@ -54,13 +59,21 @@ COLUMNS = ("design", "indicator_id", "area_id", "start", "estimate", "ci_low", "
 
 _YEAR = re.compile(r"^\s*(\d{4})\s*$")
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_QUARTER = re.compile(r"^\s*(\d{4})\s*[QK]([1-4])\s*$", re.IGNORECASE)
+_HALF = re.compile(r"^\s*(\d{4})\s*H([12])\s*$", re.IGNORECASE)
+
+
+def _is_period_text(v: str) -> bool:
+    return any(rx.match(v) for rx in (_YEAR, _MONTH, _QUARTER, _HALF))
 
 
 def _ordinal(value, where: str) -> tuple[int, str]:
-    """A period as (ordinal, frequency): a year is its number, a month is ``12*year + month - 1``."""
+    """A period as (ordinal, frequency): a year is its number, a sub-period ``PER_YEAR*year + index - 1``."""
     if isinstance(value, pd.Period):
         if value.freqstr.startswith("M"):
             return 12 * value.year + value.month - 1, "month"
+        if value.freqstr.startswith("Q"):
+            return 4 * value.year + value.quarter - 1, "quarter"
         if value.freqstr.startswith(("Y", "A")):
             return int(value.year), "year"
     elif isinstance(value, (pd.Timestamp, np.datetime64)):
@@ -75,24 +88,30 @@ def _ordinal(value, where: str) -> tuple[int, str]:
             return int(m.group(1)), "year"
         if (m := _MONTH.match(value)) and 1 <= int(m.group(2)) <= 12:
             return 12 * int(m.group(1)) + int(m.group(2)) - 1, "month"
-    raise InputError("panel", f"period {value!r} is neither a year nor a month", "Give periods as a year (2017) or a "
-                     "month ('2017-01' or a monthly pandas Period).", where=where)
+        if m := _QUARTER.match(value):
+            return 4 * int(m.group(1)) + int(m.group(2)) - 1, "quarter"
+        if m := _HALF.match(value):
+            return 2 * int(m.group(1)) + int(m.group(2)) - 1, "half"
+    raise InputError("panel", f"period {value!r} is not a year, half-year, quarter or month", "Give periods as a year "
+                     "(2017), a half-year ('2017H1'), a quarter ('2017Q1') or a month ('2017-01').", where=where)
 
 
 def _label(ordinal: int, freq: str) -> str:
-    return str(ordinal) if freq == "year" else f"{ordinal // 12}-{ordinal % 12 + 1:02d}"
+    y, i = divmod(ordinal, PER_YEAR[freq])
+    return {"year": f"{ordinal}", "half": f"{y}H{i + 1}", "quarter": f"{y}Q{i + 1}", "month": f"{y}-{i + 1:02d}"}[freq]
 
 
 @dataclass(frozen=True)
 class Series:
-    """A panel in a model's terms: one row per area and period, with its ordinal ``t`` and calendar ``month``."""
+    """A panel in a model's terms: one row per area and period, its ordinal ``t`` and ``season`` (sub-period)."""
 
     data: pd.DataFrame
     freq: str
 
 
 def prepare_panel(panel: pd.DataFrame) -> Series:
-    """Check a panel and add ``t`` (the period's ordinal), ``label`` (``"2017"`` or ``"2017-01"``) and ``month``.
+    """Check a panel and add ``t`` (the period's ordinal), ``label`` (``"2017"``, ``"2017Q1"``, ``"2017-01"``) and
+    ``season`` (the sub-period within the year, 1 to 12 for months; 0 for years).
 
     Rows with a missing count or exposure are dropped (a missing value stays missing, it is not a zero).
     """
@@ -107,7 +126,8 @@ def prepare_panel(panel: pd.DataFrame) -> Series:
     parsed = [_ordinal(v, f"row {i}, column period") for i, v in zip(df.index, df["period"])]
     freqs = {f for _, f in parsed}
     if len(freqs) > 1:
-        raise InputError("panel", "periods mix years and months", "Give one indicator's panel in one frequency.",
+        raise InputError("panel", f"periods mix frequencies ({', '.join(sorted(freqs))})", "Give one indicator's "
+                         "panel in one frequency.",
                          where="column period")
     freq = freqs.pop()
     bad = df[df["exposure"] <= 0]
@@ -116,7 +136,7 @@ def prepare_panel(panel: pd.DataFrame) -> Series:
                          "fix its population.", where=f"row {bad.index[0]}, column exposure")
     df["t"] = [o for o, _ in parsed]
     df["label"] = [_label(o, freq) for o in df["t"]]
-    df["month"] = (df["t"] % 12 + 1) if freq == "month" else 0
+    df["season"] = df["t"] % PER_YEAR[freq] + 1 if freq != "year" else 0
     df["area_id"] = df["area_id"].astype(str)
     df["count"] = df["count"].astype(float)
     df["exposure"] = df["exposure"].astype(float)
@@ -130,11 +150,11 @@ def prepare_panel(panel: pd.DataFrame) -> Series:
 def _start_ordinal(start, freq: str, series: pd.DataFrame, key: str) -> int:
     o, f = _ordinal(start if not isinstance(start, str) else start.strip(), key)
     if f != freq:
-        if f == "year" and freq == "month":
-            o = 12 * o          # a year's start on monthly data is its January
+        if f == "year":
+            o = PER_YEAR[freq] * o          # a year's start on finer data is its first sub-period
         else:
-            raise ConfigError(f"{key}: the start {start!r} is a month but the data are annual. Give the start as a "
-                              "year, e.g. 2017.")
+            raise ConfigError(f"{key}: the start {start!r} is a {f} but the data are by {freq}. Give the start as "
+                              f"a year (2017) or in the data's periods (e.g. {_label(int(series['t'].max()), freq)}).")
     lo, hi = int(series["t"].min()), int(series["t"].max())
     if not lo < o <= hi:
         raise ConfigError(f"{key}: the start {start!r} is outside the series ({_label(lo, freq)} to "
@@ -146,7 +166,7 @@ def _start_ordinal(start, freq: str, series: pd.DataFrame, key: str) -> int:
 def _sum_areas(df: pd.DataFrame, areas: Sequence[str]) -> pd.DataFrame:
     """The treated areas added up period by period (one series)."""
     part = df[df["area_id"].isin(areas)]
-    return (part.groupby(["t", "label", "month"], as_index=False)[["count", "exposure"]].sum()
+    return (part.groupby(["t", "label", "season"], as_index=False)[["count", "exposure"]].sum()
             .sort_values("t").reset_index(drop=True))
 
 
@@ -221,11 +241,13 @@ def _nan_its(areas, start, freq, n_pre, n_post, seasonality, reason) -> ITSResul
                      pd.DataFrame(), withheld=reason)
 
 
-def its_design(data: pd.DataFrame, start_t: int, freq: str, *, seasonality: str = "month",
+def its_design(data: pd.DataFrame, start_t: int, freq: str, *, seasonality: str = "dummies",
                fourier_order: int = 2) -> tuple[pd.DataFrame, str]:
     """The segmented-regression columns (``time``, ``post``, ``tsince`` and the season terms) and the formula.
 
-    ``time`` counts periods from 1, ``post`` is 1 from the start on, ``tsince = (time - time_start)·post``.
+    ``time`` counts periods from 1, ``post`` is 1 from the start on, ``tsince = (time - time_start)·post``. Season
+    terms (periods finer than a year): ``C(month)`` (or ``C(quarter)``, ``C(half)``) dummies, or ``fourier_order``
+    sine/cosine pairs ``sin1, cos1, ...`` of the sub-period.
     """
     d = data.copy()
     d["time"] = d["t"] - d["t"].min() + 1
@@ -233,24 +255,26 @@ def its_design(data: pd.DataFrame, start_t: int, freq: str, *, seasonality: str 
     d["post"] = (d["time"] >= t0).astype(float)
     d["tsince"] = (d["time"] - t0) * d["post"]
     formula = "count ~ time + post + tsince"
-    if freq == "month" and seasonality == "month":
-        formula += " + C(month)"
-    elif freq == "month" and seasonality == "fourier":
+    if freq != "year" and seasonality == "dummies":
+        d[SEASON[freq]] = d["season"]
+        formula += f" + C({SEASON[freq]})"
+    elif freq != "year" and seasonality == "fourier":
         for j in range(1, fourier_order + 1):
-            d[f"sin{j}"] = np.sin(2 * np.pi * j * d["month"] / 12)
-            d[f"cos{j}"] = np.cos(2 * np.pi * j * d["month"] / 12)
+            d[f"sin{j}"] = np.sin(2 * np.pi * j * d["season"] / PER_YEAR[freq])
+            d[f"cos{j}"] = np.cos(2 * np.pi * j * d["season"] / PER_YEAR[freq])
             formula += f" + sin{j} + cos{j}"
     return d, formula
 
 
 def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = None,
-        seasonality: Literal["month", "fourier", "none"] = "month", fourier_order: int = 2,
+        seasonality: Literal["dummies", "fourier", "none"] = "dummies", fourier_order: int = 2,
         hac: bool | None = None, per: float = 1000.0, key: str = "start") -> ITSResult:
     """Interrupted time series: segmented Poisson regression with a log-exposure offset (METHODS.md §5.1).
 
     ``log E[y_t] = log(exposure_t) + β0 + β1·time + β2·post + β3·tsince + season``, fitted by
     ``smf.glm("count ~ time + post + tsince + C(month)", family=Poisson, offset=log(exposure))``; month effects for
-    monthly data by default (``seasonality="fourier"`` uses ``fourier_order`` sine/cosine pairs, ``"none"`` none).
+    monthly data by default (quarter or half-year effects for those; ``seasonality="fourier"`` uses
+    ``fourier_order`` sine/cosine pairs instead, ``"none"`` no season terms). Annual data have none.
 
     Parameters
     ----------
@@ -276,8 +300,9 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     H0 for ``level_p``: β2 = 0 (no jump at the start); for ``slope_p``: β3 = 0 (no change of slope); for
     ``effect_p``: β2 + k·β3 = 0. The effect's interval is the delta method on the log scale (``res.t_test``).
     Overdispersion: when Pearson χ²/df > 1 the fit is quasi-Poisson (``scale="X2"``): never narrower than Poisson.
-    Autocorrelation: ``acorr_ljungbox`` on the Pearson residuals (lag 12 for months, 2 for years) and Durbin-Watson;
-    when they show it, ``cov_type="HAC"`` with 12 (months) or 1 (years) lags, Bartlett kernel. With fewer than 8
+    Autocorrelation: ``acorr_ljungbox`` on the Pearson residuals (lag 12 for months, 4 for quarters, 2 for years)
+    and Durbin-Watson; when they show it, ``cov_type="HAC"`` with 12 (months), 4 (quarters) or 1 (years) lags,
+    Bartlett kernel. With fewer than 8
     points before or after the start (Wagner et al. 2002) the result is labelled ``descriptive``. With fewer than 3
     points before or 2 after, or no residual degrees of freedom, it is withheld.
 
@@ -291,11 +316,10 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     t0 = _start_ordinal(start, s.freq, data, key)
     label = _label(t0, s.freq)
     n_pre, n_post = int((data["t"] < t0).sum()), int((data["t"] >= t0).sum())
-    if s.freq != "month":
+    if s.freq == "year":
         seasonality = "none"
     d, formula = its_design(data, t0, s.freq, seasonality=seasonality, fourier_order=fourier_order)
-    n_season = {"month": d["month"].nunique() - 1, "fourier": 2 * fourier_order}.get(seasonality, 0) \
-        if s.freq == "month" else 0
+    n_season = {"dummies": d["season"].nunique() - 1, "fourier": 2 * fourier_order}.get(seasonality, 0)
     if n_pre < 3 or n_post < 2 or len(d) - 4 - n_season < 1:
         return _nan_its(treated, label, s.freq, n_pre, n_post, seasonality,
                         f"too few periods for an interrupted time series ({n_pre} before and {n_post} from the "
@@ -574,8 +598,8 @@ def placebo_in_time(*, panel: pd.DataFrame, treated: Sequence[str], start,
                     key: str = "start") -> TimePlaceboResult:
     """In-time placebos: the DiD model refitted with a fake start, on the data before the real start.
 
-    By default the fake starts are every year with at least 2 years before it (annual data) or the same month in
-    each earlier year with at least 12 months before it (monthly data).
+    By default the fake starts are every year with at least 2 years before it (annual data) or the same sub-period
+    in each earlier year with at least a year of periods before it (monthly, quarterly, half-yearly data).
 
     Notes
     -----
@@ -588,9 +612,9 @@ def placebo_in_time(*, panel: pd.DataFrame, treated: Sequence[str], start,
     pre = s.data[s.data["t"] < t0]
     pre_panel = pre.assign(period=pre["label"])[["area_id", "period", "count", "exposure"]]
     lo = int(pre["t"].min()) if len(pre) else t0
-    need = 2 if s.freq == "year" else 12
+    need = 2 if s.freq == "year" else PER_YEAR[s.freq]
     if fake_starts is None:
-        step = 1 if s.freq == "year" else 12
+        step = PER_YEAR[s.freq]
         fakes = [f for f in range(t0 - step, lo, -step) if f - lo >= need][::-1]
     else:
         fakes = [_start_ordinal(f, s.freq, pre, "placebo_in_time.fake_starts") for f in fake_starts]
@@ -749,9 +773,9 @@ class Evaluation(BaseModel):
     @classmethod
     def _start(cls, v):
         if isinstance(v, bool):
-            raise ValueError("a year (2017) or a month ('2017-01')")
-        if isinstance(v, str) and not (_YEAR.match(v) or _MONTH.match(v)):
-            raise ValueError("a year (2017) or a month ('2017-01')")
+            raise ValueError("a year (2017), a quarter ('2017Q1') or a month ('2017-01')")
+        if isinstance(v, str) and not _is_period_text(v):
+            raise ValueError("a year (2017), a quarter ('2017Q1') or a month ('2017-01')")
         return int(v) if isinstance(v, str) and _YEAR.match(v) else v
 
 
@@ -815,7 +839,7 @@ def _row(design, ev, area, start, **kw) -> dict:
 
 
 def _its_notes(r: ITSResult) -> str:
-    parts = [f"effect {r.k} {'months' if r.freq == 'month' else 'years'} after the start"
+    parts = [f"effect {r.k} {UNIT_WORDS[r.freq]} after the start"
              f" ({r.n_pre} periods before, {r.n_post} from the start)",
              f"{r.scale} (dispersion {r.dispersion:.3g})",
              f"Ljung-Box p {r.ljung_box_p:.3g} at lag {r.ljung_box_lag}, Durbin-Watson {r.durbin_watson:.3g}",
