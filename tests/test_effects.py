@@ -345,3 +345,13 @@ def test_quarterly_its_uses_quarter_effects_and_statbank_labels():
     assert r.level_change == pytest.approx(math.exp(res.params["post"]), rel=1e-6)
     assert r.level_ci[1] == pytest.approx(math.exp(res.params["post"] + Z * res.bse["post"]), rel=1e-6)
     assert r.level_ci[0] < math.exp(-0.3) < r.level_ci[1]
+
+
+def test_facts_give_the_effect_its_interval_and_the_checks():
+    res = effects.evaluate_results({"indicator": "x", "treated": ["A0"], "start": 2015}, _panel_10x10())
+    f = res.facts()
+    assert f["did"]["ci"] == (res.did.ci_low, res.did.ci_high)
+    assert f["placebo"] == {**f["placebo"], "p": pytest.approx(0.1), "can_reach_05": False, "most_extreme": True}
+    checks = {(a["assumption"], a["check"]) for a in f["assumptions"]}
+    assert ("parallel trends", "pre-trend test") in checks and ("no spill-over", None) in checks
+    assert f["its"]["descriptive"] is True

@@ -830,6 +830,59 @@ class EvaluationResults:
     synthetic: SyntheticResult | None
     rows: list[dict] = field(repr=False)
 
+    def facts(self) -> dict:
+        """What an honest sentence about this evaluation needs, design by design (the wording is i18n's).
+
+        Keys: ``indicator_id, treated, comparison, start``; ``its`` and ``did`` (None when not run or withheld)
+        with the estimate and its 95 % interval first; ``placebo`` with ``p``, ``n_placebo``, ``smallest_p``,
+        ``can_reach_05`` (False: a single area cannot reach p < 0.05 this way) and ``most_extreme`` (the treated
+        effect is the largest in size); ``synthetic``; ``assumptions``, a list of ``{assumption, check, ...}`` with
+        each check's result (parallel trends: pre-trend test p and in-time placebos; no spill-over: not testable);
+        ``withheld``, design -> reason.
+        """
+        out = {"indicator_id": self.evaluation.indicator, "treated": self.treated, "comparison": self.comparison,
+               "start": self.rows[0]["start"] if self.rows else None, "its": None, "did": None, "placebo": None,
+               "synthetic": None, "assumptions": [], "withheld": {}}
+        for name in ("its", "did", "event_study", "placebo", "placebo_time", "synthetic"):
+            r = getattr(self, name)
+            if r is not None and r.withheld:
+                out["withheld"][name] = r.withheld
+        r = self.its
+        if r is not None and not r.withheld:
+            out["its"] = {"effect": r.effect, "ci": r.effect_ci, "p": r.effect_p, "k": r.k, "unit": r.freq,
+                          "level_change": r.level_change, "level_ci": r.level_ci, "level_p": r.level_p,
+                          "slope_change": r.slope_change, "slope_ci": r.slope_ci, "slope_p": r.slope_p,
+                          "descriptive": r.descriptive, "overdispersed": r.scale == "quasi-poisson",
+                          "autocorrelation_adjusted": r.cov_type == "HAC"}
+        r = self.did
+        if r is not None and not r.withheld:
+            out["did"] = {"estimate": r.estimate, "ci": (r.ci_low, r.ci_high), "p": r.p,
+                          "overdispersed": r.scale == "quasi-poisson", "n_comparison": len(r.comparison)}
+        r = self.placebo
+        if r is not None and not r.withheld:
+            out["placebo"] = {"p": r.p, "n_placebo": r.n_placebo, "smallest_p": r.smallest_p,
+                              "can_reach_05": r.smallest_p < 0.05, "most_extreme": r.p <= r.smallest_p + 1e-12,
+                              "text": r.smallest_p_text}
+        r = self.synthetic
+        if r is not None:
+            out["synthetic"] = {"estimate": r.estimate, "p": r.p, "pre_rmspe": r.pre_rmspe,
+                                "median_placebo_pre_rmspe": r.median_placebo_pre_rmspe, "reported": not r.withheld}
+        if self.did is not None or self.placebo is not None:
+            es, pt = self.event_study, self.placebo_time
+            out["assumptions"] = [
+                {"assumption": "parallel trends", "check": "pre-trend test",
+                 "p": es.pre_trend_p if es is not None and not es.withheld else None,
+                 "df": es.pre_trend_df if es is not None else None},
+                {"assumption": "parallel trends", "check": "in-time placebos",
+                 "n_fake": pt.n_fake if pt is not None else 0,
+                 "n_significant": pt.n_significant if pt is not None else 0,
+                 "p_rank": pt.p_rank if pt is not None else None},
+                {"assumption": "no spill-over", "check": None}]
+        if self.its is not None:
+            out["assumptions"].append({"assumption": "no co-intervention or recording change at the start",
+                                       "check": None})
+        return out
+
 
 def _row(design, ev, area, start, **kw) -> dict:
     r = dict.fromkeys(COLUMNS, math.nan)
