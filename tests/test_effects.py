@@ -355,3 +355,18 @@ def test_facts_give_the_effect_its_interval_and_the_checks():
     checks = {(a["assumption"], a["check"]) for a in f["assumptions"]}
     assert ("parallel trends", "pre-trend test") in checks and ("no spill-over", None) in checks
     assert f["its"]["descriptive"] is True
+
+
+def test_monthly_event_study_steps_in_years_from_the_start(did_panel):
+    r = effects.event_study(panel=did_panel, treated=["A0"], start="2016-01")
+    assert r.unit == "year" and list(r.table["rel_time"]) == [-2, -1, 0, 1]
+    d = did_panel.assign(tr=(did_panel["area_id"] == "A0").astype(float), yr=did_panel["period"].str[:4].astype(int))
+    for y in (2014, 2016, 2017):
+        d[f"y{y}"] = d["tr"] * (d["yr"] == y)
+    model = smf.glm("count ~ y2014 + y2016 + y2017 + C(area_id) + C(period)", d, family=sm.families.Poisson(),
+                    offset=np.log(d["exposure"]))
+    res = model.fit()
+    res = model.fit(scale="X2") if res.pearson_chi2 / res.df_resid > 1 else res
+    assert r.table.set_index("rel_time").loc[1, "estimate"] == pytest.approx(math.exp(res.params["y2017"]), rel=1e-6)
+    by_month = effects.event_study(panel=did_panel, treated=["A0"], start="2016-01", steps="period")
+    assert by_month.unit == "month" and by_month.pre_trend_df == 23

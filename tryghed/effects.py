@@ -454,14 +454,16 @@ def did(*, panel: pd.DataFrame, treated: Sequence[str], start, comparison: Seque
 
 @dataclass(frozen=True)
 class EventStudyResult:
-    """Leads and lags of the treated areas relative to the period before the start (``rel_time = -1``).
+    """Leads and lags of the treated areas relative to the last period (or year) before the start (``rel_time=-1``).
 
-    ``table``: ``rel_time, period, estimate, ci_low, ci_high, p`` (rate ratios vs the reference period).
+    ``table``: ``rel_time, period, estimate, ci_low, ci_high, p`` (rate ratios vs the reference; ``period`` is the
+    first period of each step); ``unit`` is what ``rel_time`` counts (``"year"`` or the data's periods).
     ``pre_trend_p`` is the joint Wald χ² test that every lead (``rel_time < -1``) is zero.
     """
 
     areas: tuple[str, ...]
     start: str
+    unit: str
     table: pd.DataFrame = field(repr=False)
     pre_trend_stat: float
     pre_trend_df: int
@@ -471,11 +473,13 @@ class EventStudyResult:
 
 
 def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, comparison: Sequence[str] | None = None,
-                key: str = "start") -> EventStudyResult:
-    """Event study: the DiD model with one treated × period term per period but the one before the start (§5.2).
+                steps: Literal["year", "period"] = "year", key: str = "start") -> EventStudyResult:
+    """Event study: the DiD model with one treated × time term per step from the start but the one before (§5.2).
 
     ``count ~ e_m3 + e_m2 + e_0 + e_1 + … + C(area_id) + C(period)`` with the log-exposure offset, quasi-Poisson
-    when Pearson χ²/df > 1.
+    when Pearson χ²/df > 1. With ``steps="year"`` (default) months or quarters are grouped into years counted from
+    the start (``rel_time = floor((t - start) / periods per year)``), keeping the period effects at the data's own
+    periods; ``steps="period"`` gives one term per period.
 
     Returns
     -------
@@ -485,26 +489,28 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
     -----
     Pre-trend test, H0: every lead coefficient is 0 (parallel trends before the start); H1: at least one is not.
     Joint Wald χ² test (``res.wald_test(..., scalar=True)``) with as many degrees of freedom as leads; withheld when
-    there are fewer than 2 periods before the start (no lead to test).
+    there are fewer than 2 steps before the start (no lead to test).
     """
     s = prepare_panel(panel)
     d, t0, treated, comparison = _did_data(s, treated, comparison, start, key)
     label = _label(t0, s.freq)
-    periods = sorted(d["t"].unique())
-    rel = [int(p - t0) for p in periods]
+    width = PER_YEAR[s.freq] if steps == "year" else 1
+    unit = "year" if steps == "year" else s.freq
+    d["rel"] = (d["t"] - t0) // width
+    rel = sorted(d["rel"].unique())
     if not comparison or sum(r < -1 for r in rel) < 1 or max(rel) < 0:
-        return EventStudyResult(tuple(treated), label, pd.DataFrame(), math.nan, 0, math.nan, math.nan,
+        return EventStudyResult(tuple(treated), label, unit, pd.DataFrame(), math.nan, 0, math.nan, math.nan,
                                 withheld="no comparison area" if not comparison
-                                else "fewer than 2 periods before the start: no lead to test")
+                                else f"fewer than 2 {UNIT_WORDS[unit]} before the start: no lead to test")
     names = {}
-    for p, r in zip(periods, rel):
+    for r in rel:
         if r == -1:
             continue
         nm = f"e_m{-r}" if r < 0 else f"e_{r}"
-        names[nm] = (r, _label(p, s.freq))
-        d[nm] = ((d["t"] == p) & (d["treated"] == 1)).astype(float)
+        names[nm] = (int(r), _label(t0 + int(r) * width, s.freq))
+        d[nm] = ((d["rel"] == r) & (d["treated"] == 1)).astype(float)
     _, res, phi = _fit_poisson("count ~ " + " + ".join(names) + " + C(area_id) + C(period)", d)
-    rows = [{"rel_time": -1, "period": _label(t0 - 1, s.freq), "estimate": 1.0,
+    rows = [{"rel_time": -1, "period": _label(t0 - width, s.freq), "estimate": 1.0,
              "ci_low": 1.0, "ci_high": 1.0, "p": math.nan}]
     for nm, (r, lab) in names.items():
         rr, lo, hi, p = _ratio_ci(res, nm)
@@ -512,7 +518,8 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
     table = pd.DataFrame(rows).sort_values("rel_time").reset_index(drop=True)
     leads = [nm for nm, (r, _) in names.items() if r < -1]
     w = res.wald_test(", ".join(f"{nm} = 0" for nm in leads), scalar=True)
-    return EventStudyResult(tuple(treated), label, table, float(w.statistic), len(leads), float(w.pvalue), phi)
+    return EventStudyResult(tuple(treated), label, unit, table, float(w.statistic), len(leads), float(w.pvalue),
+                            phi)
 
 
 # ----------------------------------------------------------------------------------------------------- placebos
@@ -979,7 +986,8 @@ def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None
             rows.append(_row("event_study", ev, area, start, notes=f"withheld: {r_es.withheld}"))
         else:
             rows.append(_row("event_study", ev, area, start, p=r_es.pre_trend_p,
-                             notes=f"p is the joint Wald test of the {r_es.pre_trend_df} pre-period leads "
+                             notes=f"p is the joint Wald test of the {r_es.pre_trend_df} leads in "
+                                   f"{UNIT_WORDS[r_es.unit]} before the start, against the last one before it "
                                    f"(H0: parallel trends before the start; chi2 {r_es.pre_trend_stat:.3g}); "
                                    "the leads and lags are in the figure"))
     if "placebo" in ev.designs:

@@ -401,6 +401,12 @@ _EFFECT_LABELS_DA = {"observed": "observeret", "fitted": "modellens forløb",
                      "reference": "ingen effekt", "treated": "indsatsområdet", "placebo": "øvrige områder (placebo)"}
 
 
+def _steps_from_start(unit: str, da: bool) -> str:
+    if da:
+        return {"year": "år", "half": "halvår", "quarter": "kvartaler", "month": "måneder"}[unit] + " fra start"
+    return {"year": "years", "half": "half-years", "quarter": "quarters", "month": "months"}[unit] + " from the start"
+
+
 def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None,
                    titles: dict[str, str] | None = None) -> pd.DataFrame:
     """Save every evaluation's effect figures (``tryghed.effects.EvaluationResults``); one row per figure.
@@ -426,7 +432,7 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
         if res.event_study is not None and not res.event_study.withheld:
             fig, ax = plt.subplots(figsize=(7, 4))
             made.append(("event", event_study_chart(res.event_study.table, ax, title=title, labels=labels,
-                                                    xlabel="perioder fra start" if da else "periods from the start",
+                                                    xlabel=_steps_from_start(res.event_study.unit, da),
                                                     ylabel=ratio)))
         if res.placebo is not None and not res.placebo.withheld:
             fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(res.placebo.table)))
