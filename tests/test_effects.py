@@ -63,6 +63,7 @@ def test_its_recovers_planted_level_and_slope_change(its_panel):
     assert r.slope_ci[0] < SLOPE < r.slope_ci[1]
     k = 47
     assert r.k == k and r.effect_ci[0] < LEVEL * SLOPE ** k < r.effect_ci[1]
+    assert r.relative_change[1] < LEVEL * SLOPE ** k - 1 < r.relative_change[2]
 
 
 def test_its_equals_direct_statsmodels_fit(its_panel):

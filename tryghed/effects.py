@@ -233,6 +233,11 @@ class ITSResult:
     series: pd.DataFrame = field(repr=False)
     withheld: str | None = None
 
+    @property
+    def relative_change(self) -> tuple[float, float, float]:
+        """The effect ``k`` periods after the start as a relative change ``exp(β2 + k·β3) - 1``, with its interval."""
+        return self.effect - 1, self.effect_ci[0] - 1, self.effect_ci[1] - 1
+
 
 def _nan_its(areas, start, freq, n_pre, n_post, seasonality, reason) -> ITSResult:
     nan2 = (math.nan, math.nan)
