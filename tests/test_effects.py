@@ -106,7 +106,24 @@ def test_its_diagnostics_equal_statsmodels(its_panel):
     assert r.ljung_box_lag == 12
     assert r.ljung_box_p == pytest.approx(acorr_ljungbox(resid, lags=[12])["lb_pvalue"].iloc[0], rel=1e-6)
     assert r.durbin_watson == pytest.approx(durbin_watson(resid), rel=1e-6)
-    assert r.cov_type == ("HAC" if r.ljung_box_p < 0.05 or r.durbin_watson < 1.5 else "nonrobust")
+    assert r.autocorrelation == (r.ljung_box_p < 0.05 or r.durbin_watson < 1.5)
+
+
+def test_newey_west_never_narrows_the_interval():
+    """Independent Poisson months: where the checks flag autocorrelation by chance, Newey-West (12 lags on 96
+    months) would give a narrower interval; the automatic choice keeps the model's."""
+    rng = np.random.default_rng(1)
+    flagged = 0
+    for _ in range(15):
+        q = pd.DataFrame({"area_id": "a", "period": _months(96), "count": rng.poisson(300, 96), "exposure": 5e4})
+        auto = effects.its(panel=q, treated=["a"], start="2018-01")
+        model = effects.its(panel=q, treated=["a"], start="2018-01", hac=False)
+        forced = effects.its(panel=q, treated=["a"], start="2018-01", hac=True)
+        width = {n: r.effect_ci[1] / r.effect_ci[0] for n, r in (("auto", auto), ("model", model), ("nw", forced))}
+        assert width["auto"] == pytest.approx(max(width["model"], width["nw"]) if auto.autocorrelation
+                                              else width["model"], rel=1e-9)
+        flagged += auto.autocorrelation
+    assert flagged >= 1
 
 
 def test_its_fourier_seasonality_is_an_option(its_panel):

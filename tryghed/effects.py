@@ -224,6 +224,7 @@ class ITSResult:
     scale: str              # "poisson" or "quasi-poisson"
     cov_type: str           # "nonrobust" or "HAC"
     hac_maxlags: int | None
+    autocorrelation: bool   # the residual checks showed it (Ljung-Box p < 0.05 or Durbin-Watson < 1.5)
     ljung_box_lag: int
     ljung_box_p: float
     durbin_watson: float
@@ -242,8 +243,8 @@ class ITSResult:
 def _nan_its(areas, start, freq, n_pre, n_post, seasonality, reason) -> ITSResult:
     nan2 = (math.nan, math.nan)
     return ITSResult(tuple(areas), start, freq, n_pre, n_post, 0, math.nan, nan2, math.nan, math.nan, nan2, math.nan,
-                     math.nan, nan2, math.nan, math.nan, "", "", None, 0, math.nan, math.nan, True, seasonality, "",
-                     pd.DataFrame(), withheld=reason)
+                     math.nan, nan2, math.nan, math.nan, "", "", None, False, 0, math.nan, math.nan, True, seasonality,
+                     "", pd.DataFrame(), withheld=reason)
 
 
 def its_design(data: pd.DataFrame, start_t: int, freq: str, *, seasonality: str = "dummies",
@@ -292,7 +293,8 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     k : int, optional
         The effect is reported ``k`` periods after the start (0 = the start); default the last observed period.
     hac : bool, optional
-        Newey-West standard errors: None decides from the residuals (Ljung-Box p < 0.05 or Durbin-Watson < 1.5).
+        Newey-West standard errors. None (default) uses them when the residuals show autocorrelation (Ljung-Box
+        p < 0.05 or Durbin-Watson < 1.5) and they widen the effect's interval; True always, False never.
     per : float
         Rates in ``series`` are per this many exposure units.
 
@@ -307,7 +309,9 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     Overdispersion: when Pearson χ²/df > 1 the fit is quasi-Poisson (``scale="X2"``): never narrower than Poisson.
     Autocorrelation: ``acorr_ljungbox`` on the Pearson residuals (lag 12 for months, 4 for quarters, 2 for years)
     and Durbin-Watson; when they show it, ``cov_type="HAC"`` with 12 (months), 4 (quarters) or 1 (years) lags,
-    Bartlett kernel. With fewer than 8
+    Bartlett kernel, unless that would make the effect at ``k`` more certain than the model's own SE: Newey-West
+    with a year of lags on a few years of data is biased towards too-small SEs, and an adjustment for
+    autocorrelation may make a result less certain, never more (the rule of METHODS.md §2.2). With fewer than 8
     points before or after the start (Wagner et al. 2002) the result is labelled ``descriptive``. With fewer than 3
     points before or 2 after, or no residual degrees of freedom, it is withheld.
 
@@ -335,16 +339,16 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     lag = min(LJUNG_BOX_LAG[s.freq], len(d) - 1)
     lb_p = float(acorr_ljungbox(np.asarray(res.resid_pearson), lags=[lag])["lb_pvalue"].iloc[0])
     dw = float(durbin_watson(np.asarray(res.resid_pearson)))
-    if hac is None:
-        hac = bool(lb_p < AUTOCORR_ALPHA or dw < DW_LOW)
-    maxlags = None
-    if hac:
-        maxlags = HAC_LAGS[s.freq]
-        res = model.fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
+    autocorr = bool(lb_p < AUTOCORR_ALPHA or dw < DW_LOW)
     k = n_post - 1 if k is None else int(k)
     names = list(res.params.index)
     L = np.zeros(len(names))
     L[names.index("post")], L[names.index("tsince")] = 1.0, float(k)
+    maxlags = None
+    if hac or (hac is None and autocorr):
+        res_hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": HAC_LAGS[s.freq]})
+        if hac or float(L @ res_hac.cov_params().to_numpy() @ L) > float(L @ res.cov_params().to_numpy() @ L):
+            res, maxlags = res_hac, HAC_LAGS[s.freq]
     tt = res.t_test(L)
     eff, eff_se = float(np.squeeze(tt.effect)), float(np.squeeze(tt.sd))
     eff_p = float(np.squeeze(tt.pvalue))
@@ -364,7 +368,8 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
         effect=math.exp(eff), effect_ci=(math.exp(eff - Z95 * eff_se), math.exp(eff + Z95 * eff_se)), effect_p=eff_p,
         level_change=lvl, level_ci=(lvl_lo, lvl_hi), level_p=lvl_p,
         slope_change=slp, slope_ci=(slp_lo, slp_hi), slope_p=slp_p,
-        dispersion=phi, scale=scale, cov_type="HAC" if hac else "nonrobust", hac_maxlags=maxlags,
+        dispersion=phi, scale=scale, cov_type="HAC" if maxlags else "nonrobust", hac_maxlags=maxlags,
+        autocorrelation=autocorr,
         ljung_box_lag=lag, ljung_box_p=lb_p, durbin_watson=dw,
         descriptive=bool(n_pre < ITS_MIN_POINTS or n_post < ITS_MIN_POINTS), seasonality=seasonality,
         formula=formula, series=series)
@@ -865,7 +870,7 @@ class EvaluationResults:
                           "level_change": r.level_change, "level_ci": r.level_ci, "level_p": r.level_p,
                           "slope_change": r.slope_change, "slope_ci": r.slope_ci, "slope_p": r.slope_p,
                           "descriptive": r.descriptive, "overdispersed": r.scale == "quasi-poisson",
-                          "autocorrelation_adjusted": r.cov_type == "HAC"}
+                          "autocorrelation": r.autocorrelation, "autocorrelation_adjusted": r.cov_type == "HAC"}
         r = self.did
         if r is not None and not r.withheld:
             out["did"] = {"estimate": r.estimate, "ci": (r.ci_low, r.ci_high), "p": r.p,
@@ -908,7 +913,9 @@ def _its_notes(r: ITSResult) -> str:
              f" ({r.n_pre} periods before, {r.n_post} from the start)",
              f"{r.scale} (dispersion {r.dispersion:.3g})",
              f"Ljung-Box p {r.ljung_box_p:.3g} at lag {r.ljung_box_lag}, Durbin-Watson {r.durbin_watson:.3g}",
-             f"Newey-West SEs, {r.hac_maxlags} lags" if r.cov_type == "HAC" else "model SEs"]
+             f"Newey-West SEs, {r.hac_maxlags} lags" if r.cov_type == "HAC" else
+             "autocorrelation shown, but Newey-West SEs were not wider: model SEs kept" if r.autocorrelation else
+             "model SEs"]
     if r.descriptive:
         parts.insert(0, f"descriptive: fewer than {ITS_MIN_POINTS} points before or after the start")
     parts.append("assumes no other change at the start (no co-intervention, no change in recording)")
