@@ -298,6 +298,10 @@ def test_parse_evaluations_accepts_a_yaml_block():
                                       "designs": ["its", "did"]}])
     assert evs[0].treated == ("norrebro",) and evs[0].start == "2017-01" and evs[0].comparison is None
     assert effects.parse_evaluations([{"indicator": "c", "treated": ["a"], "start": "2017"}])[0].start == 2017
+    import yaml
+    block = yaml.safe_load("- {indicator: c, treated: a, start: 2017-01-01}\n"
+                           "- {indicator: c, treated: a, start: 2017K1}")
+    assert [e.start for e in effects.parse_evaluations(block)] == ["2017-01", "2017K1"]
 
 
 def test_effects_csv_uses_the_danish_convention(tmp_path):

@@ -15,6 +15,7 @@ checks); the wording itself lives in :mod:`tryghed.i18n`.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -786,10 +787,12 @@ class Evaluation(BaseModel):
             raise ValueError("at least one treated area is needed")
         return v
 
-    @field_validator("start")
+    @field_validator("start", mode="before")
     @classmethod
     def _start(cls, v):
-        if isinstance(v, bool):
+        if isinstance(v, datetime.date):        # YAML reads an unquoted 2017-01-01 as a date: its month
+            return f"{v.year}-{v.month:02d}"
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
             raise ValueError("a year (2017), a quarter ('2017Q1') or a month ('2017-01')")
         if isinstance(v, str) and not _is_period_text(v):
             raise ValueError("a year (2017), a quarter ('2017Q1') or a month ('2017-01')")
