@@ -179,12 +179,12 @@ def _need_areas(series: Series, areas: Sequence[str], key: str) -> None:
                               "area id or name of the panel.")
 
 
-def _fit_poisson(formula: str, data: pd.DataFrame, **fit_kw):
+def _fit_poisson(formula: str, data: pd.DataFrame):
     """A Poisson GLM with the log-exposure offset; quasi-Poisson (Pearson χ²/df) when that scale exceeds 1."""
     model = smf.glm(formula, data, family=sm.families.Poisson(), offset=np.log(data["exposure"]))
-    res = model.fit(**fit_kw)
+    res = model.fit()
     phi = float(res.pearson_chi2 / res.df_resid) if res.df_resid > 0 else math.nan
-    if not fit_kw and np.isfinite(phi) and phi > 1:
+    if np.isfinite(phi) and phi > 1:
         res = model.fit(scale="X2")
     return model, res, phi
 
