@@ -382,6 +382,11 @@ class Pipeline(_Model):
     def _group_ids(cls, v):
         if v is None:
             return {}
+        if isinstance(v, str):  # a YAML file in pipelines/ that several pipelines share (one definition for all)
+            shared = PIPELINES / v
+            if not shared.is_file():
+                raise ValueError(f"offence_groups names the file {v!r}, which is not in {PIPELINES}")
+            v = yaml.safe_load(shared.read_text(encoding="utf-8"))
         if not isinstance(v, dict):
             raise ValueError("offence_groups must map a group id to its name, codes and definition")
         return {k: {**g, "id": k} if isinstance(g, dict) else g for k, g in v.items()}
@@ -399,6 +404,18 @@ class Pipeline(_Model):
     @classmethod
     def _demo(cls, v):
         return v if v.is_absolute() else ROOT / v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _all_peers(cls, data):
+        """``peers: all``: every municipality in Statistics Denmark's list and the whole country, but the root."""
+        if isinstance(data, dict) and data.get("peers") == "all":
+            from .sources.statbank import area_levels
+
+            roots = {str(a.get("code")) for a in data.get("areas") or () if isinstance(a, dict)}
+            data = {**data, "peers": [code for code, level in area_levels().items()
+                                      if level in PEER_LEVELS and code not in roots]}
+        return data
 
     @field_validator("peers", mode="before")
     @classmethod
