@@ -131,7 +131,6 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
     Significance is never decided here: the change and trend rows are worded by :mod:`tryghed.i18n` from their
     ``verdict`` (when the table has one).
     """
-    L = i18n.LABELS[lang]
     out = []
     for ind in pipeline.indicators:
         area_id = headline_area(pipeline, ind)
@@ -196,7 +195,7 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             "target_text": "; ".join(m.target for m in marks) or "–",
             "status_text": "; ".join(f"{m.target}: {m.text}" for m in marks) or "–",
             "sparkline": sparkline(shown, breaks, lang) if len(shown) else Markup(""),
-            "breaks": breaks, "labels": L,
+            "breaks": breaks, "has_data": year in s.index,
         })
     return out
 
@@ -445,6 +444,8 @@ def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str, ti
         # papermill gives its injected cell a random id; a fixed one keeps the page byte-identical on rerun
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
+        if cell.cell_type == "markdown":
+            cell.source = one_language(cell.source, lang)
     name = Path(executed).stem
     nb.metadata["title"] = title or notebook_title(name, lang)
     exporter = HTMLExporter(template_name="tryghed", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
@@ -511,7 +512,8 @@ def _copy_figures(figures_dir: Path, report_dir: Path) -> dict:
             shutil.copyfile(p, target / p.name)
     manifest = read_manifest(figures_dir)
     for p in sorted(Path(figures_dir).glob("*.svg")):
-        manifest.setdefault(p.stem, {"figure": p.stem, "indicator_id": "", "kind": "other", "title": p.stem,
+        kind, _, ind = p.stem.partition("_")
+        manifest.setdefault(p.stem, {"figure": p.stem, "indicator_id": ind, "kind": kind, "title": p.stem,
                                      "alt": p.stem, "files": [p.name, p.with_suffix(".png").name]})
     return manifest
 
@@ -590,14 +592,17 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
                         if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas")]
     goals: dict[str, list] = {}
     for m in rows:
-        goals.setdefault(m["goal"], []).append(m)
+        if m["has_data"]:
+            goals.setdefault(m["goal"], []).append(m)
+    no_data = [m["name"] for m in rows if not m["has_data"]]
     downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
                  if p.stem not in ("peers",)]
     root = _reports_root(report_dir)
     catalogue_href = Path(_relpath(root / "index.html", report_dir)).as_posix() if root else None
     page = _env().get_template("index.html.j2").render(
         lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
-        goals=[{"name": g, "measures": ms} for g, ms in goals.items()], measures=rows, notebooks=notebooks,
+        goals=[{"name": g, "measures": ms} for g, ms in goals.items()],
+        measures=[m for m in rows if m["has_data"]], no_data=no_data, notebooks=notebooks,
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
         version=package_version(), commit=git_commit(), sources=data_sources(processed),
         source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
@@ -774,3 +779,32 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
         head = "Diskretionering (METHODS.md §6): " if lang == "da" else "Disclosure control (METHODS.md §6): "
         notes.append(head + disclosure[f"note_{lang}"])
     return notes
+
+
+def one_language(markdown: str, lang: str) -> str:
+    """Keep one language of a notebook's bilingual Markdown: Danish text, then its English in ``*italics*``.
+
+    A heading "Resultater / Report" keeps the side of ``lang``; a paragraph wholly in italics is the English one;
+    a line "Dansk / *English*" keeps its side.
+    """
+    out = []
+    for para in markdown.split("\n\n"):
+        text = para.strip()
+        english = len(text) > 2 and text.startswith("*") and text.endswith("*") and not text.startswith("**")
+        if text.startswith("#") and " / " in text:
+            head, _, tail = text.partition(" / ")
+            hashes = head.split(" ", 1)[0]
+            number = head.split(" ", 2)[1] if head.count(" ") >= 2 and head.split(" ")[1].endswith(".") else ""
+            para = head if lang == "da" else f"{hashes} {number + ' ' if number else ''}{tail}".replace("  ", " ")
+        elif " / *" in text and text.endswith("*"):
+            da_part, _, en_part = text.partition(" / *")
+            para = da_part if lang == "da" else en_part[:-1]
+        elif english:
+            if lang == "da":
+                continue
+            para = text[1:-1]
+        elif lang == "en" and any(p.strip().startswith("*") and p.strip().endswith("*")
+                                  for p in markdown.split("\n\n")):
+            continue
+        out.append(para)
+    return "\n\n".join(out)
