@@ -244,13 +244,21 @@ def finish(fig: plt.Figure, *, source: str, demo: bool, lang: str) -> plt.Figure
 
 
 def _svg_title(path: Path, title: str, desc: str) -> None:
-    """Give the SVG an accessible ``<title>`` and ``<desc>`` right after its opening tag."""
+    """Give the SVG an accessible ``<title>`` and ``<desc>`` right after its opening tag (matplotlib writes the
+    ``<title>`` itself from the ``Title`` metadata)."""
     text = path.read_text(encoding="utf-8")
     m = re.search(r"<svg[^>]*>", text)
-    if m and "<title>" not in text[: m.end() + 20]:
-        extra = f"\n <title>{html.escape(title)}</title>\n <desc>{html.escape(desc)}</desc>"
-        text = text[: m.end()] + extra + text[m.end():]
-        path.write_text(text, encoding="utf-8")
+    if not m:
+        return
+    head, rest = text[: m.end()], text[m.end():]
+    t = re.match(r"\s*<title>.*?</title>", rest, flags=re.S)
+    if t:
+        head, rest = head + t.group(0), rest[t.end():]
+    elif title:
+        head += f"\n <title>{html.escape(title, quote=False)}</title>"
+    if desc and "<desc>" not in rest[:200]:
+        head += f"\n <desc>{html.escape(desc, quote=False)}</desc>"
+    path.write_text(head + rest, encoding="utf-8")
 
 
 def save(fig: plt.Figure, folder: Path, name: str, *, title: str = "", alt: str = "") -> list[Path]:
