@@ -385,6 +385,14 @@ def _write_xlsx(df: pd.DataFrame, path: Path, name: str, lang: str, notes: list[
     freeze_xlsx(path)
 
 
+def scorecard_view(card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The scorecard as a notebook shows it: the measure, this year's estimate and interval, the change and its
+    verdict, and the status of each target (the full table is in the exports)."""
+    L = i18n.LABELS[lang]
+    keep = [L["measure"], L["area"], L["estimate"], L["ci_low"], L["ci_high"], L["unit"], L["verdict"], L["status"]]
+    return card[[c for c in keep if c in card.columns]]
+
+
 def styled(df: pd.DataFrame, lang: str, *, uuid: str, decimals: dict[str, int] | None = None):
     """A table for a rendered notebook: no index, numbers rounded in the report's convention, no NaN shown."""
     decimals = decimals or {}
@@ -406,6 +414,8 @@ def styled(df: pd.DataFrame, lang: str, *, uuid: str, decimals: dict[str, int] |
 
     st = df.style.hide(axis="index").set_uuid(uuid)
     st = st.format({c: fmt(str(c)) for c in df.columns})
+    st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
+                                                              "max-width: 28em;"}])
     numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
     if numeric:
         st = st.set_properties(subset=numeric, **{"text-align": "right"})
