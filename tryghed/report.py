@@ -200,6 +200,11 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
     return out
 
 
+def _round(x: float, decimals: int = 2) -> float:
+    """Exported numbers: rounded to what the data can carry (two decimals; p and q four; rate ratios three)."""
+    return float("nan") if _is_missing(x) else round(float(x), decimals)
+
+
 def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
               lang: str, trends: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per measure for the exports: the numbers as numbers (estimate, interval, change, p, q) beside the
@@ -209,9 +214,10 @@ def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, ta
     for m in measures(pipeline, table, changes, targets, year, lang, trends):
         rows.append({
             L["measure"]: m["name"], L["area"]: m["area"], L["unit"]: m["unit_text"] or i18n.COUNT_WORD[lang],
-            L["baseline_year"]: m["base_year"], L["baseline"]: m["base_value"], L["year"]: year,
-            L["estimate"]: m["estimate"], L["ci_low"]: m["ci_low"], L["ci_high"]: m["ci_high"],
-            L["change"]: m["change"], L["change_unit"]: m["change_unit"], L["p"]: m["p"], L["q"]: m["q"],
+            L["baseline_year"]: m["base_year"], L["baseline"]: _round(m["base_value"]), L["year"]: year,
+            L["estimate"]: _round(m["estimate"]), L["ci_low"]: _round(m["ci_low"]), L["ci_high"]: _round(m["ci_high"]),
+            L["change"]: _round(m["change"], 3), L["change_unit"]: m["change_unit"], L["p"]: _round(m["p"], 4),
+            L["q"]: _round(m["q"], 4),
             L["verdict"]: m["change_text"], L["trend"]: m["trend_text"], L["target"]: m["target_text"],
             L["status"]: m["status_text"], L["limits"]: m["limits"], "indicator_id": m["id"],
         })
@@ -361,8 +367,14 @@ def _write_xlsx(df: pd.DataFrame, path: Path, name: str, lang: str, notes: list[
             fmt = _number_format(str(col), values, lang)
             for r in range(2, len(df) + 2):
                 c = ws[f"{letter}{r}"]
-                if isinstance(c.value, (int, float)) and fmt:
+                if isinstance(c.value, bool) or not isinstance(c.value, (int, float)) or not fmt:
+                    continue
+                if fmt in ("0", "0.000"):
                     c.number_format = fmt
+                elif float(c.value).is_integer():
+                    c.number_format = "#,##0"
+                else:
+                    c.number_format = "#,##0.00" if abs(c.value) < 5 else "#,##0.0"
             ws.column_dimensions[letter].width = max(9, min(16, len(str(col)) + 2))
         else:
             width = min(60, max(10, longest + 2))
@@ -371,8 +383,9 @@ def _write_xlsx(df: pd.DataFrame, path: Path, name: str, lang: str, notes: list[
                 for r in range(2, len(df) + 2):
                     ws[f"{letter}{r}"].alignment = Alignment(wrap_text=True, vertical="top")
     ns = wb.create_sheet(i18n.LABELS[lang]["notes_sheet"])
-    ns.append([i18n.LABELS[lang]["definition"], ""])
+    ns.append(["Begreb", "Forklaring"] if lang == "da" else ["Term", "Explanation"])
     ns["A1"].font = bold
+    ns["B1"].font = bold
     for term, text in notes:
         ns.append([term, text])
     ns.column_dimensions["A"].width = 40
