@@ -247,7 +247,7 @@ METHOD_NAMES = [
     (r"not estimated", "ikke opgjort", "not estimated"),
     (r"quasi-Poisson GLM", "quasi-Poisson-regression (overspredning)", "quasi-Poisson regression (overdispersion)"),
     (r"Poisson GLM", "Poisson-regression", "Poisson regression"),
-    (r"WLS slope", "vægtet regressionshældning (WLS)", "weighted least-squares slope"),
+    (r"WLS slope", "vægtet regressionshældning", "weighted least-squares slope"),
     (r"chi-square test for trend", "chi²-test for trend", "chi-square test for trend"),
     (r"no trend", "ingen trend: under 3 år i serien", "no trend: fewer than 3 years in the series"),
 ]
