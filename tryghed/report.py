@@ -560,7 +560,7 @@ def _peer_section(pipeline: Pipeline, processed_dir: Path, report_dir: Path, lan
 
 
 def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source: str,
-          notes: list[str] | None = None, executed_dir: Path | None = None) -> Path:
+          notes: list[str] | None = None, extra_notes: list[str] = (), executed_dir: Path | None = None) -> Path:
     """Make ``paths.report_dir`` a finished, self-contained report folder and return its index page.
 
     Renders every executed notebook of the pipeline (from ``executed_dir``, default ``report_dir/executed``),
@@ -581,6 +581,11 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         The data source the report is built from as the catalogue names it ("demo" or the raw folder's name).
     notes : list of str, optional
         Method notes; default :func:`method_notes` from the run's change table and disclosure record.
+    extra_notes : list of str
+        Notes added after them (the runner's ``data_notes``: offence groups, absent optional sources, a skipped
+        map).
+    executed_dir : Path, optional
+        Where the executed notebooks are (default ``report_dir/executed``).
     """
     processed, report_dir = Path(paths.processed_dir), Path(paths.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -593,6 +598,7 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     disclosure = json.loads(disclosure_path.read_text(encoding="utf-8")) if disclosure_path.is_file() else None
     if notes is None:
         notes = method_notes(pipeline, changes, lang, disclosure=disclosure)
+    notes = [*notes, *extra_notes]
     executed_dir = Path(executed_dir) if executed_dir else report_dir / "executed"
     L = i18n.LABELS[lang]
     title = L["title"].format(name=pipeline.name[lang], year=year)
