@@ -191,3 +191,24 @@ def test_sparkline_is_broken_at_the_break_and_titled():
     s = pd.DataFrame({"estimate": [19.0, 18.0, 17.0, 18.6]}, index=[2014, 2015, 2016, 2017])
     svg = str(report.sparkline(s, [2017], "da"))
     assert svg.count("<polyline") == 2 and "<title>Udvikling 2014–2017</title>" in svg
+
+
+def test_each_status_mark_names_its_target():
+    from tryghed import config
+
+    p = config.load_pipeline("sikker-by")
+    ind = p.indicator("unsafe_night")
+    tg = pd.DataFrame([{"target_no": 0, "status": "not_achieved", "projection_status": "not_classified"},
+                       {"target_no": 1, "status": "not_assessable", "projection_status": "not_classified"}])
+    marks = report.status_marks(ind, tg, "percent", "da")
+    assert [(m.target, m.text, m.tone, m.icon) for m in marks] == [
+        ("Højst 13 % i 2017", "Ikke nået", "bad", "✗"),
+        ("Fald på mindst 1 procentpoint om året", "Kan ikke vurderes", "none", "–")]
+
+
+def test_projection_is_worded_with_its_prediction_interval():
+    t = {"projection_status": "uncertain", "projection": 15.8, "pi_low": 15.5, "pi_high": 16.2, "target_year": 2017}
+    text = i18n.projection_statement(t, "percent", "da")
+    assert text == ("fremskrivning til 2017: 15,8\u00a0% (95 %-prædiktionsinterval 15,5\u2060–\u206016,2\u00a0%): "
+                    "usikkert (prædiktionsintervallet rummer målet)")
+    assert " PI " not in text
