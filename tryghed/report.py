@@ -632,6 +632,7 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
         goals=[{"name": g, "measures": ms} for g, ms in goals.items()],
         measures=[m for m in rows if m["has_data"]], no_data=no_data, notebooks=notebooks,
+        has_targets=any(m["targets"] for m in rows),
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
         version=package_version(), commit=git_commit(), sources=data_sources(processed),
         source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
