@@ -212,3 +212,21 @@ def test_projection_is_worded_with_its_prediction_interval():
     assert text == ("fremskrivning til 2017: 15,8\u00a0% (95 %-prædiktionsinterval 15,5\u2060–\u206016,2\u00a0%): "
                     "usikkert (prædiktionsintervallet rummer målet)")
     assert " PI " not in text
+
+
+def test_since_last_report_names_values_and_changed_statuses(tmp_path):
+    prev = {"pipeline": "p", "year": 2016, "lang": "da", "source": "demo", "measures": {
+        "a": {"name": "A", "value_text": "16,1 %", "statuses": [["Højst 13 %", "not_assessable", "Kan ikke vurderes"],
+                                                               ["Færre", "met_this_year", "Opfyldt i år"]]}}}
+    for folder, rec in (("p/2016/da/demo", prev), ("p/2016/en/demo", {**prev, "lang": "en"}),
+                        ("p/_failed/2016", {**prev, "measures": {}})):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / report.REPORT_RECORD).write_text(json.dumps(prev if folder.endswith("da/demo") else rec),
+                                                              encoding="utf-8")
+    rows = [{"id": "a", "name": "A", "value_text": "18,6 %", "has_data": True,
+             "targets": [report.StatusMark("Højst 13 %", "not_achieved", "Ikke nået", "bad", "✗", ""),
+                         report.StatusMark("Færre", "met_this_year", "Opfyldt i år", "good", "✓", "")]}]
+    since = report.since_last_report(tmp_path, "p", 2017, "da", "demo", rows)
+    assert since == {"year": 2016, "items": [{"name": "A", "before": "16,1 %", "now": "18,6 %",
+                                              "statuses": [("Højst 13 %", "Kan ikke vurderes", "Ikke nået")]}]}
+    assert report.since_last_report(tmp_path, "p", 2017, "da", "raw", rows) is None

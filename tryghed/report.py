@@ -627,22 +627,58 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
                  if p.stem not in ("peers",)]
     root = _reports_root(report_dir)
+    since = since_last_report(root, pipeline.id, year, lang, source, rows) if root else None
     catalogue_href = Path(_relpath(root / "index.html", report_dir)).as_posix() if root else None
     page = _env().get_template("index.html.j2").render(
         lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
         goals=[{"name": g, "measures": ms} for g, ms in goals.items()],
         measures=[m for m in rows if m["has_data"]], no_data=no_data, notebooks=notebooks,
-        has_targets=any(m["targets"] for m in rows),
+        has_targets=any(m["targets"] for m in rows), since=since,
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
         version=package_version(), commit=git_commit(), sources=data_sources(processed),
         source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
     index = report_dir / "index.html"
     index.write_text(page, encoding="utf-8")
     record = {"pipeline": pipeline.id, "name": pipeline.name, "year": int(year), "lang": lang, "source": source,
-              "demo": bool(demo), "title": title}
+              "demo": bool(demo), "title": title,
+              "measures": {m["id"]: {"name": m["name"], "value_text": m["value_text"],
+                                     "statuses": [[t.target, t.status, t.text] for t in m["targets"]]}
+                           for m in rows}}
     (report_dir / REPORT_RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                             encoding="utf-8")
     return index
+
+
+def since_last_report(reports_root: Path, pipeline_id: str, year: int, lang: str, source: str,
+                      rows: list[dict]) -> dict | None:
+    """What changed since last year's report of the same pipeline, language and data source (its
+    ``report.json``): each measure's value then and now, and each target whose status changed. None when there is
+    no such report."""
+    previous = None
+    for rec in sorted(Path(reports_root).rglob(REPORT_RECORD)):
+        rel = rec.parent.relative_to(reports_root)
+        if any(part.startswith((".", "_")) or part.endswith(".old") for part in rel.parts):
+            continue
+        try:
+            data = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (data.get("pipeline"), data.get("year"), data.get("lang"), data.get("source")) == \
+                (pipeline_id, year - 1, lang, source) and isinstance(data.get("measures"), dict):
+            previous = data
+            break
+    if previous is None:
+        return None
+    items = []
+    for m in rows:
+        before = previous["measures"].get(m["id"])
+        if before is None or not m["has_data"]:
+            continue
+        changed = [(t.target, old[2], t.text) for t in m["targets"]
+                   for old in before.get("statuses", []) if old[0] == t.target and old[1] != t.status]
+        items.append({"name": m["name"], "before": before.get("value_text", "–"), "now": m["value_text"],
+                      "statuses": changed})
+    return {"year": year - 1, "items": items}
 
 
 def _relpath(target: Path, start: Path) -> str:
