@@ -204,6 +204,10 @@ def test_each_status_mark_names_its_target():
     assert [(m.target, m.text, m.tone, m.icon) for m in marks] == [
         ("Højst 13 % i 2017", "Ikke nået", "bad", "✗"),
         ("Fald på mindst 1 procentpoint om året", "Kan ikke vurderes", "none", "–")]
+    # the level target is judged on a value measured after the 2017 break: the words say so
+    marks = report.status_marks(ind, tg, "percent", "da", breaks=[2017], base_year=2013)
+    assert marks[0].text == "Ikke nået (målt efter databrud i 2017: ikke fuldt sammenligneligt med målets grundlag)"
+    assert marks[1].text == "Kan ikke vurderes"
 
 
 def test_projection_is_worded_with_its_prediction_interval():

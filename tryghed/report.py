@@ -74,16 +74,28 @@ class StatusMark:
     projection: str
 
 
-def status_marks(ind, tg: pd.DataFrame, unit: str, lang: str) -> list[StatusMark]:
-    """One mark per target of ``ind`` from its rows of the target table (in the YAML's order)."""
+def status_marks(ind, tg: pd.DataFrame, unit: str, lang: str, *, breaks: list[int] = (),
+                 base_year: int | None = None) -> list[StatusMark]:
+    """One mark per target of ``ind`` from its rows of the target table (in the YAML's order).
+
+    A level or relative target judged on a value measured after a series break that came after the baseline
+    carries that caveat in its words (the judgement itself is the target table's).
+    """
     marks = []
     rows = {int(r["target_no"]): r for r in tg.to_dict("records")} if len(tg) else {}
     for j, t in enumerate(ind.targets):
         r = rows.get(j, {})
         status = r.get("status") if isinstance(r.get("status"), str) else "not_assessable"
         tone = i18n.STATUS_TONE.get(status, "none")
-        marks.append(StatusMark(target=t.text[lang], status=status, text=i18n.STATUS[lang].get(status, status),
-                                tone=tone, icon=i18n.TONE_ICON[tone],
+        text = i18n.STATUS[lang].get(status, status)
+        crossed = [b for b in breaks if base_year is None or b > base_year]
+        if crossed and t.type in ("level", "relative") and status != "not_assessable":
+            text += (f" (målt efter databrud i {crossed[-1]}: ikke fuldt sammenligneligt med målets grundlag)"
+                     if lang == "da" else
+                     f" (measured after the {crossed[-1]} series break: not fully comparable with the target's "
+                     "basis)")
+        marks.append(StatusMark(target=t.text[lang], status=status, text=text, tone=tone,
+                                icon=i18n.TONE_ICON[tone],
                                 projection=i18n.projection_statement(r, unit, lang) if r else ""))
     return marks
 
@@ -160,6 +172,13 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             now = i18n.value_with_interval(est, lo, hi, ind.unit, lang)
         else:
             now = "ingen data" if lang == "da" else "no data"
+        label = ind.options.get("unit_label") if isinstance(ind.options, dict) else None
+        if ind.unit == "count" and isinstance(label, dict) and label.get(lang):
+            # a count names what it counts ("3 lokalområder") when the YAML gives the word (unit_label: {da, en})
+            if not np.isnan(est):
+                now = f"{now}\u00a0{label[lang]}"
+            if not np.isnan(base_value):
+                base_text = base_text.replace(f" ({base_year})", f"\u00a0{label[lang]} ({base_year})", 1)
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
                      & (changes["comparison"] == "previous_year")]
         change_row = ch.iloc[0].to_dict() if len(ch) else None
@@ -168,10 +187,10 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
         trend_row = tr.iloc[0].to_dict() if len(tr) else None
         annual = next((t.value for t in ind.targets if t.type == "annual_change"), None)
         tg = targets[targets["indicator_id"] == ind.id] if len(targets) else targets
-        marks = status_marks(ind, tg, ind.unit, lang)
+        breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
+        marks = status_marks(ind, tg, ind.unit, lang, breaks=breaks, base_year=base_year)
         tones = [m.tone for m in marks]
         summary = next((t for t in i18n.TONE_ORDER if t in tones), "none")
-        breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
         shown = s[~s["suppressed"].astype(bool)] if len(s) else s
         change = _num((change_row or {}).get("change"))
         out.append({
