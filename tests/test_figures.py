@@ -1,19 +1,126 @@
-"""Figures draw what the report promises: the declared series break on every district panel."""
+"""Figures draw what the report promises: breaks, readable axes in the report's language, source and demo marks."""
 
+import json
+import struct
+import subprocess
+import sys
+import zlib
+
+import matplotlib
+import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
 
 from tryghed import figures
 
+ROWS = [dict(area_id=a, period=y, estimate=10.0 + i, ci_low=9.0, ci_high=11.0 + i)
+        for a in ("a", "b", "c") for i, y in enumerate(range(2014, 2019))]
 
-def test_small_multiples_draw_the_break_in_every_panel():
-    rows = [dict(area_id=a, period=y, estimate=10.0 + i, ci_low=9.0, ci_high=11.0 + i)
-            for a in ("a", "b", "c") for i, y in enumerate(range(2014, 2019))]
-    fig = figures.small_multiples(pd.DataFrame(rows), title="t", ylabel="%", names={}, ncols=2, breaks=[2017])
+
+def test_small_multiples_draw_the_break_in_every_panel_and_do_not_join_the_line_across_it():
+    fig = figures.small_multiples(pd.DataFrame(ROWS), title="t", ylabel="%", names={}, ncols=2, breaks=[2017])
     panels = [ax for ax in fig.axes if ax.get_visible()]
     assert len(panels) == 3
     for ax in panels:
         xs = [tuple(line.get_xdata()) for line in ax.lines]
         assert (2016.5, 2016.5) in xs
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["series break"]
-    no_break = figures.small_multiples(pd.DataFrame(rows), title="t", ylabel="%", names={}, ncols=2)
+        # the estimate is drawn as two pieces, 2014-2016 and 2017-2018: no line spans 2016 -> 2017
+        assert (2014, 2015, 2016) in xs and (2017, 2018) in xs
+        assert not any(2016 in x and 2017 in x for x in xs)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["estimate", "95% CI", "series break"]
+    no_break = figures.small_multiples(pd.DataFrame(ROWS), title="t", ylabel="%", names={}, ncols=2)
     assert all(len(ax.lines) == 1 for ax in no_break.axes if ax.get_visible())
+    plt.close("all")
+
+
+def test_every_bottom_panel_has_year_labels_and_the_city_is_a_reference_line():
+    city = pd.DataFrame({"estimate": [12.0, 12.5, 13.0, 13.5, 14.0]}, index=range(2014, 2019))
+    fig = figures.small_multiples(pd.DataFrame(ROWS), title="t", ylabel="%", names={}, ncols=2, breaks=[2017],
+                                  reference=city, reference_label="City")
+    fig.canvas.draw()
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    # 3 panels in 2 columns: panel b (top right) has no panel below it, so it carries its own year labels
+    labelled = [ax for ax in panels if any(t.get_text() for t in ax.get_xticklabels())]
+    assert len(labelled) == 2
+    for ax in labelled:
+        # first year, break year and last year, written out (never "2.017")
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["2014", "2017", "2018"]
+        dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+        assert [tuple(line.get_ydata()) for line in dashed] == [(12.0, 12.5, 13.0), (13.5, 14.0)]
+    assert "City" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close("all")
+
+
+@pytest.mark.parametrize(("lang", "ticks", "expected"), [
+    ("da", [0, 2.5, 5, 7.5], ["0,0", "2,5", "5,0", "7,5"]),
+    ("en", [0, 2.5, 5, 7.5], ["0.0", "2.5", "5.0", "7.5"]),
+    # Danish thousands separator is a point, English a comma (Dansk Sprognævn; Babel's da_DK/en_GB)
+    ("da", [0, 1000, 2000], ["0", "1.000", "2.000"]),
+    ("en", [0, 1000, 2000], ["0", "1,000", "2,000"]),
+    ("da", [-0.5, 0, 0.5], ["\u22120,5", "0,0", "0,5"]),
+])
+def test_value_axis_uses_the_report_languages_number_convention(lang, ticks, expected):
+    f = figures.LocaleFormatter(lang)
+    f.set_locs(ticks)
+    assert [f(t) for t in ticks] == expected
+
+
+def test_segments_and_year_ticks():
+    assert [list(s) for s in figures.segments([2010, 2011, 2016, 2017, 2018], [2017])] == \
+        [[2010, 2011, 2016], [2017, 2018]]
+    assert [list(s) for s in figures.segments([2010, 2011], [])] == [[2010, 2011]]
+    assert figures.year_ticks(range(2010, 2018), [2017]) == [2010, 2013, 2017]
+    assert figures.year_ticks(range(2010, 2018), []) == [2010, 2013, 2017]
+    assert figures.year_ticks([2015, 2016], []) == [2015, 2016]
+
+
+def _png_dpi(path):
+    """The pixels per metre in the PNG's pHYs chunk, read by hand (PNG spec §11.3.5.3), as dots per inch."""
+    data = path.read_bytes()
+    i = data.index(b"pHYs")
+    x, y, unit = struct.unpack(">IIB", data[i + 4:i + 13])
+    assert unit == 1
+    assert zlib.crc32(data[i:i + 13]) == struct.unpack(">I", data[i + 13:i + 17])[0]
+    return round(x * 0.0254), round(y * 0.0254)
+
+
+def test_saved_figures_carry_source_watermark_title_and_200_dpi(tmp_path):
+    series = pd.DataFrame({"estimate": [19.2, 18.8, 16.0, 18.6], "ci_low": [18, 17.5, 15, 17.2],
+                           "ci_high": [20.5, 20, 17, 20]}, index=[2014, 2015, 2016, 2017])
+    for demo, name in ((True, "demo"), (False, "real")):
+        with figures.house_style():
+            fig, ax = plt.subplots()
+            figures.trend_chart(series, ax, title="Andel utrygge", ylabel="%", breaks=[2017], lang="da")
+            figures.finish(fig, source="Kilde: test", demo=demo, lang="da")
+            png, svg = figures.save(fig, tmp_path, name, title="Andel utrygge", alt="Linjediagram <alt>")
+        text = svg.read_text(encoding="utf-8")
+        assert "Kilde: test" in text
+        assert ("DEMO – SYNTETISKE DATA" in text) is demo
+        assert "<title>Andel utrygge</title>" in text and "<desc>Linjediagram &lt;alt&gt;</desc>" in text
+        assert _png_dpi(png) == (200, 200)
+        # the estimate line is broken at the break: no drawn line joins 2016 and 2017
+    assert not any(2016 in line.get_xdata() and 2017 in line.get_xdata() for line in ax.lines)
+
+
+def test_drawing_leaves_the_callers_matplotlib_settings_alone(tmp_path):
+    before = dict(matplotlib.rcParams)
+    table = pd.DataFrame(ROWS)
+    fig = figures.small_multiples(table, title="t", ylabel="%", names={}, ncols=2)
+    with figures.house_style():
+        assert matplotlib.rcParams["svg.hashsalt"] == "tryghed"
+    figures.save(fig, tmp_path, "x")
+    after = dict(matplotlib.rcParams)
+    assert {k for k in before if before[k] != after[k]} == set()
+    code = ("import matplotlib; before = dict(matplotlib.rcParams); import tryghed.figures; "
+            "after = dict(matplotlib.rcParams); print(sorted(k for k in before if before[k] != after[k]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_manifest_collects_alt_texts(tmp_path):
+    made = pd.DataFrame([{"indicator_id": "x", "figure": "trend_x", "kind": "trend", "files": ["a.png"],
+                          "title": "T", "alt": "A"}])
+    figures.write_manifest(made, tmp_path)
+    figures.write_manifest(made.assign(figure="map_x", kind="map"), tmp_path)
+    data = json.loads((tmp_path / figures.MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(data) == ["map_x", "trend_x"] and data["trend_x"]["alt"] == "A"

@@ -1,159 +1,400 @@
-"""Plotting functions: each takes data and an Axes and returns the Figure; one house style; deterministic files."""
+"""Plotting functions in one house style, without side effects on the caller's matplotlib.
+
+Every drawing runs inside ``with house_style():`` (:func:`matplotlib.pyplot.rc_context`), so importing this module
+or drawing a report figure never changes a user's other plots. The house style: the Okabe–Ito colour-blind-safe
+palette, the report language's decimal mark and thousands separator on the value axes, a line and band broken at
+each declared series break, a source line under every figure, a "DEMO" watermark inside every figure drawn from the
+synthetic demo data, 200 dpi PNGs and byte-stable SVGs with a ``<title>`` and ``<desc>``.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import Normalize
+from matplotlib.patches import PathPatch
+from matplotlib.path import Path as MplPath
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.collections import PatchCollection  # noqa: E402
-from matplotlib.colors import Normalize  # noqa: E402
-from matplotlib.patches import PathPatch  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
+from .config import PEER_LEVELS
 
-from .config import PEER_LEVELS  # noqa: E402
+#: Okabe & Ito (2008) colour-blind-safe colours; red (target) and orange (break) also differ by marker and line.
+PALETTE = {"line": "#0072B2", "band": "#56B4E9", "target": "#D55E00", "baseline": "#555555", "break": "#E69F00",
+           "reference": "#000000", "demo": "#C00000"}
 
-PALETTE = {"line": "#1f4e79", "band": "#9dc3e6", "target": "#c00000", "baseline": "#7f7f7f", "break": "#ed7d31"}
+#: The house style (used through :func:`house_style`, never set globally).
+HOUSE_RC = {
+    "svg.hashsalt": "tryghed", "svg.fonttype": "none", "figure.dpi": 100, "savefig.dpi": 200,
+    "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "xtick.labelsize": 9, "ytick.labelsize": 9,
+    "legend.fontsize": 9, "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True,
+    "axes.grid.axis": "y", "grid.color": "#dddddd", "grid.linewidth": 0.8, "axes.edgecolor": "#888888",
+    "axes.facecolor": "white", "figure.facecolor": "white", "axes.axisbelow": True,
+}
+
+DPI = 200
 
 
-def house_style() -> None:
-    """Seaborn's white grid, readable sizes, and byte-stable SVG output."""
-    sns.set_theme(style="whitegrid", context="notebook")
-    plt.rcParams.update({"svg.hashsalt": "tryghed", "svg.fonttype": "none", "figure.dpi": 100,
-                         "axes.spines.top": False, "axes.spines.right": False})
+def house_style():
+    """The house style as a context manager: ``with house_style(): ...`` (restores the caller's rcParams)."""
+    return plt.rc_context(HOUSE_RC)
+
+
+class LocaleFormatter(Formatter):
+    """Tick labels with the report language's decimal mark and thousands separator (Babel via ``i18n.number``),
+    with just enough decimals to tell the ticks apart."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.decimals = 0
+
+    def set_locs(self, locs):
+        super().set_locs(locs)
+        finite = [float(v) for v in locs if np.isfinite(v)]
+        self.decimals = next((d for d in range(5) if all(abs(round(v, d) - v) < 1e-9 for v in finite)), 4)
+
+    def __call__(self, x, pos=None):
+        from .i18n import number
+
+        return number(x, self.lang, self.decimals)
+
+
+def _year_formatter() -> FuncFormatter:
+    """Years as written ("2017", never "2.017"); ticks between whole years are left blank."""
+    return FuncFormatter(lambda v, _pos: str(int(round(v))) if abs(v - round(v)) < 1e-9 else "")
+
+
+def segments(periods, breaks) -> list[np.ndarray]:
+    """Split sorted periods into the pieces between series breaks (a break year starts a new piece)."""
+    periods = np.asarray(periods)
+    if not len(periods):
+        return []
+    seg_id = np.searchsorted(np.sort(np.asarray(list(breaks), dtype=float)), periods, side="right")
+    return [periods[seg_id == k] for k in dict.fromkeys(seg_id.tolist())]
+
+
+def year_ticks(years, breaks=()) -> list[int]:
+    """At most four readable year ticks for a small panel: the first and last year, each break year, and a middle
+    year when that leaves room."""
+    years = sorted(int(y) for y in years)
+    if not years:
+        return []
+    ticks = {years[0], years[-1], *(int(b) for b in breaks if years[0] < b <= years[-1])}
+    if len(ticks) < 3 and years[-1] - years[0] >= 4:
+        ticks.add(years[0] + (years[-1] - years[0]) // 2)
+    ticks = sorted(ticks)
+    while len(ticks) > 4:
+        ticks.pop(len(ticks) // 2)
+    return ticks
+
+
+def _draw_series(ax, s: pd.DataFrame, breaks, *, color: str, band: bool = True, label: str | None = None,
+                 band_label: str | None = None, **line_kw) -> None:
+    """The estimate line and its interval band, each broken at the series breaks."""
+    for k, piece in enumerate(segments(s.index.to_numpy(), breaks)):
+        part = s.loc[piece]
+        kw = dict(line_kw)
+        if len(part) == 1 and "marker" not in kw:
+            kw["marker"] = "_"  # a one-year piece of a line without markers would not show
+            kw["markersize"] = 10
+        ax.plot(part.index, part["estimate"], color=color, label=label if k == 0 else None, **kw)
+        if band and "ci_low" in part and part["ci_low"].notna().any() and len(part) == 1:
+            # a one-year piece has no band to fill: its interval is drawn as an error bar
+            ax.errorbar(part.index, part["estimate"], yerr=[part["estimate"] - part["ci_low"],
+                        part["ci_high"] - part["estimate"]], fmt="none", ecolor=PALETTE["band"], elinewidth=6,
+                        alpha=0.6)
+        elif band and "ci_low" in part and part["ci_low"].notna().any():
+            ax.fill_between(part.index, part["ci_low"], part["ci_high"], color=PALETTE["band"], alpha=0.4, lw=0,
+                            label=band_label if k == 0 else None)
 
 
 def trend_chart(series: pd.DataFrame, ax: plt.Axes, *, title: str, ylabel: str, baseline: tuple | None = None,
-                targets: list[tuple] = (), breaks: list[int] = (), labels: dict | None = None) -> plt.Figure:
+                targets: list[tuple] = (), breaks: list[int] = (), labels: dict | None = None,
+                lang: str = "en") -> plt.Figure:
     """A measure's trend with its 95 % interval band, the baseline, target points and series breaks.
 
     Parameters
     ----------
     series : DataFrame
         Indexed by period with ``estimate`` and optional ``ci_low``/``ci_high``.
+    ax : Axes
+        Where to draw.
+    title, ylabel : str
+        The title and the value axis label (with the unit).
     baseline : (year, value), optional
+        Drawn as a grey square.
     targets : list of (year, value, label)
-    breaks : list of years where the series breaks (drawn as a vertical line before that year)
+        Drawn as stars (no imagined path towards them).
+    breaks : list of int
+        Years that start a new series: a vertical line before the year, and the line and band are not joined
+        across it.
+    labels : dict, optional
+        Legend texts: ``estimate``, ``ci``, ``baseline``, ``break``.
+    lang : {"da", "en"}
+        The decimal mark on the value axis.
+
+    Returns
+    -------
+    Figure
+        ``ax.figure``.
     """
     labels = labels or {}
+    series = series.sort_index()
     x = series.index.to_numpy()
-    ax.plot(x, series["estimate"], marker="o", color=PALETTE["line"], label=labels.get("estimate", "estimate"))
-    if "ci_low" in series and series["ci_low"].notna().any():
-        ax.fill_between(x, series["ci_low"], series["ci_high"], color=PALETTE["band"], alpha=0.5,
-                        label=labels.get("ci", "95% CI"))
+    _draw_series(ax, series, breaks, color=PALETTE["line"], label=labels.get("estimate", "estimate"),
+                 band_label=labels.get("ci", "95% CI"), marker="o", lw=2)
     if baseline is not None and baseline[1] is not None:
         ax.scatter([baseline[0]], [baseline[1]], marker="s", s=60, color=PALETTE["baseline"], zorder=5,
                    label=labels.get("baseline", "baseline"))
     for year, value, text in targets:
         ax.scatter([year], [value], marker="*", s=180, color=PALETTE["target"], zorder=6, label=text)
-        if baseline is not None and baseline[1] is not None and year > baseline[0]:
-            ax.plot([baseline[0], year], [baseline[1], value], linestyle="--", color=PALETTE["target"], lw=1)
-    for b in breaks:
-        ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=2, label=labels.get("break", "series break"))
-    ax.set_title(title, fontsize=11, loc="left")
+    for i, b in enumerate(breaks):
+        ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=2,
+                   label=labels.get("break", "series break") if i == 0 else None)
+    ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
-    ax.set_xticks(np.unique(np.concatenate([x, [t[0] for t in targets]])).astype(int))
-    ymin = min(0, float(np.nanmin(series.get("ci_low", series["estimate"]).fillna(series["estimate"]))))
+    ticks = np.unique(np.concatenate([x, [t[0] for t in targets]])).astype(int)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(_year_formatter())
+    if len(ticks) > 8:
+        ax.tick_params(axis="x", labelrotation=45)
+    low = series["ci_low"] if "ci_low" in series else series["estimate"]
+    ymin = min(0.0, float(np.nanmin(low.fillna(series["estimate"]))))
     ax.set_ylim(bottom=ymin)
-    ax.legend(fontsize=8, loc="best", frameon=False)
+    ax.yaxis.set_major_formatter(LocaleFormatter(lang))
+    ax.legend(loc="best", frameon=False)
     return ax.figure
 
 
 def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict[str, str], ncols: int = 4,
-                    breaks: list[int] = (), break_label: str = "series break") -> plt.Figure:
-    """One small panel per area (``area_id``, ``period``, ``estimate``, ``ci_low``, ``ci_high``), shared axes, with
-    the series breaks drawn in every panel."""
+                    breaks: list[int] = (), break_label: str = "series break", lang: str = "en",
+                    reference: pd.DataFrame | None = None, reference_label: str = "",
+                    labels: dict | None = None) -> plt.Figure:
+    """One small panel per area (``area_id``, ``period``, ``estimate``, ``ci_low``, ``ci_high``) on shared axes.
+
+    Every panel shows the series breaks (the line and band broken at them), the ``reference`` series (the city,
+    indexed by period with ``estimate``) as a dashed black line, and readable year labels: at most four years,
+    written on every panel that has no panel below it. One legend under the panels names each element.
+    """
+    labels = labels or {}
     areas = list(dict.fromkeys(table["area_id"]))
     nrows = int(np.ceil(len(areas) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3 * ncols, 2.2 * nrows), sharex=True, sharey=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows + 0.8), sharex=True, sharey=True,
                              squeeze=False)
+    years = np.sort(table["period"].unique())
     for ax, area in zip(axes.flat, areas):
         s = table[table["area_id"] == area].set_index("period").sort_index()
-        ax.plot(s.index, s["estimate"], color=PALETTE["line"], marker=".")
-        if s["ci_low"].notna().any():
-            ax.fill_between(s.index, s["ci_low"], s["ci_high"], color=PALETTE["band"], alpha=0.5)
+        if reference is not None and len(reference):
+            _draw_series(ax, reference.sort_index(), breaks, color=PALETTE["reference"], band=False,
+                         label=reference_label or None, linestyle="--", lw=1)
+        _draw_series(ax, s, breaks, color=PALETTE["line"], label=labels.get("estimate", "estimate"),
+                     band_label=labels.get("ci", "95% CI"), marker=".", lw=1.6)
         for b in breaks:
             ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=1.5)
-        ax.set_title(names.get(area, area), fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    for ax in list(axes.flat)[len(areas):]:
-        ax.set_visible(False)
+        ax.set_title(names.get(area, area), fontsize=9.5)
+    shown = len(areas)
+    for k, ax in enumerate(axes.flat):
+        if k >= shown:
+            ax.set_visible(False)
+            continue
+        below = k + ncols
+        if below >= shown:  # the lowest visible panel of its column carries the year labels
+            ax.tick_params(axis="x", labelbottom=True)
+        ax.xaxis.set_major_locator(FixedLocator(year_ticks(years, breaks)))
+        ax.xaxis.set_major_formatter(_year_formatter())
+        ax.tick_params(axis="x", labelsize=8)
+        ax.yaxis.set_major_formatter(LocaleFormatter(lang))
+    if len(years):
+        axes.flat[0].set_xlim(years.min() - 0.4, years.max() + 0.4)
+    low = table["ci_low"].fillna(table["estimate"]) if "ci_low" in table else table["estimate"]
+    axes.flat[0].set_ylim(bottom=min(0.0, float(np.nanmin(low))) if len(low) else 0.0)
+    handles = [plt.Line2D([], [], color=PALETTE["line"], marker=".", lw=1.6,
+                          label=labels.get("estimate", "estimate"))]
+    if "ci_low" in table and table["ci_low"].notna().any():
+        handles.append(plt.Rectangle((0, 0), 1, 1, color=PALETTE["band"], alpha=0.4, label=labels.get("ci", "95% CI")))
+    if reference is not None and len(reference) and reference_label:
+        handles.append(plt.Line2D([], [], color=PALETTE["reference"], linestyle="--", lw=1, label=reference_label))
     if breaks:
-        fig.legend(handles=[plt.Line2D([], [], color=PALETTE["break"], linestyle=":", lw=1.5, label=break_label)],
-                   loc="upper right", fontsize=8, frameon=False)
-    fig.supylabel(ylabel, fontsize=9)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
+        handles.append(plt.Line2D([], [], color=PALETTE["break"], linestyle=":", lw=1.5, label=break_label))
+    fig.supylabel(ylabel, fontsize=10)
+    fig.suptitle(title, fontsize=11, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0))
     return fig
 
 
-def save(fig: plt.Figure, folder: Path, name: str) -> list[Path]:
-    """Write ``name``.png and ``name``.svg without timestamps (byte-identical on rerun) and close the figure."""
+def finish(fig: plt.Figure, *, source: str, demo: bool, lang: str) -> plt.Figure:
+    """Add the source line under the figure and, on demo data, the "DEMO" watermark across it (both are drawn
+    into the figure, so they travel with every PNG and SVG copy)."""
+    from .i18n import LABELS
+
+    fig.text(0.01, -0.01, source, fontsize=8, color="#444444", ha="left", va="top")
+    if demo:
+        fig.text(0.5, 0.5, LABELS[lang]["demo_short"], fontsize=34, color=PALETTE["demo"], alpha=0.16,
+                 rotation=18, ha="center", va="center", fontweight="bold", zorder=100)
+        fig.text(0.99, -0.01, LABELS[lang]["demo_short"], fontsize=8, color=PALETTE["demo"], fontweight="bold",
+                 ha="right", va="top")
+    return fig
+
+
+def _svg_title(path: Path, title: str, desc: str) -> None:
+    """Give the SVG an accessible ``<title>`` and ``<desc>`` right after its opening tag (matplotlib writes the
+    ``<title>`` itself from the ``Title`` metadata)."""
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"<svg[^>]*>", text)
+    if not m:
+        return
+    head, rest = text[: m.end()], text[m.end():]
+    t = re.match(r"\s*<title>.*?</title>", rest, flags=re.S)
+    if t:
+        head, rest = head + t.group(0), rest[t.end():]
+    elif title:
+        head += f"\n <title>{html.escape(title, quote=False)}</title>"
+    if desc and "<desc>" not in rest[:200]:
+        head += f"\n <desc>{html.escape(desc, quote=False)}</desc>"
+    path.write_text(head + rest, encoding="utf-8")
+
+
+def save(fig: plt.Figure, folder: Path, name: str, *, title: str = "", alt: str = "") -> list[Path]:
+    """Write ``name``.png (200 dpi) and ``name``.svg without timestamps (byte-identical on rerun) and close the
+    figure; ``title`` and ``alt`` go into both files' metadata and the SVG's ``<title>``/``<desc>``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
-        p = folder / f"{name}.{ext}"
-        fig.savefig(p, format=ext, metadata=meta, bbox_inches="tight")
-        out.append(p)
+    png_meta = {"Software": None, **({"Title": title} if title else {}), **({"Description": alt} if alt else {})}
+    svg_meta = {"Date": None, "Creator": None, **({"Title": title} if title else {}),
+                **({"Description": alt} if alt else {})}
+    with plt.rc_context({"svg.hashsalt": "tryghed", "svg.fonttype": "none"}):
+        for ext, meta in (("png", png_meta), ("svg", svg_meta)):
+            p = folder / f"{name}.{ext}"
+            fig.savefig(p, format=ext, metadata=meta, bbox_inches="tight", pad_inches=0.15, dpi=DPI)
+            out.append(p)
+    if title or alt:
+        _svg_title(out[1], title, alt)
     plt.close(fig)
     return out
 
 
-def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_dir: Path) -> pd.DataFrame:
-    """Every measure's trend chart (headline area, periods up to ``year``) plus district small multiples.
+def _alt_trend(ind, area_name: str, s: pd.DataFrame, year: int, lang: str) -> str:
+    from .i18n import value
 
-    Returns one row per figure with its files.
+    first = int(s.index.min())
+    last = s.loc[year, "estimate"] if year in s.index else s["estimate"].iloc[-1]
+    band = "ci_low" in s and s["ci_low"].notna().any()
+    if lang == "da":
+        return (f"Linjediagram over {ind.name['da'][:1].lower()}{ind.name['da'][1:]} i {area_name} {first}–{year}"
+                f"{' med 95 %-konfidensinterval' if band else ''}; {year}: {value(float(last), ind.unit, lang)}.")
+    return (f"Line chart of {ind.name['en'][:1].lower()}{ind.name['en'][1:]} in {area_name} {first}–{year}"
+            f"{' with the 95% confidence interval' if band else ''}; {year}: {value(float(last), ind.unit, lang)}.")
+
+
+def _alt_areas(ind, n_areas: int, reference_name: str, band: bool, lang: str) -> str:
+    name = ind.name[lang][:1].lower() + ind.name[lang][1:]
+    if lang == "da":
+        parts = [p for p in ("95 %-konfidensinterval" if band else "",
+                             f"{reference_name} som stiplet referencelinje" if reference_name else "") if p]
+        return f"Småpaneler: {name} i {n_areas} områder" + (f", hver med {' og '.join(parts)}" if parts else "") + "."
+    parts = [p for p in ("its 95% confidence interval" if band else "",
+                         f"{reference_name} as a dashed reference line" if reference_name else "") if p]
+    return f"Small multiples: {name} in {n_areas} areas" + (f", each with {' and '.join(parts)}" if parts else "") + "."
+
+
+def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_dir: Path, *,
+                      demo: bool = False) -> pd.DataFrame:
+    """Every measure's trend chart (headline area, periods up to ``year``) plus its areas as small multiples.
+
+    Returns one row per figure: ``indicator_id``, ``figure`` (file stem), ``kind`` ("trend"/"areas"), ``files``,
+    ``title`` and ``alt`` (the alternative text, in ``lang``); the same rows are written to ``figures.json`` in
+    ``out_dir`` for the report page.
     """
     from .changes import headline_area
-    from .i18n import LABELS, UNITS
+    from .i18n import COUNT_WORD, LABELS, source_line, unit_text
 
-    house_style()
+    L = LABELS[lang]
     rows = []
-    for ind in pipeline.indicators:
-        area_id = headline_area(pipeline, ind)
-        s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id) & (table["period"] <= year)]
-        s = s[~s["suppressed"]].set_index("period").sort_index()
-        if s.empty:
-            continue
-        base_year = ind.baseline_year or pipeline.baseline_year
-        baseline = (base_year, float(s.loc[base_year, "estimate"])) if base_year in s.index else None
-        targets = []
-        for t in ind.targets:
-            if t.type == "level":
-                targets.append((t.year, t.value, t.text[lang]))
-            elif t.type == "relative" and baseline is not None:
-                targets.append((t.year, baseline[1] * (1 + t.change), t.text[lang]))
-        unit = UNITS[lang].get(ind.unit, ind.unit) or ("antal" if lang == "da" else "number")
-        fig, ax = plt.subplots(figsize=(7, 4))
-        area_name = pipeline.area(area_id).name[lang]
-        trend_chart(s, ax, title=f"{ind.name[lang]} – {area_name}", ylabel=unit, baseline=baseline,
-                    targets=targets, breaks=[b for b in pipeline.break_years(ind.id) if b <= year],
-                    labels={"estimate": "estimat" if lang == "da" else "estimate", "ci": LABELS[lang]["ci"],
-                            "baseline": LABELS[lang]["baseline"],
-                            "break": "databrud" if lang == "da" else "series break"})
-        files = save(fig, out_dir, f"trend_{ind.id}")
-        rows.append({"indicator_id": ind.id, "figure": f"trend_{ind.id}", "files": [p.name for p in files]})
-        below = [lv for lv in ind.levels if lv != "city"]
-        if below:
+    with house_style():
+        for ind in pipeline.indicators:
+            area_id = headline_area(pipeline, ind)
+            s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id) & (table["period"] <= year)]
+            s = s[~s["suppressed"].astype(bool)].set_index("period").sort_index()
+            if s.empty:
+                continue
+            base_year = ind.baseline_year or pipeline.baseline_year
+            baseline = (base_year, float(s.loc[base_year, "estimate"])) if base_year in s.index else None
+            targets = []
+            for t in ind.targets:
+                if t.type == "level":
+                    targets.append((t.year, t.value, t.text[lang]))
+                elif t.type == "relative" and baseline is not None:
+                    targets.append((t.year, baseline[1] * (1 + t.change), t.text[lang]))
+            unit = unit_text(ind.unit, lang) or COUNT_WORD[lang]
+            breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
+            source = source_line(pipeline, ind, lang, demo)
+            area_name = pipeline.area(area_id).name[lang]
+            title = f"{ind.name[lang]} – {area_name}"
+            fig, ax = plt.subplots(figsize=(7.5, 4.2))
+            trend_chart(s, ax, title=title, ylabel=unit, baseline=baseline, targets=targets, breaks=breaks,
+                        labels={"estimate": L["estimate_line"], "ci": L["ci"], "baseline": L["baseline"],
+                                "break": L["break"]}, lang=lang)
+            finish(fig, source=source, demo=demo, lang=lang)
+            alt = _alt_trend(ind, area_name, s, year, lang)
+            files = save(fig, out_dir, f"trend_{ind.id}", title=title, alt=alt)
+            rows.append({"indicator_id": ind.id, "figure": f"trend_{ind.id}", "kind": "trend",
+                         "files": [p.name for p in files], "title": title, "alt": alt})
+            below = [lv for lv in ind.levels if lv != "city"]
+            if not below:
+                continue
             # a municipality's peers are drawn beside it; a city's finest level of districts on its own
             shown = ["city", *below] if set(below) <= set(PEER_LEVELS) else [below[-1]]
             sub = table[(table["indicator_id"] == ind.id) & table["level"].isin(shown) & (table["period"] <= year)
-                        & ~table["suppressed"]]
-            if not sub.empty:
-                names = {a.id: a.name[lang] for a in pipeline.areas}
-                fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names,
-                                      breaks=[b for b in pipeline.break_years(ind.id) if b <= year],
-                                      break_label="databrud" if lang == "da" else "series break")
-                files = save(fig, out_dir, f"areas_{ind.id}")
-                rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "files": [p.name for p in files]})
-    return pd.DataFrame(rows)
+                        & ~table["suppressed"].astype(bool)]
+            if sub.empty:
+                continue
+            names = {a.id: a.name[lang] for a in pipeline.areas}
+            city = table[(table["indicator_id"] == ind.id) & (table["area_id"] == pipeline.city.id)
+                         & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
+            reference = city.set_index("period").sort_index()[["estimate"]] if "city" not in shown else None
+            ref_name = f"{pipeline.city.name[lang]} ({L['city_reference']})"
+            fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names, breaks=breaks,
+                                  break_label=L["break"], lang=lang, reference=reference,
+                                  reference_label=ref_name if reference is not None else "",
+                                  labels={"estimate": L["estimate_line"], "ci": L["ci"]})
+            finish(fig, source=source, demo=demo, lang=lang)
+            alt = _alt_areas(ind, sub["area_id"].nunique(), ref_name if reference is not None else "",
+                             bool(sub["ci_low"].notna().any()), lang)
+            files = save(fig, out_dir, f"areas_{ind.id}", title=ind.name[lang], alt=alt)
+            rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "kind": "areas",
+                         "files": [p.name for p in files], "title": ind.name[lang], "alt": alt})
+    made = pd.DataFrame(rows, columns=["indicator_id", "figure", "kind", "files", "title", "alt"])
+    write_manifest(made, out_dir)
+    return made
+
+
+#: The figure list the report page reads (``indicator_figures`` and ``peer_map`` add to it).
+MANIFEST = "figures.json"
+
+
+def write_manifest(made: pd.DataFrame, out_dir: Path) -> Path:
+    """Write (or extend) ``figures.json`` in ``out_dir``: one entry per figure, keyed by its file stem."""
+    path = Path(out_dir) / MANIFEST
+    path.parent.mkdir(parents=True, exist_ok=True)
+    current = read_manifest(out_dir)
+    for r in made.to_dict("records"):
+        current[r["figure"]] = {k: (list(v) if k == "files" else v) for k, v in r.items()}
+    path.write_text(json.dumps(current, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(out_dir: Path) -> dict:
+    """The figures a run drew (``figures.json``), or an empty dict."""
+    path = Path(out_dir) / MANIFEST
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 #: Longitude is shrunk by cos(56°N) so that Denmark keeps its shape on a plain lon/lat plot.
@@ -254,19 +495,23 @@ def municipality_map(shapes: dict[str, list[np.ndarray]], values: dict[str, floa
     return fig
 
 
-def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path, out_dir: Path) -> Path | None:
+def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path, out_dir: Path, *,
+             demo: bool | None = None) -> Path | None:
     """Draw and save the map the pipeline declares (``map:``) from the rank table; the PNG's path.
 
     Returns None, drawing nothing, when the pipeline declares no map or its boundary file is not in ``raw_dir``
-    (the caller says that the map was skipped: :func:`tryghed.i18n.map_skipped`).
+    (the caller says that the map was skipped: :func:`tryghed.i18n.map_skipped`). ``demo`` (default: whether
+    ``raw_dir`` holds the demo marker) puts the watermark on the map.
     """
     from . import peers
+    from .demo import is_demo
     from .errors import InputError
-    from .i18n import UNITS, number
+    from .i18n import UNITS, number, source_line
 
     spec = pipeline.map
     if spec is None or not (Path(raw_dir) / spec.file).is_file():
         return None
+    demo = is_demo(Path(raw_dir)) if demo is None else demo
     path = Path(raw_dir) / spec.file
     shapes = peers.load_boundaries(path, spec.code_property)
     values = peers.map_values(pipeline, ranks, spec.indicator)
@@ -282,8 +527,8 @@ def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path,
         r = country.iloc[0]
         note = f"{pipeline.area(r['area_id']).name[lang]}: {number(r['estimate'], lang, 1)} " \
                f"{UNITS[lang].get(ind.unit, '')}"
-    house_style()
     names = {pipeline.area(a).code.zfill(3): pipeline.area(a).name[lang] for a in (root.id, *pipeline.peers)}
+<<<<<<< HEAD
     fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names,
                            title=f"{ind.name[lang]}, {year}", label=UNITS[lang].get(ind.unit, ind.unit), note=note)
     return save(fig, out_dir, f"map_{ind.id}")[0]
@@ -444,3 +689,19 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
             rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
                          "files": [p.name for p in files]})
     return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])
+=======
+    title = f"{ind.name[lang]}, {year}"
+    unit = UNITS[lang].get(ind.unit, ind.unit)
+    with house_style():
+        fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names, title=title,
+                               label=f"{ind.name[lang]} ({unit})", note=note)
+        finish(fig, source=source_line(pipeline, ind, lang, demo) + f"; {spec.file}", demo=demo, lang=lang)
+        alt = (f"Kort: {root.name[lang]} fremhævet blandt {len(values)} kommuner farvet efter "
+               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} i {year}." if lang == "da" else
+               f"Map: {root.name[lang]} outlined among {len(values)} municipalities shaded by "
+               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} in {year}.")
+        files = save(fig, out_dir, f"map_{ind.id}", title=title, alt=alt)
+    write_manifest(pd.DataFrame([{"indicator_id": ind.id, "figure": f"map_{ind.id}", "kind": "map",
+                                  "files": [p.name for p in files], "title": title, "alt": alt}]), out_dir)
+    return files[0]
+>>>>>>> reports

@@ -1,33 +1,85 @@
-"""Danish and English wording of the report: labels, target categories and plain-language statements.
+"""Danish and English wording of the report: labels, numbers, test names and plain-language statements.
 
+One language per report: every word a Danish report shows comes from here in Danish, method names included.
+Numbers are formatted by Babel (``da_DK``: ``1.234,5``; ``en_GB``: ``1,234.5``), negatives carry a true minus sign
+and a number is joined to its unit by a no-break space.
+
+This module only *words* results. Significance is decided where the tests are run: a change or trend row that
+carries a ``verdict`` (``significant_increase``, ``significant_decrease``, ``no_significant_change``,
+``not_tested``) is worded from it; only rows without one fall back to reading ``qvalue``/``pvalue`` against 5 %.
 Statements follow METHODS.md §0: "statistisk signifikant fald/stigning", "ingen statistisk signifikant ændring",
-never "no change"; no test across a series break; "for få besvarelser" instead of an estimate.
+never "no change"; no test across a series break; "for få besvarelser" instead of an estimate; every tested
+statement names its test.
 """
 
 from __future__ import annotations
 
 import math
+import re
+
+from babel.numbers import format_decimal
+
+LOCALES = {"da": "da_DK", "en": "en_GB"}
+NBSP = "\u00a0"
+MINUS = "\u2212"
+#: The level at which the fall-back wording (rows without a ``verdict``) reads a p- or q-value as significant.
+ALPHA = 0.05
+VERDICTS = ("significant_increase", "significant_decrease", "no_significant_change", "not_tested")
 
 LABELS = {
     "da": {
-        "measure": "Mål", "area": "Område", "level": "Niveau", "baseline": "Udgangspunkt", "this_year": "I år",
+        "measure": "Indikator", "area": "Område", "level": "Niveau", "baseline": "Udgangspunkt", "this_year": "I år",
         "change": "Ændring siden sidste år", "target": "Målsætning", "status": "Status",
-        "notebooks": "Notebooks", "figures": "Figurer", "scorecard": "Resultatoversigt", "method_notes": "Metode",
+        "notebooks": "Analysens trin", "figures": "Figurer", "scorecard": "Resultatoversigt",
+        "method_notes": "Metode",
         "demo_banner": "DEMODATA – SYNTETISKE TAL. Denne rapport er bygget på opdigtede data og er ikke officiel "
                        "statistik.",
         "title": "{name}: evaluering {year}", "made_by": "Lavet med tryghed",
         "exports": "Tabeller til at kopiere: {csv} · {xlsx}",
-        "ci": "95 %-konfidensinterval", "trend": "Udvikling (trend)", "limits": "Hvad tallene ikke kan vise",
+        "ci": "95 %-konfidensinterval", "ci_short": "95 %-KI", "trend": "Udvikling (trend)",
+        "limits": "Hvad tallene ikke kan vise",
+        "at_a_glance": "Overblik", "value": "Værdi", "unit": "Enhed", "estimate": "Estimat", "ci_low": "Nedre grænse",
+        "ci_high": "Øvre grænse", "year": "År", "n": "Antal besvarelser/personer",
+        "p": "p-værdi", "q": "q-værdi (justeret)", "test": "Test", "details": "Detaljer: test, begrænsninger og "
+        "fremskrivning", "projection": "Fremskrivning", "downloads": "Tabeller til download",
+        "peers": "Sammenligning med andre kommuner", "rank": "Placering", "footer_version": "tryghed version",
+        "footer_commit": "git-commit", "footer_sources": "Datakilder (sha256)", "catalogue": "Alle rapporter",
+        "other_lang": "English version", "no_figure": "ingen figur", "goal": "Indsatsområde",
+        "sparkline": "Udvikling {first}–{last}", "source": "Kilde", "demo_short": "DEMO – SYNTETISKE DATA",
+        "demo_source": "syntetiske demodata (tryghed demo-data)", "estimate_line": "estimat",
+        "break": "databrud", "city_reference": "hele byen", "notes_sheet": "Noter", "definition": "Definition",
+        "disclosure": "Diskretionering", "demo_marker": "Demodata", "yes": "ja", "no": "nej",
+        "baseline_year": "Udgangsår", "change_unit": "Ændringens enhed", "verdict": "Vurdering",
+        "withheld": "* = undertrykt af hensyn til diskretion; – = for få besvarelser eller ingen data",
+        "catalogue_title": "Rapporter fra tryghed", "pipeline": "Program", "language": "Sprog",
+        "data_source": "Datakilde", "figure_of": "Figur: {title}",
     },
     "en": {
         "measure": "Measure", "area": "Area", "level": "Level", "baseline": "Baseline", "this_year": "This year",
         "change": "Change since last year", "target": "Target", "status": "Status",
-        "notebooks": "Notebooks", "figures": "Figures", "scorecard": "Scorecard", "method_notes": "Method notes",
+        "notebooks": "Steps of the analysis", "figures": "Figures", "scorecard": "Scorecard",
+        "method_notes": "Method notes",
         "demo_banner": "DEMO DATA – SYNTHETIC. This report is built on invented data and is not official "
                        "statistics.",
         "title": "{name}: evaluation {year}", "made_by": "Made with tryghed",
         "exports": "Tables to paste: {csv} · {xlsx}",
-        "ci": "95% confidence interval", "trend": "Trend", "limits": "What the data cannot tell",
+        "ci": "95% confidence interval", "ci_short": "95% CI", "trend": "Trend",
+        "limits": "What the data cannot tell",
+        "at_a_glance": "At a glance", "value": "Value", "unit": "Unit", "estimate": "Estimate", "ci_low": "Lower limit",
+        "ci_high": "Upper limit", "year": "Year", "n": "Answers/persons",
+        "p": "p-value", "q": "q-value (adjusted)", "test": "Test", "details": "Details: tests, limits and "
+        "projection", "projection": "Projection", "downloads": "Tables to download",
+        "peers": "Comparison with other municipalities", "rank": "Rank", "footer_version": "tryghed version",
+        "footer_commit": "git commit", "footer_sources": "Data sources (sha256)", "catalogue": "All reports",
+        "other_lang": "Dansk udgave", "no_figure": "no figure", "goal": "Goal",
+        "sparkline": "Trend {first}–{last}", "source": "Source", "demo_short": "DEMO – SYNTHETIC DATA",
+        "demo_source": "synthetic demo data (tryghed demo-data)", "estimate_line": "estimate",
+        "break": "series break", "city_reference": "whole city", "notes_sheet": "Notes", "definition": "Definition",
+        "disclosure": "Disclosure control", "demo_marker": "Demo data", "yes": "yes", "no": "no",
+        "baseline_year": "Baseline year", "change_unit": "Unit of the change", "verdict": "Verdict",
+        "withheld": "* = withheld to protect persons; – = too few answers or no data",
+        "catalogue_title": "Reports made with tryghed", "pipeline": "Programme", "language": "Language",
+        "data_source": "Data source", "figure_of": "Figure: {title}",
     },
 }
 
@@ -37,18 +89,34 @@ STATUS = {
         "acceleration_needed": "Fremgang, men for langsomt", "insufficient_progress": "Utilstrækkelig fremgang",
         "moving_away": "Bevæger sig væk fra målet", "met_this_year": "Opfyldt i år",
         "not_met_this_year": "Ikke opfyldt i år", "not_assessable": "Kan ikke vurderes",
-        "stagnation_or_regression": "Stilstand eller tilbagegang", "on_track_confident": "på rette vej (sikkert)",
-        "off_track_confident": "ikke på rette vej (sikkert)", "uncertain": "usikkert",
+        "stagnation_or_regression": "Stilstand eller tilbagegang",
+        "on_track_confident": "når målet (hele prædiktionsintervallet er på målets side)",
+        "off_track_confident": "når ikke målet (hele prædiktionsintervallet er på den forkerte side)",
+        "uncertain": "usikkert (prædiktionsintervallet rummer målet)", "not_classified": "ikke vurderet",
     },
     "en": {
         "achieved": "Achieved", "not_achieved": "Not achieved", "on_track": "On track",
         "acceleration_needed": "Progress, acceleration needed", "insufficient_progress": "Insufficient progress",
         "moving_away": "Moving away from the target", "met_this_year": "Met this year",
         "not_met_this_year": "Not met this year", "not_assessable": "Cannot be assessed",
-        "stagnation_or_regression": "Stagnation or regression", "on_track_confident": "on track (confident)",
-        "off_track_confident": "off track (confident)", "uncertain": "uncertain",
+        "stagnation_or_regression": "Stagnation or regression",
+        "on_track_confident": "reaches the target (the whole prediction interval is on the target's side)",
+        "off_track_confident": "misses the target (the whole prediction interval is on the wrong side)",
+        "uncertain": "uncertain (the prediction interval holds the target)", "not_classified": "not classified",
     },
 }
+
+#: Status -> tone of its mark on the page: good, warn, bad or none (colour, icon and text together).
+STATUS_TONE = {
+    "achieved": "good", "on_track": "good", "met_this_year": "good",
+    "acceleration_needed": "warn", "insufficient_progress": "warn",
+    "not_achieved": "bad", "moving_away": "bad", "not_met_this_year": "bad", "stagnation_or_regression": "bad",
+    "not_assessable": "none",
+}
+#: Icon of each tone (shown beside the status text; the colour is never the only signal).
+TONE_ICON = {"good": "✓", "warn": "!", "bad": "✗", "none": "–"}
+#: Order of tones when a measure with several targets shows one summary mark: the worst first.
+TONE_ORDER = ("bad", "warn", "good", "none")
 
 LEVEL_NAMES = {
     "da": {"city": "By", "district": "Bydel", "survey_district": "Undersøgelsesbydel", "municipality": "Kommune",
@@ -57,137 +125,353 @@ LEVEL_NAMES = {
            "country": "Whole country"},
 }
 
-UNITS = {"da": {"percent": "%", "count": "", "days": "dage"}, "en": {"percent": "%", "count": "", "days": "days"}}
-UNITS["da"]["per_1000"] = "pr. 1.000"
-UNITS["en"]["per_1000"] = "per 1,000"
+UNITS = {"da": {"percent": "%", "count": "", "days": "dage", "per_1000": "pr. 1.000"},
+         "en": {"percent": "%", "count": "", "days": "days", "per_1000": "per 1,000"}}
+#: The unit of a count, spelled out where a bare number would carry none (axis labels, export columns).
+COUNT_WORD = {"da": "antal", "en": "number"}
+#: The unit of a change of a share.
+POINTS = {"da": "procentpoint", "en": "percentage points"}
+
+
+# ----------------------------------------------------------------------------------------------------- numbers
+def _missing(x) -> bool:
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return False
 
 
 def number(x: float, lang: str, decimals: int = 1) -> str:
-    """Format a number with the language's decimal mark; a missing value is a dash."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """``x`` with the language's decimal mark and thousands separator (Babel), a true minus; missing -> "–"."""
+    if _missing(x):
         return "–"
-    s = f"{x:,.{decimals}f}"
-    if lang == "da":
-        s = s.replace(",", "\u00a0").replace(".", ",")
-    else:
-        s = s.replace(",", "\u2009")
-    return s
+    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    s = format_decimal(float(x), format=fmt, locale=LOCALES[lang])
+    return s.replace("-", MINUS)
+
+
+def signed(x: float, lang: str, decimals: int = 1) -> str:
+    """A change with its sign: "+1,2" or "−1,2" ("0,0" without a sign)."""
+    s = number(x, lang, decimals)
+    return "+" + s if not _missing(x) and s.strip("0,.") and float(x) > 0 else s
+
+
+def decimals_for(x: float, unit: str) -> int:
+    """How many decimals a value of ``unit`` is shown with: none for counts and days, two below 5, else one."""
+    if unit in ("count", "days") or _missing(x):
+        return 0 if unit in ("count", "days") else 1
+    return 2 if abs(float(x)) < 5 else 1
+
+
+def unit_text(unit: str, lang: str) -> str:
+    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count)."""
+    return UNITS[lang].get(unit, unit)
+
+
+def with_unit(text: str, unit: str, lang: str) -> str:
+    """Join a formatted number and its unit with a no-break space ("12,3 %"; English: "12.3%")."""
+    u = unit_text(unit, lang)
+    if not u or text == "–":
+        return text
+    if u == "%" and lang == "en":
+        return f"{text}%"
+    return f"{text}{NBSP}{u}"
+
+
+def value(x: float, unit: str, lang: str, decimals: int | None = None) -> str:
+    """A value with its unit: "18,6 %", "283 dage", "32,0 pr. 1.000"."""
+    d = decimals_for(x, unit) if decimals is None else decimals
+    return with_unit(number(x, lang, d), unit, lang)
+
+
+def interval(low: float, high: float, lang: str, decimals: int = 1) -> str:
+    """"17,2–20,0" (an en dash between two numbers that never break apart)."""
+    if _missing(low) or _missing(high):
+        return ""
+    return f"{number(low, lang, decimals)}\u2060–\u2060{number(high, lang, decimals)}"
+
+
+def value_with_interval(x: float, low: float, high: float, unit: str, lang: str) -> str:
+    """"18,6 % (95 %-KI 17,2–20,0 %)"."""
+    d = decimals_for(x, unit)
+    text = value(x, unit, lang, d)
+    if not _missing(low) and not _missing(high):
+        text += f" ({LABELS[lang]['ci_short']} {with_unit(interval(low, high, lang, d), unit, lang)})"
+    return text
+
+
+def percent(share: float, lang: str, decimals: int = 1) -> str:
+    """A share given in percent (0–100) as "12,3 %" / "12.3%"."""
+    return with_unit(number(share, lang, decimals), "percent", lang)
 
 
 def pvalue(p: float, lang: str) -> str:
+    """"p = 0,012", "p < 0,001"."""
+    if _missing(p):
+        return ""
     if p < 0.001:
-        return "p < 0,001" if lang == "da" else "p < 0.001"
-    return "p = " + number(p, lang, 3)
+        return f"p{NBSP}<{NBSP}" + number(0.001, lang, 3)
+    return f"p{NBSP}={NBSP}" + number(p, lang, 3)
 
 
-def value(x: float, unit: str, lang: str) -> str:
-    decimals = 0 if unit in ("count", "days") else (2 if abs(x) < 5 else 1) if not math.isnan(x) else 1
-    u = UNITS[lang].get(unit, unit)
-    text = number(x, lang, decimals)
-    return f"{text} {u}".strip() if u and u != "%" else (f"{text} %" if lang == "da" and u == "%" else
-                                                        (f"{text}%" if u == "%" else text))
+def qvalue(q: float, lang: str) -> str:
+    if _missing(q):
+        return ""
+    return pvalue(q, lang).replace("p", "q", 1)
 
 
-def _verdict(significant: bool, falling: bool, da: bool) -> str:
-    """METHODS.md §0 wording of a tested change: significant fall/rise, or no significant change (never "no change")."""
-    if significant:
-        if da:
-            return "statistisk signifikant fald" if falling else "statistisk signifikant stigning"
-        return "statistically significant decrease" if falling else "statistically significant increase"
-    return "ingen statistisk signifikant ændring" if da else "no statistically significant change"
+def sentence_join(parts: list[str]) -> str:
+    """Join clauses with "; " keeping each clause's first letter as written (no capital after a semicolon)."""
+    return "; ".join(p for p in parts if p)
 
 
-def change_statement(row: dict, unit: str, lang: str) -> str:
-    """The plain-language statement of one row of the change table."""
-    flags = row.get("flags") or ""
-    da = lang == "da"
-    if "too_few_answers" in flags:
-        return "for få besvarelser til at opgøre" if da else "too few answers to estimate"
-    if "suppressed" in flags or "disclosure" in flags:
-        return "undertrykt af hensyn til diskretion" if da else "suppressed to protect persons"
-    change = row.get("change")
-    if change is None or (isinstance(change, float) and math.isnan(change)):
-        return "ingen sammenligning" if da else "no comparison"
-    if row.get("scale") == "ratio" and "series_break" not in flags:
-        return ratio_statement(row, lang)
-    pp = unit == "percent"
-    decimals = 0 if unit in ("count", "days") else (2 if abs(change) < 1 else 1)
-    size = number(change, lang, decimals) + (" pct.-point" if da and pp else " percentage points" if pp else "")
-    if size[0] not in "+-–":
-        size = ("+" if change > 0 else "") + size
-    if "series_break" in flags:
-        return (f"{size}; ingen test på tværs af databrud" if da else f"{size}; no test across a series break")
-    p = row.get("pvalue")
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return (f"{size} (optælling; ingen statistisk test)" if da else f"{size} (a count; no statistical test)")
-    q = row.get("qvalue")
-    sig = (q if q is not None and not math.isnan(q) else p) < 0.05
-    ptext = pvalue(p, lang)
-    return f"{_verdict(sig, change < 0, da)} ({size}, {ptext})"
+# -------------------------------------------------------------------------------------------------- test names
+#: (pattern of the method string the statistics layer writes, Danish name, English name). ``{phi}`` and ``{n}``
+#: are filled from the pattern's groups. The first match wins; see :func:`method_name`.
+METHOD_NAMES = [
+    (r"unpooled z \(Kish effective n\)", "z-test på effektive stikprøvestørrelser",
+     "z test on effective sample sizes"),
+    (r"unpooled z", "z-test", "z test"),
+    (r"score test, Newcombe interval", "score-test med Newcombe-interval (små antal)",
+     "score test with Newcombe interval (small numbers)"),
+    (r"score test adjusted for overdispersion.*?φ = (?P<phi>[0-9.]+)",
+     "score-test justeret for overspredning (φ = {phi})", "score test adjusted for overdispersion (φ = {phi})"),
+    (r"exact conditional", "eksakt betinget Poisson-test", "exact conditional Poisson test"),
+    (r"bootstrap over (?P<n>\d+) institutions", "genudtræk over {n} institutioner (percentilinterval)",
+     "bootstrap over {n} institutions (percentile interval)"),
+    (r"bootstrap", "genudtræk over institutioner", "bootstrap over institutions"),
+    (r"no test across a series break", "ingen test på tværs af databrud", "no test across a series break"),
+    (r"descriptive", "beskrivende, ingen test", "descriptive, no test"),
+    (r"not estimated", "ikke opgjort", "not estimated"),
+    (r"quasi-Poisson GLM", "quasi-Poisson-regression (overspredning)", "quasi-Poisson regression (overdispersion)"),
+    (r"Poisson GLM", "Poisson-regression", "Poisson regression"),
+    (r"WLS slope", "vægtet regressionshældning", "weighted least-squares slope"),
+    (r"chi-square test for trend", "chi²-test for trend", "chi-square test for trend"),
+    (r"no trend", "ingen trend: under 3 år i serien", "no trend: fewer than 3 years in the series"),
+]
 
 
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+def method_name(method: str | None, lang: str) -> str:
+    """The name of a test as the reader of a ``lang`` report sees it (never the statistics layer's English in a
+    Danish report: an unknown method string becomes a generic name there)."""
+    if _missing(method) or not method or method == "none":
+        return ""
+    for pattern, da, en in METHOD_NAMES:
+        m = re.search(pattern, str(method))
+        if m:
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "phi" in groups:
+                groups["phi"] = number(float(groups["phi"]), lang, 1)
+            return (da if lang == "da" else en).format(**groups)
+    return "statistisk test (se metodenoterne)" if lang == "da" else str(method)
 
 
-MARKERS = {
-    "da": {"increasing": "stigende trend", "decreasing": "faldende trend",
-           "no_significant_change": "ingen signifikant trend", "outlier": "ingen signifikant trend (ét år styrer "
-           "retningen)", "too_few_points": "for få år til trendtesten"},
-    "en": {"increasing": "increasing trend", "decreasing": "decreasing trend",
-           "no_significant_change": "no significant trend", "outlier": "no significant trend (one year drives the "
-           "direction)", "too_few_points": "too few years for the trend test"},
+# --------------------------------------------------------------------------------------------- change wording
+WORDS = {
+    "da": {"significant_decrease": "statistisk signifikant fald", "significant_increase":
+           "statistisk signifikant stigning", "no_significant_change": "ingen statistisk signifikant ændring",
+           "not_tested": "ikke testet"},
+    "en": {"significant_decrease": "statistically significant decrease", "significant_increase":
+           "statistically significant increase", "no_significant_change": "no statistically significant change",
+           "not_tested": "not tested"},
+}
+#: Why a change was not tested (``verdict_reason``), in words.
+REASONS = {
+    "da": {"series_break": "ingen test på tværs af databrud", "too_few_answers": "for få besvarelser til at opgøre",
+           "suppressed": "undertrykt af hensyn til diskretion", "descriptive": "optælling; ingen statistisk test",
+           "too_few_clusters": "for få institutioner til en test", "no_events": "ingen hændelser",
+           "no_comparison": "ingen sammenligning"},
+    "en": {"series_break": "no test across a series break", "too_few_answers": "too few answers to estimate",
+           "suppressed": "suppressed to protect persons", "descriptive": "a count; no statistical test",
+           "too_few_clusters": "too few institutions for a test", "no_events": "no events",
+           "no_comparison": "no comparison"},
 }
 
 
-def trend_statement(row: dict, unit: str, lang: str) -> str:
-    """The plain-language statement of one row of the trend table (METHODS.md §1.5, §2.3)."""
+def _verdict(significant: bool, falling: bool, da: bool) -> str:
+    """METHODS.md §0 wording for rows without a ``verdict`` (fall-back)."""
+    lang = "da" if da else "en"
+    if significant:
+        return WORDS[lang]["significant_decrease" if falling else "significant_increase"]
+    return WORDS[lang]["no_significant_change"]
+
+
+def row_verdict(row: dict, falling: bool) -> str:
+    """The row's ``verdict``; rows from before the verdict column fall back to q (else p) < 5 %."""
+    v = row.get("verdict")
+    if isinstance(v, str) and v in VERDICTS:
+        return v
+    p, q = row.get("pvalue"), row.get("qvalue")
+    if _missing(p):
+        return "not_tested"
+    sig = (p if _missing(q) else q) < ALPHA
+    return ("significant_decrease" if falling else "significant_increase") if sig else "no_significant_change"
+
+
+def change_size(change: float, unit: str, lang: str) -> str:
+    """A change with its sign and unit: "−2,5 procentpoint", "+12 dage", "+3"."""
+    if unit == "percent":
+        return f"{signed(change, lang, 2 if abs(change) < 1 else 1)}{NBSP}{POINTS[lang]}"
+    decimals = 0 if unit in ("count", "days") else (2 if abs(change) < 1 else 1)
+    return with_unit(signed(change, lang, decimals), unit, lang)
+
+
+def _p_part(row: dict, lang: str) -> str:
+    p, q = row.get("pvalue"), row.get("qvalue")
+    parts = [pvalue(p, lang)]
+    if not _missing(q) and not _missing(p) and abs(float(q) - float(p)) > 1e-12:
+        parts.append(qvalue(q, lang))
+    return ", ".join(x for x in parts if x)
+
+
+def change_statement(row: dict, unit: str, lang: str) -> str:
+    """The plain-language statement of one row of the change table, naming its test.
+
+    "statistisk signifikant fald (−2,5 procentpoint; z-test, p = 0,012)".
+    """
+    flags = row.get("flags") or ""
+    reason = row.get("verdict_reason") if isinstance(row.get("verdict_reason"), str) else ""
+    if "too_few_answers" in flags or reason == "too_few_answers":
+        return REASONS[lang]["too_few_answers"]
+    if "suppressed" in flags or "disclosure" in flags or reason == "suppressed":
+        return REASONS[lang]["suppressed"]
+    change = row.get("change")
+    if _missing(change):
+        return REASONS[lang]["no_comparison"]
+    if row.get("scale") == "ratio" and "series_break" not in flags:
+        return ratio_statement(row, lang)
+    size = change_size(float(change), unit, lang)
+    if "series_break" in flags or reason == "series_break":
+        return f"{size}; {REASONS[lang]['series_break']}"
+    verdict = row_verdict(row, float(change) < 0)
+    test = method_name(row.get("method"), lang)
+    if verdict == "not_tested":
+        return f"{size} ({REASONS[lang].get(reason) or REASONS[lang]['descriptive']})"
+    ptext = _p_part(row, lang)
+    detail = "; ".join(x for x in (size, ", ".join(x for x in (test, ptext) if x)) if x)
+    return f"{WORDS[lang][verdict]} ({detail})"
+
+
+def ratio_statement(row: dict, lang: str) -> str:
+    """The statement of a change of a rate, tested on the rate ratio (METHODS.md §2.2, §2.4: reported offences)."""
     da = lang == "da"
+    ratio = float(row["change"])
+    size = f"{signed(100 * (ratio - 1), lang, 1)}{NBSP}%" if da else f"{signed(100 * (ratio - 1), lang, 1)}%"
+    rr = ("rate-forhold " if da else "rate ratio ") + number(ratio, lang, 3)
+    if _missing(row.get("pvalue")) and not isinstance(row.get("verdict"), str):
+        return f"{size} ({rr}; {'ingen test' if da else 'no test'})"
+    verdict = row_verdict(row, ratio < 1)
+    if verdict == "not_tested":
+        why = REASONS[lang].get(row.get("verdict_reason") or "", "ingen test" if da else "no test")
+        return f"{size} ({rr}; {why})"
+    test = method_name(row.get("method"), lang)
+    tail = ", ".join(x for x in (test, _p_part(row, lang)) if x)
+    return f"{WORDS[lang][verdict]} ({size}, {rr}; {tail})"
+
+
+# ---------------------------------------------------------------------------------------------- trend wording
+MARKERS = {
+    "da": {"increasing": "stigende", "decreasing": "faldende", "no_significant_change": "ingen signifikant trend",
+           "outlier": "ingen signifikant trend (ét år styrer retningen)", "too_few_points": "for få år til testen"},
+    "en": {"increasing": "increasing", "decreasing": "decreasing", "no_significant_change": "no significant trend",
+           "outlier": "no significant trend (one year drives the direction)", "too_few_points": "too few years for "
+           "the test"},
+}
+TREND_WORDS = {
+    "da": {"significant_decrease": "statistisk signifikant fald", "significant_increase":
+           "statistisk signifikant stigning", "no_significant_change": "ingen statistisk signifikant udvikling",
+           "not_tested": "beskrivende"},
+    "en": {"significant_decrease": "statistically significant decrease", "significant_increase":
+           "statistically significant increase", "no_significant_change": "no statistically significant trend",
+           "not_tested": "descriptive"},
+}
+
+
+def _span(row: dict) -> str:
     first, last = row.get("first_period"), row.get("last_period")
-    span = f"{int(first)}–{int(last)}" if not _missing(first) and not _missing(last) else ""
+    return f"{int(first)}–{int(last)}" if not _missing(first) and not _missing(last) else ""
+
+
+def trend_statement(row: dict, unit: str, lang: str) -> str:
+    """The headline statement of one row of the trend table (METHODS.md §1.5, §2.3), naming its test.
+
+    One test per headline: the weighted slope for shares, the Poisson regression for rates. The chi-square test
+    for trend (the latest 5 years at 99.8 %) is a second opinion and is worded by :func:`trend_details`.
+    """
+    da = lang == "da"
+    first = row.get("first_period")
+    span = _span(row)
     if "too_few_periods" in (row.get("flags") or "") or _missing(row.get("slope")):
-        return (f"for få år til en trend (segmentet starter {int(first)})" if da else
-                f"too few years for a trend (the segment starts in {int(first)})") if not _missing(first) else "–"
-    slope, su = row["slope"], row.get("slope_unit")
+        if _missing(first):
+            return "–"
+        return (f"for få år til en trend (serien starter {int(first)})" if da else
+                f"too few years for a trend (the series starts in {int(first)})")
+    slope, su = float(row["slope"]), row.get("slope_unit")
+    test = method_name(row.get("method"), lang)
+    a_year = "om året" if da else "a year"
     if su == "pp/yr":
-        size = number(slope, lang, 2) + (" pct.-point pr. år" if da else " percentage points a year")
-        size = ("+" if slope > 0 else "") + size
-        ci = f"{number(row['ci_low'], lang, 2)} til {number(row['ci_high'], lang, 2)}" if da else \
-            f"{number(row['ci_low'], lang, 2)} to {number(row['ci_high'], lang, 2)}"
-        sig = row["pvalue"] < 0.05
-        if da:
-            word = ("statistisk signifikant " + ("fald" if slope < 0 else "stigning")) if sig else \
-                "ingen statistisk signifikant udvikling"
-        else:
-            word = ("statistically significant " + ("decrease" if slope < 0 else "increase")) if sig else \
-                "no statistically significant trend"
-        marker = MARKERS[lang].get(row.get("marker") or "", "")
-        text = f"{word} {span}: {size} (95 %-KI {ci}, {pvalue(row['pvalue'], lang)})" if da else \
-            f"{word} {span}: {size} (95% CI {ci}, {pvalue(row['pvalue'], lang)})"
-        if marker:
-            text += f"; {marker} (Fingertips 99,8 %)" if da else f"; {marker} (Fingertips 99.8%)"
+        verdict = row_verdict(row, slope < 0)
+        size = f"{signed(slope, lang, 2)}{NBSP}{POINTS[lang]} {a_year}"
+        ci = f"{LABELS[lang]['ci_short']} {number(row['ci_low'], lang, 2)} {'til' if da else 'to'} " \
+             f"{number(row['ci_high'], lang, 2)}"
+        text = f"{TREND_WORDS[lang][verdict]} {span}: {size} ({ci}; {test}, {pvalue(row['pvalue'], lang)})"
         if not _missing(row.get("target_pvalue")):
-            pace = number(abs(row["target_slope"]), lang, 1)
+            pace = with_unit(number(abs(row["target_slope"]), lang, 1), "", lang)
             if row.get("target_ci_met"):
-                text += (f"; hele intervallet ligger under målets {pace} point pr. år" if da else
-                         f"; the whole interval is beyond the target pace of {pace} points a year")
+                text += (f"; hele intervallet er hurtigere end målets {pace}{NBSP}procentpoint om året" if da else
+                         f"; the whole interval is beyond the target pace of {pace} percentage points a year")
             else:
-                text += (f"; målets tempo på {pace} point pr. år er ikke påvist" if da else
-                         f"; the target pace of {pace} points a year is not shown")
+                text += (f"; målets tempo på {pace}{NBSP}procentpoint om året er ikke påvist" if da else
+                         f"; the target pace of {pace} percentage points a year is not shown")
         return text
     if su == "rate ratio/yr":
-        rr = number(row["slope"], lang, 3)
-        ci = f"{number(row['ci_low'], lang, 3)}–{number(row['ci_high'], lang, 3)}"
-        return (f"rate-forhold {rr} pr. år {span} (95 %-KI {ci}, {pvalue(row['pvalue'], lang)})" if da else
-                f"rate ratio {rr} a year {span} (95% CI {ci}, {pvalue(row['pvalue'], lang)})")
+        verdict = row_verdict(row, slope < 1)
+        pct = number(abs(100 * (slope - 1)), lang, 1)
+        if da:
+            move = f"{'falder' if slope < 1 else 'stiger'} ca. {pct}{NBSP}% om året"
+        else:
+            move = f"{'falls' if slope < 1 else 'rises'} by about {pct}% a year"
+        ci = f"{LABELS[lang]['ci_short']} {interval(row['ci_low'], row['ci_high'], lang, 3)}"
+        rr = ("rate-forhold " if da else "rate ratio ") + number(slope, lang, 3)
+        return (f"{TREND_WORDS[lang][verdict]} {span}: {move} ({rr}, {ci}; {test}, "
+                f"{pvalue(row['pvalue'], lang)})")
     decimals = 0 if abs(slope) >= 10 else 1
-    size = ("+" if slope > 0 else "") + number(slope, lang, decimals)
-    u = UNITS[lang].get(unit, "")
-    size = f"{size} {u}".strip()
-    return (f"{size} pr. år {span} (beskrivende; ingen test)" if da else
+    size = with_unit(signed(slope, lang, decimals), unit, lang)
+    return (f"{size} om året {span} (beskrivende; ingen test)" if da else
             f"{size} a year {span} (descriptive; no test)")
 
 
+def trend_details(row: dict | None, lang: str) -> str:
+    """The second trend test (chi-square for trend on the latest 5 years, at 99.8 %), for the details."""
+    if not row or not isinstance(row.get("marker"), str) or not row.get("marker"):
+        return ""
+    marker = MARKERS[lang].get(row["marker"], "")
+    if not marker:
+        return ""
+    if lang == "da":
+        return (f"chi²-test for trend over de seneste 5 år på 99,8 %-niveau: {marker}. Testen er strengere end "
+                "overskriftens og kan derfor vise ingen trend, hvor hældningen er signifikant.")
+    return (f"chi-square test for trend over the latest 5 years at the 99.8% level: {marker}. It is stricter than "
+            "the headline test, so it can show no trend where the slope is significant.")
+
+
+def projection_statement(t: dict, unit: str, lang: str) -> str:
+    """The projection to the target year with its 95 % prediction interval (METHODS.md §3.2), in words."""
+    if t.get("projection_status") not in ("on_track_confident", "off_track_confident", "uncertain") or \
+            _missing(t.get("projection")):
+        return ""
+    d = decimals_for(t["projection"], unit)
+    year = int(t["target_year"])
+    pi = with_unit(interval(t["pi_low"], t["pi_high"], lang, d), unit, lang)
+    word = "fremskrivning til" if lang == "da" else "projection to"
+    pi_word = "95 %-prædiktionsinterval" if lang == "da" else "95% prediction interval"
+    return (f"{word} {year}: {value(t['projection'], unit, lang, d)} ({pi_word} {pi}): "
+            f"{STATUS[lang][t['projection_status']]}")
+
+
+# --------------------------------------------------------------------------------------------- limits wording
 def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_target: float | None,
                      lang: str) -> str:
     """What this year's data cannot tell, computed from the actual sizes (METHODS.md §1.4, §2.1, §2.4)."""
@@ -206,14 +490,15 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
         pts = number(sig, lang, 2 if sig < 1 else 1)
         m = number(mdd, lang, 2 if mdd < 1 else 1)
         if da:
-            text = (f"med disse antal skal en ændring på et år være mindst {pts} pct.-point for at være statistisk "
-                    f"signifikant ({m} point for at blive opdaget med 80 % sandsynlighed)")
+            text = (f"med disse antal skal en ændring på et år være mindst {pts}{NBSP}procentpoint for at være "
+                    f"statistisk signifikant ({m}{NBSP}procentpoint for at blive opdaget med 80{NBSP}% "
+                    "sandsynlighed)")
         else:
             text = (f"at these sizes a one-year change must be at least {pts} percentage points to be statistically "
                     f"significant ({m} points to be detected with 80% probability)")
         if annual_target is not None and abs(annual_target) < sig:
             t = number(abs(annual_target), lang, 0 if float(annual_target).is_integer() else 1)
-            text += (f"; et fald på {t} point på ét år kan derfor ikke påvises" if da else
+            text += (f"; et fald på {t}{NBSP}procentpoint på ét år kan derfor ikke påvises" if da else
                      f"; a {t}-point fall in one year is therefore not detectable")
         parts.append(text)
     if kind == "person_share":
@@ -227,8 +512,8 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
     if kind == "clustered_count" and not _missing(change.get("ci_low")):
         lo, hi = number(change["ci_low"], lang, 0), number(change["ci_high"], lang, 0)
         parts.append(f"lukkedage klumper sig i få institutioner: ændringens 95 %-interval er {lo} til {hi} dage"
-                     if da else f"closure days cluster in a few institutions: the change's 95% interval is {lo} to "
-                     f"{hi} days")
+                     .replace(" %", NBSP + "%") if da else
+                     f"closure days cluster in a few institutions: the change's 95% interval is {lo} to {hi} days")
     if kind == "rate":
         parts.append("anmeldte forbrydelser måler også anmeldelsesadfærd og politiets indsats" if da else
                      "reported offences also measure reporting behaviour and police activity")
@@ -245,20 +530,7 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
     return text[:1].upper() + text[1:] + "." if text else "–"
 
 
-def ratio_statement(row: dict, lang: str) -> str:
-    """The statement of a change of a rate, tested on the rate ratio (METHODS.md §2.2, §2.4: reported offences)."""
-    da = lang == "da"
-    ratio = float(row["change"])
-    pct = number(100 * (ratio - 1), lang, 1)
-    size = ("+" if ratio > 1 else "") + (f"{pct} %" if da else f"{pct}%")
-    rr = ("rate-forhold " if da else "rate ratio ") + number(ratio, lang, 3)
-    p, q = row.get("pvalue"), row.get("qvalue")
-    if _missing(p):
-        return f"{size} ({rr}; ingen test)" if da else f"{size} ({rr}; no test)"
-    sig = (p if _missing(q) else q) < 0.05
-    return f"{_verdict(sig, ratio < 1, da)} ({size}, {rr}, {pvalue(p, lang)})"
-
-
+# ------------------------------------------------------------------------------------------ notes and sources
 def offence_group_note(group, lang: str) -> str:
     """The definition of an offence group (``config.OffenceGroup``) for the method notes."""
     if lang == "da":
@@ -287,9 +559,34 @@ def map_skipped(file: str, lang: str) -> str:
     return f"The map of the municipalities was skipped: the boundary file {file} is not in the raw folder."
 
 
+def source_line(pipeline, indicator, lang: str, demo: bool) -> str:
+    """"Kilde: …" for a figure or a table of one measure (``indicator`` None: the whole pipeline)."""
+    head = LABELS[lang]["source"]
+    if demo:
+        return f"{head}: {LABELS[lang]['demo_source']}"
+    inds = [indicator] if indicator is not None else list(pipeline.indicators)
+    dst, files = [], []
+    for ind in inds:
+        for sid in (ind.source, ind.options.get("population")):
+            src = pipeline.sources.get(sid) if sid else None
+            if src is None:
+                continue
+            if src.format == "statbank":
+                dst.append((src.table or sid).upper())
+            else:
+                files.append(src.file)
+    parts = []
+    if dst:
+        parts.append(("Danmarks Statistik" if lang == "da" else "Statistics Denmark")
+                     + f" ({', '.join(dict.fromkeys(dst))})")
+    if files:
+        parts.append(f"{pipeline.owner[lang]} ({', '.join(dict.fromkeys(files))})")
+    return f"{head}: " + "; ".join(parts)
+
+
 PEER_LABELS = {
     "da": {"area": "Område", "no_peers": "Pipelinen angiver ingen "
-           "sammenligningskommuner (peers); der er intet at sammenligne.", "no_map": "Pipelinen angiver intet kort.",
+           "sammenligningskommuner; der er intet at sammenligne.", "no_map": "Pipelinen angiver intet kort.",
            "group": "Gruppe", "codes": "STRAF11-koder",
            "definition": "Definition", "rank_note": "Placering 1 er den højeste rate blandt kommunerne; hele landet "
            "indgår ikke i placeringen. Intervallerne viser tilfældig variation: en forskel på få pladser er ofte "
@@ -301,12 +598,15 @@ PEER_LABELS = {
            "intervals show random variation: a difference of a few places is often not a real difference."},
 }
 
+_DA_ORDINALS = {1: "", 2: "næst", 3: "tredje", 4: "fjerde", 5: "femte", 6: "sjette", 7: "syvende", 8: "ottende",
+                9: "niende", 10: "tiende"}
+
 
 def rank_statement(name: str, measure: str, rank: int, of: int, year: int, lang: str) -> str:
-    """"Ishøj has the 3rd highest ... of 7 municipalities in 2018"."""
+    """"Ishøj har den tredjehøjeste rate blandt 7 kommuner …" / "Ishøj has the 3rd highest rate of 7 …"."""
     if lang == "da":
-        place = "den højeste" if rank == 1 else f"den {rank}.-højeste"
-        return f"{name} har {place} rate af {of} kommuner for {measure[:1].lower()}{measure[1:]} i {year}."
+        place = f"den {_DA_ORDINALS[rank]}højeste" if rank in _DA_ORDINALS else f"den {rank}.-højeste"
+        return f"{name} har {place} rate blandt {of} kommuner for {measure[:1].lower()}{measure[1:]} i {year}."
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
     place = "the highest" if rank == 1 else f"the {rank}{suffix} highest"
     return f"{name} has {place} rate of {of} municipalities for {measure[:1].lower()}{measure[1:]} in {year}."

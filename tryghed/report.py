@@ -1,90 +1,253 @@
-"""The shareable output: scorecard tables and exports, notebooks rendered to HTML with code hidden, the index page."""
+"""The shareable output: the scorecard and its exports, notebooks rendered to HTML, the index page and the catalogue.
+
+A report folder is self-contained: the index page, the rendered notebooks, the figures (``figures/``), the style
+sheet (``assets/``) and the exports sit inside it and link to each other by relative paths, so the folder survives
+a zip. Only the link to the catalogue of all reports points outside it (marked ``data-outside``). Pages are
+rendered from Jinja2 templates (``tryghed/templates``) with autoescape; nothing on a page depends on the wall
+clock, so a rerun on the same inputs writes the same bytes.
+"""
 
 from __future__ import annotations
 
-import html
+import json
+import logging
+import shutil
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
-from nbconvert import HTMLExporter
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from . import i18n
 from .changes import headline_area
 from .config import Pipeline
 from .stable import freeze_xlsx
 
+log = logging.getLogger(__name__)
 
-def _status_text(tg: pd.DataFrame, lang: str) -> str:
-    parts = []
-    for _, t in tg.iterrows():
-        text = i18n.STATUS[lang][t["status"]]
-        if t.get("projection_status") in ("on_track_confident", "off_track_confident", "uncertain"):
-            word = "fremskrivning" if lang == "da" else "projection"
-            text += (f" ({word} {int(t['target_year'])}: {i18n.number(t['projection'], lang, 1)}, "
-                     f"{'PI' if lang == 'da' else 'PI'} {i18n.number(t['pi_low'], lang, 1)}–"
-                     f"{i18n.number(t['pi_high'], lang, 1)}: {i18n.STATUS[lang][t['projection_status']]})")
-        parts.append(text)
-    return "; ".join(parts) or "–"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: Written next to every index page; the catalogue is built from these.
+REPORT_RECORD = "report.json"
+#: Where a report folder keeps its copies of the figures and its style sheet.
+FIGURES_SUBDIR = "figures"
+ASSETS_SUBDIR = "assets"
+
+NOTEBOOK_TITLES = {
+    "da": {"01_ingest": "Indlæsning af rådata", "02_clean": "Rensning", "03_indicators": "Indikatorer",
+           "04_change_tests": "Test af ændringer og trends", "05_figures": "Figurer", "06_report": "Resultater",
+           "07_compare_peers": "Sammenligning med andre kommuner"},
+    "en": {"01_ingest": "Reading the raw data", "02_clean": "Cleaning", "03_indicators": "Indicators",
+           "04_change_tests": "Tests of changes and trends", "05_figures": "Figures", "06_report": "Report",
+           "07_compare_peers": "Comparison with other municipalities"},
+}
 
 
-def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
-              lang: str, trends: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per measure: baseline, this year with its interval, change since last year with its test, the
-    trend, targets with their status, and what the data cannot tell."""
-    L = i18n.LABELS[lang]
-    rows = []
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return env
+
+
+def _is_missing(x) -> bool:
+    return x is None or (isinstance(x, float) and np.isnan(x)) or x is pd.NA
+
+
+def _num(x) -> float:
+    return float("nan") if _is_missing(x) else float(x)
+
+
+# ---------------------------------------------------------------------------------------------- the measures
+@dataclass(frozen=True)
+class StatusMark:
+    """One target's status as the page shows it: the target named, a tone (colour and icon) and its words."""
+
+    target: str
+    status: str
+    text: str
+    tone: str
+    icon: str
+    projection: str
+
+
+def status_marks(ind, tg: pd.DataFrame, unit: str, lang: str, *, breaks: list[int] = (),
+                 base_year: int | None = None) -> list[StatusMark]:
+    """One mark per target of ``ind`` from its rows of the target table (in the YAML's order).
+
+    A level or relative target judged on a value measured after a series break that came after the baseline
+    carries that caveat in its words (the judgement itself is the target table's).
+    """
+    marks = []
+    rows = {int(r["target_no"]): r for r in tg.to_dict("records")} if len(tg) else {}
+    for j, t in enumerate(ind.targets):
+        r = rows.get(j, {})
+        status = r.get("status") if isinstance(r.get("status"), str) else "not_assessable"
+        tone = i18n.STATUS_TONE.get(status, "none")
+        text = i18n.STATUS[lang].get(status, status)
+        crossed = [b for b in breaks if base_year is None or b > base_year]
+        if crossed and t.type in ("level", "relative") and status != "not_assessable":
+            text += (f" (målt efter databrud i {crossed[-1]}: ikke fuldt sammenligneligt med målets grundlag)"
+                     if lang == "da" else
+                     f" (measured after the {crossed[-1]} series break: not fully comparable with the target's "
+                     "basis)")
+        marks.append(StatusMark(target=t.text[lang], status=status, text=text, tone=tone,
+                                icon=i18n.TONE_ICON[tone],
+                                projection=i18n.projection_statement(r, unit, lang) if r else ""))
+    return marks
+
+
+def sparkline(series: pd.DataFrame, breaks: list[int], lang: str, *, width: int = 120, height: int = 30) -> Markup:
+    """A tiny inline SVG of a series (``period`` index, ``estimate``), broken at the series breaks, the last value
+    marked; it carries a ``<title>`` so that a screen reader says what it shows."""
+    from .figures import segments
+
+    s = series["estimate"].dropna().sort_index()
+    if len(s) < 2:
+        return Markup("")
+    x0, x1 = float(s.index.min()), float(s.index.max())
+    lo, hi = min(0.0, float(s.min())), float(s.max())
+    hi = hi if hi > lo else lo + 1
+
+    def xy(year, val):
+        return (2 + (width - 4) * (float(year) - x0) / (x1 - x0),
+                height - 2 - (height - 4) * (float(val) - lo) / (hi - lo))
+
+    lines = []
+    for piece in segments(s.index.to_numpy(), breaks):
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in (xy(y, s.loc[y]) for y in piece))
+        lines.append(f'<polyline points="{pts}" fill="none" stroke="#0072B2" stroke-width="1.6"/>')
+    lx, ly = xy(s.index[-1], s.iloc[-1])
+    label = i18n.LABELS[lang]["sparkline"].format(first=int(x0), last=int(x1))
+    from markupsafe import escape
+
+    return Markup(f'<svg class="spark" role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+                  f'xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>{"".join(lines)}'
+                  f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="#0072B2"/></svg>')
+
+
+def _goal(ind, lang: str) -> str:
+    goal = ind.options.get("goal") if isinstance(ind.options, dict) else None
+    if isinstance(goal, dict):
+        return str(goal.get(lang) or goal.get("da") or "")
+    return str(goal or "")
+
+
+def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
+             lang: str, trends: pd.DataFrame | None = None) -> list[dict]:
+    """Everything the page and the exports say about each measure, numbers and words (one dict per indicator).
+
+    Significance is never decided here: the change and trend rows are worded by :mod:`tryghed.i18n` from their
+    ``verdict`` (when the table has one).
+    """
+    out = []
     for ind in pipeline.indicators:
         area_id = headline_area(pipeline, ind)
-        s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id)].set_index("period")
+        s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id) & (table["period"] <= year)]
+        s = s.set_index("period").sort_index()
         base_year = ind.baseline_year or pipeline.baseline_year
-        if base_year in s.index and not s.loc[base_year, "suppressed"]:
-            base = f"{i18n.value(float(s.loc[base_year, 'estimate']), ind.unit, lang)} ({base_year})"
+        base_value = float("nan")
+        if base_year in s.index and not bool(s.loc[base_year, "suppressed"]):
+            base_value = float(s.loc[base_year, "estimate"])
         elif ind.baseline_value is not None:
-            base = f"{i18n.value(float(ind.baseline_value), ind.unit, lang)} ({ind.baseline_year})"
-        else:
-            base = "–"
-        if ind.baseline_value is not None and base_year in s.index and \
-                abs(float(s.loc[base_year, "estimate"]) - ind.baseline_value) >= 0.05:
+            base_value = float(ind.baseline_value)
+        base_text = f"{i18n.value(base_value, ind.unit, lang)} ({base_year})" if not np.isnan(base_value) else "–"
+        if ind.baseline_value is not None and not np.isnan(base_value) and \
+                abs(base_value - ind.baseline_value) >= 0.05:
             word = "programmets tal" if lang == "da" else "programme's figure"
-            base += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
-        if year in s.index and s.loc[year, "suppressed"]:
+            base_text += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
+        est = lo = hi = n = float("nan")
+        if year in s.index and bool(s.loc[year, "suppressed"]):
             if "disclosure" in str(s.loc[year, "flags"]):
-                now = "undertrykt (diskretion)" if lang == "da" else "suppressed (disclosure control)"
+                now = "undertrykt af hensyn til diskretion" if lang == "da" else "withheld to protect persons"
             else:
                 now = "for få besvarelser" if lang == "da" else "too few answers"
         elif year in s.index:
             r = s.loc[year]
-            now = i18n.value(float(r["estimate"]), ind.unit, lang)
-            if np.isfinite(r["ci_low"]):
-                now += f" ({i18n.number(r['ci_low'], lang, 2 if r['estimate'] < 5 else 1)}–" \
-                       f"{i18n.number(r['ci_high'], lang, 2 if r['estimate'] < 5 else 1)})"
+            est, lo, hi = _num(r["estimate"]), _num(r.get("ci_low")), _num(r.get("ci_high"))
+            n = _num(r.get("n_effective", r.get("denominator")))
+            now = i18n.value_with_interval(est, lo, hi, ind.unit, lang)
         else:
             now = "ingen data" if lang == "da" else "no data"
+        label = ind.options.get("unit_label") if isinstance(ind.options, dict) else None
+        if ind.unit == "count" and isinstance(label, dict) and label.get(lang):
+            # a count names what it counts ("3 lokalområder") when the YAML gives the word (unit_label: {da, en})
+            if not np.isnan(est):
+                now = f"{now}\u00a0{label[lang]}"
+            if not np.isnan(base_value):
+                base_text = base_text.replace(f" ({base_year})", f"\u00a0{label[lang]} ({base_year})", 1)
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
                      & (changes["comparison"] == "previous_year")]
         change_row = ch.iloc[0].to_dict() if len(ch) else None
-        change = i18n.change_statement(change_row, ind.unit, lang) if change_row else "–"
         tr = trends[(trends["indicator_id"] == ind.id) & (trends["area_id"] == area_id)] \
             if trends is not None else pd.DataFrame()
         trend_row = tr.iloc[0].to_dict() if len(tr) else None
-        trend = i18n.trend_statement(trend_row, ind.unit, lang) if trend_row else "–"
         annual = next((t.value for t in ind.targets if t.type == "annual_change"), None)
-        limits = i18n.limits_statement(ind.kind, change_row, trend_row, annual, lang)
-        tg = targets[targets["indicator_id"] == ind.id]
-        target_text = "; ".join(t.text[lang] for t in ind.targets) or "–"
-        rows.append({L["measure"]: ind.name[lang], L["area"]: pipeline.area(area_id).name[lang],
-                     L["baseline"]: base, f"{L['this_year']} ({year})": now, L["change"]: change,
-                     L["trend"]: trend, L["target"]: target_text, L["status"]: _status_text(tg, lang),
-                     L["limits"]: limits, "indicator_id": ind.id})
+        tg = targets[targets["indicator_id"] == ind.id] if len(targets) else targets
+        breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
+        marks = status_marks(ind, tg, ind.unit, lang, breaks=breaks, base_year=base_year)
+        tones = [m.tone for m in marks]
+        summary = next((t for t in i18n.TONE_ORDER if t in tones), "none")
+        shown = s[~s["suppressed"].astype(bool)] if len(s) else s
+        change = _num((change_row or {}).get("change"))
+        out.append({
+            "id": ind.id, "name": ind.name[lang], "area": pipeline.area(area_id).name[lang], "kind": ind.kind,
+            "goal": _goal(ind, lang), "unit": ind.unit, "unit_text": i18n.unit_text(ind.unit, lang),
+            "base_year": base_year, "base_value": base_value, "base_text": base_text,
+            "estimate": est, "ci_low": lo, "ci_high": hi, "n": n, "value_text": now,
+            "change": change, "change_unit": (i18n.POINTS[lang] if ind.unit == "percent" else
+                                              ("rate-forhold" if lang == "da" else "rate ratio")
+                                              if (change_row or {}).get("scale") == "ratio" else
+                                              i18n.unit_text(ind.unit, lang)),
+            "p": _num((change_row or {}).get("pvalue")), "q": _num((change_row or {}).get("qvalue")),
+            "verdict": (change_row or {}).get("verdict") if isinstance((change_row or {}).get("verdict"), str)
+            else "",
+            "change_text": i18n.change_statement(change_row, ind.unit, lang) if change_row else "–",
+            "test": i18n.method_name((change_row or {}).get("method"), lang),
+            "trend_text": i18n.trend_statement(trend_row, ind.unit, lang) if trend_row else "–",
+            "trend_details": i18n.trend_details(trend_row, lang),
+            "limits": i18n.limits_statement(ind.kind, change_row, trend_row, annual, lang),
+            "targets": marks, "tone": summary, "icon": i18n.TONE_ICON[summary],
+            "target_text": "; ".join(m.target for m in marks) or "–",
+            "status_text": "; ".join(f"{m.target}: {m.text}" for m in marks) or "–",
+            "sparkline": sparkline(shown, breaks, lang) if len(shown) else Markup(""),
+            "breaks": breaks, "has_data": year in s.index,
+        })
+    return out
+
+
+def _round(x: float, decimals: int = 2) -> float:
+    """Exported numbers: rounded to what the data can carry (two decimals; p and q four; rate ratios three)."""
+    return float("nan") if _is_missing(x) else round(float(x), decimals)
+
+
+def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
+              lang: str, trends: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per measure for the exports: the numbers as numbers (estimate, interval, change, p, q) beside the
+    statements in ``lang``; column names in ``lang``, plus ``indicator_id``."""
+    L = i18n.LABELS[lang]
+    rows = []
+    for m in measures(pipeline, table, changes, targets, year, lang, trends):
+        rows.append({
+            L["measure"]: m["name"], L["area"]: m["area"], L["unit"]: m["unit_text"] or i18n.COUNT_WORD[lang],
+            L["baseline_year"]: m["base_year"], L["baseline"]: _round(m["base_value"]), L["year"]: year,
+            L["estimate"]: _round(m["estimate"]), L["ci_low"]: _round(m["ci_low"]), L["ci_high"]: _round(m["ci_high"]),
+            L["change"]: _round(m["change"], 3), L["change_unit"]: m["change_unit"], L["p"]: _round(m["p"], 4),
+            L["q"]: _round(m["q"], 4),
+            L["verdict"]: m["change_text"], L["trend"]: m["trend_text"], L["target"]: m["target_text"],
+            L["status"]: m["status_text"], L["limits"]: m["limits"], "indicator_id": m["id"],
+        })
     return pd.DataFrame(rows)
 
 
 def area_table(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str) -> pd.DataFrame:
     """Every measure by area and year up to ``year`` from the published (disclosure-controlled) table.
 
-    A cell withheld to protect persons shows ``*``; a survey share from too few answers shows ``–``.
+    Estimates are numbers; a cell withheld to protect persons holds ``*`` and a survey share from too few answers
+    ``–`` (the legend is on the notes sheet).
     """
     L = i18n.LABELS[lang]
     names = {a.id: a.name[lang] for a in pipeline.areas}
@@ -93,131 +256,539 @@ def area_table(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str
     for ind in pipeline.indicators:
         sub = t[t["indicator_id"] == ind.id]
         for (area_id, level), g in sub.groupby(["area_id", "level"], sort=False):
-            r = {L["measure"]: ind.name[lang], L["level"]: i18n.LEVEL_NAMES[lang].get(level, level),
-                 L["area"]: names.get(area_id, area_id)}
+            r = {L["measure"]: ind.name[lang], L["unit"]: i18n.unit_text(ind.unit, lang) or i18n.COUNT_WORD[lang],
+                 L["level"]: i18n.LEVEL_NAMES[lang].get(level, level), L["area"]: names.get(area_id, area_id)}
             for _, c in g.sort_values("period").iterrows():
                 if "disclosure" in str(c["flags"]):
-                    text = "*"
+                    cell = "*"
                 elif c["suppressed"] or not np.isfinite(c["estimate"]):
-                    text = "–"
+                    cell = "–"
                 else:
-                    text = i18n.value(float(c["estimate"]), ind.unit, lang)
-                r[str(int(c["period"]))] = text
+                    cell = round(float(c["estimate"]), 2 if ind.unit in ("percent", "per_1000") else 1)
+                r[str(int(c["period"]))] = cell
             rows.append(r)
     out = pd.DataFrame(rows)
     years = sorted(c for c in out.columns if c.isdigit())
-    return out[[L["measure"], L["level"], L["area"], *years]].fillna("")
+    return out[[L["measure"], L["unit"], L["level"], L["area"], *years]].astype(object).fillna("")
 
 
-def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard") -> list[Path]:
-    """CSV (UTF-8 with BOM, so Excel shows æøå) and xlsx copies of a published table."""
+# ----------------------------------------------------------------------------------------------------- exports
+def _csv_cell(v, lang: str):
+    if isinstance(v, (bool, np.bool_)):
+        return str(v)
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
+            return ""
+        text = repr(round(float(v), 6))
+        text = text[:-2] if text.endswith(".0") else text
+        return text.replace(".", ",") if lang == "da" else text
+    return "" if v is None else str(v)
+
+
+def _number_format(column: str, values: pd.Series, lang: str) -> str | None:
+    """An Excel number format for a numeric column (p- and q-values with three decimals, years none)."""
+    L = i18n.LABELS[lang]
+    if column in (L["p"], L["q"]):
+        return "0.000"
+    if column in (L["year"], L["baseline_year"]):
+        return "0"
+    nums = pd.to_numeric(values, errors="coerce").dropna()
+    if nums.empty:
+        return None
+    if (nums == nums.round()).all():
+        return "#,##0"
+    return "#,##0.00" if nums.abs().max() < 5 else "#,##0.0"
+
+
+def notes_rows(pipeline: Pipeline | None, lang: str, *, demo: bool, disclosure: dict | None = None,
+               extra: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+    """The notes sheet of an xlsx export: source, demo marker, disclosure rule, the legend of withheld cells and
+    the definition of each measure."""
+    L = i18n.LABELS[lang]
+    rows = []
+    if demo:
+        rows.append((L["demo_marker"], L["demo_banner"]))
+    if pipeline is not None:
+        rows.append((L["source"], i18n.source_line(pipeline, None, lang, demo)))
+        rows.append((L["pipeline"], f"{pipeline.name[lang]} ({pipeline.owner[lang]})"))
+        from .indicators import MIN_ANSWERS
+
+        for ind in pipeline.indicators:
+            rows.append((ind.name[lang], KIND_NOTES[ind.kind][lang].format(min_answers=MIN_ANSWERS)))
+    if disclosure and disclosure.get(f"note_{lang}"):
+        rows.append((L["disclosure"], disclosure[f"note_{lang}"]))
+    rows.append(("*, –", L["withheld"]))
+    rows.extend(extra)
+    return rows
+
+
+def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard", *, lang: str = "en",
+                  notes: list[tuple[str, str]] | None = None) -> list[Path]:
+    """Write a published table as CSV and xlsx for people who paste it into a council paper.
+
+    CSV: UTF-8 with a BOM (so Excel shows æøå); in a Danish report ``;``-separated with a decimal comma (what a
+    Danish Excel opens in columns), in an English one ``,`` and a decimal point. xlsx: numbers stay numbers with
+    a number format, the header is bold, frozen and filtered, columns are sized and long text wraps, and a notes
+    sheet (``notes``: (term, text) rows) says where the numbers come from. Both files are byte-stable.
+    """
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     csv = report_dir / f"{name}.csv"
-    card.to_csv(csv, index=False, encoding="utf-8-sig", lineterminator="\n")
+    sep = ";" if lang == "da" else ","
+    text = card.copy()
+    for col in text.columns:
+        text[col] = [_csv_cell(v, lang) for v in text[col]]
+    text.to_csv(csv, index=False, sep=sep, encoding="utf-8-sig", lineterminator="\r\n")
     xlsx = report_dir / f"{name}.xlsx"
-    with pd.ExcelWriter(xlsx, engine="openpyxl") as xw:
-        card.to_excel(xw, index=False, sheet_name=name[:31])
-    freeze_xlsx(xlsx)
+    _write_xlsx(card, xlsx, name, lang, notes or [])
     return [csv, xlsx]
 
 
+def _write_xlsx(df: pd.DataFrame, path: Path, name: str, lang: str, notes: list[tuple[str, str]]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = name[:31]
+    ws.append([str(c) for c in df.columns])
+    for row in df.itertuples(index=False):
+        cells = []
+        for v in row:
+            if isinstance(v, (float, np.floating)) and np.isnan(v):
+                cells.append(None)
+            elif isinstance(v, (np.integer,)):
+                cells.append(int(v))
+            elif isinstance(v, (np.floating,)):
+                cells.append(float(v))
+            elif isinstance(v, (np.bool_,)):
+                cells.append(bool(v))
+            else:
+                cells.append(v)
+        ws.append(cells)
+    bold = Font(bold=True)
+    for cell in ws[1]:
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    if len(df.columns):
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
+    for j, col in enumerate(df.columns, start=1):
+        values = df[col]
+        numeric = pd.to_numeric(values, errors="coerce")
+        letter = get_column_letter(j)
+        is_num = numeric.notna().sum() > 0 and numeric.notna().sum() >= values.astype(str).str.len().gt(0).sum() / 2
+        longest = max([len(str(col))] + [len(str(v)) for v in values.tolist()])
+        if is_num:
+            fmt = _number_format(str(col), values, lang)
+            for r in range(2, len(df) + 2):
+                c = ws[f"{letter}{r}"]
+                if isinstance(c.value, bool) or not isinstance(c.value, (int, float)) or not fmt:
+                    continue
+                if fmt in ("0", "0.000"):
+                    c.number_format = fmt
+                elif float(c.value).is_integer():
+                    c.number_format = "#,##0"
+                else:
+                    c.number_format = "#,##0.00" if abs(c.value) < 5 else "#,##0.0"
+            ws.column_dimensions[letter].width = max(9, min(16, len(str(col)) + 2))
+        else:
+            width = min(60, max(10, longest + 2))
+            ws.column_dimensions[letter].width = width
+            if longest > 60:
+                for r in range(2, len(df) + 2):
+                    ws[f"{letter}{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+    ns = wb.create_sheet(i18n.LABELS[lang]["notes_sheet"])
+    ns.append(["Begreb", "Forklaring"] if lang == "da" else ["Term", "Explanation"])
+    ns["A1"].font = bold
+    ns["B1"].font = bold
+    for term, text in notes:
+        ns.append([term, text])
+    ns.column_dimensions["A"].width = 40
+    ns.column_dimensions["B"].width = 110
+    for r in range(2, len(notes) + 2):
+        ns[f"B{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+        ns[f"A{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+    wb.properties.creator = "tryghed"
+    wb.save(path)
+    freeze_xlsx(path)
+
+
+def scorecard_view(card: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The scorecard as a notebook shows it: the measure, this year's estimate and interval, the change and its
+    verdict, and the status of each target (the full table is in the exports)."""
+    L = i18n.LABELS[lang]
+    keep = [L["measure"], L["area"], L["estimate"], L["ci_low"], L["ci_high"], L["unit"], L["verdict"], L["status"]]
+    return card[[c for c in keep if c in card.columns]]
+
+
+def styled(df: pd.DataFrame, lang: str, *, uuid: str, decimals: dict[str, int] | None = None):
+    """A table for a rendered notebook: no index, numbers rounded in the report's convention, no NaN shown."""
+    decimals = decimals or {}
+
+    def fmt(col):
+        d = decimals.get(col)
+
+        def f(v):
+            if _is_missing(v) or (isinstance(v, str) and v == ""):
+                return "–"
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+                return str(int(v)) if "år" in col.lower() or "year" in col.lower() else i18n.number(v, lang, 0)
+            if isinstance(v, (float, np.floating)):
+                dd = d if d is not None else (3 if col in (i18n.LABELS[lang]["p"], i18n.LABELS[lang]["q"])
+                                              else 0 if float(v).is_integer() else 2 if abs(v) < 5 else 1)
+                return i18n.number(v, lang, dd)
+            return str(v)
+        return f
+
+    st = df.style.hide(axis="index").set_uuid(uuid)
+    st = st.format({c: fmt(str(c)) for c in df.columns})
+    st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
+                                                              "max-width: 28em;"}])
+    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+    if numeric:
+        st = st.set_properties(subset=numeric, **{"text-align": "right"})
+    return st
+
+
+# ----------------------------------------------------------------------------------------- rendered notebooks
 BANNER_CSS = ("background:#c00000;color:#fff;font:bold 15px sans-serif;padding:10px 16px;"
               "text-align:center;position:sticky;top:0;z-index:1000")
 
 
 def banner_html(lang: str) -> str:
-    text = html.escape(i18n.LABELS[lang]["demo_banner"])
-    return f'<div class="tryghed-demo-banner" style="{BANNER_CSS}">{text}</div>'
+    from markupsafe import escape
+
+    return f'<div class="tryghed-demo-banner" style="{BANNER_CSS}">{escape(i18n.LABELS[lang]["demo_banner"])}</div>'
 
 
-def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str) -> Path:
-    """Render an executed notebook to HTML with every code cell's input hidden (``nbconvert --no-input``)."""
+def notebook_title(name: str, lang: str) -> str:
+    """"3. Indikatorer" for ``03_indicators``."""
+    no = name.split("_", 1)[0].lstrip("0") or "0"
+    return f"{no}. {NOTEBOOK_TITLES[lang].get(name, name)}"
+
+
+def render_notebook(executed: Path, out_html: Path, *, demo: bool, lang: str, title: str | None = None,
+                    back_href: str | None = "index.html") -> Path:
+    """Render an executed notebook to an offline HTML page with every code cell's input hidden.
+
+    No script is loaded from a CDN (tryghed's nbconvert template drops require.js, MathJax, mermaid and widgets);
+    the page has ``lang``, a real ``<title>``, the demo banner when ``demo``, a link back to the index page and
+    alternative text on every image.
+    """
+    from nbconvert import HTMLExporter
+
     nb = nbformat.read(executed, as_version=4)
     for cell in nb.cells:
         # papermill gives its injected cell a random id; a fixed one keeps the page byte-identical on rerun
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
-    if demo:
-        i = body.index(">", body.index("<body")) + 1
-        body = body[:i] + banner_html(lang) + body[i:]
-    out_html.write_text(body, encoding="utf-8")
-    return out_html
+        if cell.cell_type == "markdown":
+            cell.source = one_language(cell.source, lang)
+    name = Path(executed).stem
+    nb.metadata["title"] = title or notebook_title(name, lang)
+    exporter = HTMLExporter(template_name="tryghed", extra_template_basedirs=[str(TEMPLATES / "nbconvert")],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            language_code=lang)
+    L = i18n.LABELS[lang]
+    resources = {"tryghed": {"banner": L["demo_banner"] if demo else "", "back_href": back_href or "",
+                             "back_label": ("← Til forsiden" if lang == "da" else "← Back to the report"),
+                             "figure_alt": "Figur fra analysen" if lang == "da" else "Figure from the analysis"}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    Path(out_html).write_text(body, encoding="utf-8")
+    return Path(out_html)
+
+
+# ------------------------------------------------------------------------------------------------- provenance
+def package_version() -> str:
+    try:
+        return metadata.version("tryghed")
+    except metadata.PackageNotFoundError:
+        from . import __version__
+
+        return __version__
+
+
+def git_commit(root: Path | None = None) -> str:
+    """The commit of the code that made the report (``unknown`` outside a git checkout)."""
+    from .paths import ROOT
+
+    try:
+        out = subprocess.run(["git", "-C", str(root or ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=10, check=True)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def data_sources(processed_dir: Path) -> list[tuple[str, str]]:
+    """(file, sha256) of every raw file the run read, from ``staged/manifest.json``."""
+    path = Path(processed_dir) / "staged" / "manifest.json"
+    if not path.is_file():
+        return []
+    raw = json.loads(path.read_text(encoding="utf-8")).get("raw_files", {})
+    return sorted((str(k), str(v)) for k, v in raw.items())
+
+
+# ----------------------------------------------------------------------------------------------- the index page
+def _reports_root(report_dir: Path) -> Path | None:
+    for p in Path(report_dir).resolve().parents:
+        if p.name == "reports":
+            return p
+    return None
+
+
+def _copy_figures(figures_dir: Path, report_dir: Path) -> dict:
+    """Copy the run's figures into the report folder (``figures/``); their manifest entries."""
+    from .figures import read_manifest
+
+    target = Path(report_dir) / FIGURES_SUBDIR
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for p in sorted(Path(figures_dir).glob("*")):
+        if p.suffix in (".png", ".svg", ".json"):
+            shutil.copyfile(p, target / p.name)
+    manifest = read_manifest(figures_dir)
+    for p in sorted(Path(figures_dir).glob("*.svg")):
+        kind, _, ind = p.stem.partition("_")
+        manifest.setdefault(p.stem, {"figure": p.stem, "indicator_id": ind, "kind": kind, "title": p.stem,
+                                     "alt": p.stem, "files": [p.name, p.with_suffix(".png").name]})
+    return manifest
+
+
+def _peer_section(pipeline: Pipeline, processed_dir: Path, report_dir: Path, lang: str, figs: dict) -> dict | None:
+    """Ranks, the peer table and the map for a pipeline that compares its municipality with peers."""
+    path = Path(processed_dir) / "peers.parquet"
+    if not pipeline.peers or not path.is_file():
+        return None
+    from . import peers
+
+    ranks = pd.read_parquet(path)
+    table = peers.peer_table(pipeline, ranks, lang)
+    maps = [f for f in figs.values() if f.get("kind") == "map"]
+    return {"statements": peers.rank_statements(pipeline, ranks, lang),
+            "note": i18n.PEER_LABELS[lang]["rank_note"],
+            "columns": list(table.columns), "rows": table.astype(str).values.tolist(),
+            "maps": maps, "map_note": "" if maps else peers.map_note(pipeline, lang),
+            "downloads": [p.name for p in (Path(report_dir) / "peers.csv", Path(report_dir) / "peers.xlsx")
+                          if p.is_file()]}
+
+
+def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source: str,
+          notes: list[str] | None = None, extra_notes: list[str] = (), executed_dir: Path | None = None) -> Path:
+    """Make ``paths.report_dir`` a finished, self-contained report folder and return its index page.
+
+    Renders every executed notebook of the pipeline (from ``executed_dir``, default ``report_dir/executed``),
+    copies the figures and the style sheet in, writes ``index.html`` and ``report.json`` (what the catalogue
+    lists).
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+    paths : RunPaths
+        ``processed_dir`` (``published``, ``changes``, ``targets``, ``trends``, optional ``peers`` parquet files,
+        ``disclosure.json``, ``staged/manifest.json``), ``figures_dir`` and ``report_dir`` of the run.
+    year : int
+    lang : {"da", "en"}
+    demo : bool
+        The run read the synthetic demo data: banner, watermarks and notes say so.
+    source : str
+        The data source the report is built from as the catalogue names it ("demo" or the raw folder's name).
+    notes : list of str, optional
+        Method notes; default :func:`method_notes` from the run's change table and disclosure record.
+    extra_notes : list of str
+        Notes added after them (the runner's ``data_notes``: offence groups, absent optional sources, a skipped
+        map).
+    executed_dir : Path, optional
+        Where the executed notebooks are (default ``report_dir/executed``).
+    """
+    processed, report_dir = Path(paths.processed_dir), Path(paths.report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    read = lambda name: pd.read_parquet(processed / name)  # noqa: E731
+    published = read("published.parquet")
+    changes = read("changes.parquet")
+    targets = read("targets.parquet")
+    trends = read("trends.parquet") if (processed / "trends.parquet").is_file() else None
+    disclosure_path = processed / "disclosure.json"
+    disclosure = json.loads(disclosure_path.read_text(encoding="utf-8")) if disclosure_path.is_file() else None
+    if notes is None:
+        notes = method_notes(pipeline, changes, lang, disclosure=disclosure)
+    notes = [*notes, *extra_notes]
+    executed_dir = Path(executed_dir) if executed_dir else report_dir / "executed"
+    L = i18n.LABELS[lang]
+    title = L["title"].format(name=pipeline.name[lang], year=year)
+    notebooks = []
+    for name in pipeline.notebooks:
+        nb = executed_dir / f"{name}.ipynb"
+        if nb.is_file():
+            render_notebook(nb, report_dir / f"{name}.html", demo=demo, lang=lang,
+                            title=f"{notebook_title(name, lang)} – {title}")
+            notebooks.append({"href": f"{name}.html", "title": notebook_title(name, lang)})
+    figs = _copy_figures(paths.figures_dir, report_dir)
+    assets = report_dir / ASSETS_SUBDIR
+    assets.mkdir(exist_ok=True)
+    shutil.copyfile(TEMPLATES / "report.css", assets / "report.css")
+    rows = measures(pipeline, published, changes, targets, year, lang, trends)
+    for m in rows:
+        m["figures"] = [{**f, "svg": f"{FIGURES_SUBDIR}/{f['figure']}.svg",
+                         "png": f"{FIGURES_SUBDIR}/{f['figure']}.png"}
+                        for f in sorted(figs.values(), key=lambda f: (f.get("kind") != "trend", f["figure"]))
+                        if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas")]
+    goals: dict[str, list] = {}
+    for m in rows:
+        if m["has_data"]:
+            goals.setdefault(m["goal"], []).append(m)
+    no_data = [m["name"] for m in rows if not m["has_data"]]
+    downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
+                 if p.stem not in ("peers",)]
+    root = _reports_root(report_dir)
+    since = since_last_report(root, pipeline.id, year, lang, source, rows) if root else None
+    catalogue_href = Path(_relpath(root / "index.html", report_dir)).as_posix() if root else None
+    page = _env().get_template("index.html.j2").render(
+        lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
+        goals=[{"name": g, "measures": ms} for g, ms in goals.items()],
+        measures=[m for m in rows if m["has_data"]], no_data=no_data, notebooks=notebooks,
+        has_targets=any(m["targets"] for m in rows), since=since,
+        downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
+        version=package_version(), commit=git_commit(), sources=data_sources(processed),
+        source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
+    index = report_dir / "index.html"
+    index.write_text(page, encoding="utf-8")
+    record = {"pipeline": pipeline.id, "name": pipeline.name, "year": int(year), "lang": lang, "source": source,
+              "demo": bool(demo), "title": title,
+              "measures": {m["id"]: {"name": m["name"], "value_text": m["value_text"],
+                                     "statuses": [[t.target, t.status, t.text] for t in m["targets"]]}
+                           for m in rows}}
+    (report_dir / REPORT_RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                            encoding="utf-8")
+    return index
+
+
+def since_last_report(reports_root: Path, pipeline_id: str, year: int, lang: str, source: str,
+                      rows: list[dict]) -> dict | None:
+    """What changed since last year's report of the same pipeline, language and data source (its
+    ``report.json``): each measure's value then and now, and each target whose status changed. None when there is
+    no such report."""
+    previous = None
+    for rec in sorted(Path(reports_root).rglob(REPORT_RECORD)):
+        rel = rec.parent.relative_to(reports_root)
+        if any(part.startswith((".", "_")) or part.endswith(".old") for part in rel.parts):
+            continue
+        try:
+            data = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (data.get("pipeline"), data.get("year"), data.get("lang"), data.get("source")) == \
+                (pipeline_id, year - 1, lang, source) and isinstance(data.get("measures"), dict):
+            previous = data
+            break
+    if previous is None:
+        return None
+    items = []
+    for m in rows:
+        before = previous["measures"].get(m["id"])
+        if before is None or not m["has_data"]:
+            continue
+        changed = [(t.target, old[2], t.text) for t in m["targets"]
+                   for old in before.get("statuses", []) if old[0] == t.target and old[1] != t.status]
+        items.append({"name": m["name"], "before": before.get("value_text", "–"), "now": m["value_text"],
+                      "statuses": changed})
+    return {"year": year - 1, "items": items}
+
+
+def _relpath(target: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(Path(target).resolve(), Path(start).resolve())
+
+
+def write_catalogue(reports_root: Path) -> Path:
+    """Write ``reports_root/index.html``: every report found below it (pipeline × year × language × data source),
+    read from the ``report.json`` each finished report folder holds. Folders of failed or staged runs
+    (``_failed``, ``.staging``) are never listed."""
+    reports_root = Path(reports_root)
+    reports_root.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for rec in sorted(reports_root.rglob(REPORT_RECORD)):
+        rel = rec.parent.relative_to(reports_root)
+        if any(part.startswith((".", "_")) or part.endswith(".old") for part in rel.parts):
+            continue
+        try:
+            data = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("cannot read %s; the report is left out of the catalogue", rec)
+            continue
+        if not (rec.parent / "index.html").is_file():
+            continue
+        entries.append({**data, "href": (rel / "index.html").as_posix()})
+    entries.sort(key=lambda e: (e.get("pipeline", ""), -int(e.get("year", 0)), e.get("lang", ""),
+                                e.get("source", "")))
+    languages = {"da": "Dansk", "en": "English"}
+    page = _env().get_template("catalogue.html.j2").render(entries=entries, languages=languages, L=i18n.LABELS["da"],
+                                                            Len=i18n.LABELS["en"])
+    out = reports_root / "index.html"
+    out.write_text(page, encoding="utf-8")
+    return out
 
 
 def index_page(pipeline: Pipeline, year: int, lang: str, card: pd.DataFrame, notebooks: list[tuple[str, str]],
                figures: list[str], *, demo: bool, notes: list[str]) -> str:
-    """The year's index page: the scorecard, links to the rendered notebooks and figures, and method notes."""
+    """The former index page (kept until the runner calls :func:`build`): the scorecard table with links."""
     L = i18n.LABELS[lang]
     title = L["title"].format(name=pipeline.name[lang], year=year)
-    shown = card.drop(columns=["indicator_id"])
-    table = shown.to_html(index=False, escape=True, classes="scorecard", border=0)
-    nb_links = "".join(f'<li><a href="{html.escape(href)}">{html.escape(label)}</a></li>' for label, href in notebooks)
-    fig_links = "".join(f'<li><a href="{html.escape(f)}">{html.escape(Path(f).stem)}</a></li>' for f in figures)
-    notes_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:0;color:#222}} main{{max-width:1200px;margin:auto;padding:1em 2em}}
-table.scorecard{{border-collapse:collapse;font-size:14px}} .scorecard th,.scorecard td{{border-bottom:1px solid #ddd;
-padding:6px 8px;text-align:left;vertical-align:top}} .scorecard th{{background:#f2f2f2}}
-</style></head><body>
-{banner_html(lang) if demo else ""}
-<main>
-<h1>{html.escape(title)}</h1>
-<p>{html.escape(pipeline.owner[lang])}</p>
-<h2>{L["scorecard"]}</h2>
-{table}
-<p>{L["exports"].format(csv='<a href="scorecard.csv">scorecard.csv</a>',
-                         xlsx='<a href="scorecard.xlsx">scorecard.xlsx</a>')}
-· <a href="areas.csv">areas.csv</a> · <a href="areas.xlsx">areas.xlsx</a></p>
-<h2>{L["notebooks"]}</h2><ol>{nb_links}</ol>
-<h2>{L["figures"]}</h2><ul>{fig_links}</ul>
-<h2>{L["method_notes"]}</h2><ul>{notes_html}</ul>
-<p><small>{L["made_by"]}</small></p>
-</main></body></html>
-"""
+    return _env().get_template("legacy_index.html.j2").render(
+        lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo,
+        table=Markup(card.drop(columns=["indicator_id"], errors="ignore").to_html(index=False, escape=True,
+                                                                                  classes="scorecard", border=0,
+                                                                                  na_rep="–")),
+        notebooks=notebooks, figures=figures, notes=notes, banner=Markup(banner_html(lang)) if demo else "")
 
 
+# ------------------------------------------------------------------------------------------------ method notes
 KIND_NOTES = {
     "survey_share": {
-        "da": "vægtet andel (Hájek) med Kish' effektive n pr. celle og Wilson-interval, Clopper–Pearson når n_eff < "
-              "100 eller under 10 effektive svar (METHODS.md §1.1–1.3); under {min_answers} svar offentliggøres intet; "
-              "ændringer med ufuldstændig z-test på effektive antal, Newcombe/score-test ved små celler (§1.4); "
-              "trend med WLS-hældning med design-SE og chi²-test for trend efter Fingertips' regler: seneste 5 år, "
-              "X² > 9,5495, outlier-regel (§1.5)",
-        "en": "weighted share (Hájek) with Kish's effective n per cell and a Wilson interval, Clopper–Pearson when "
-              "n_eff < 100 or fewer than 10 effective answers (METHODS.md §1.1–1.3); nothing is published under "
-              "{min_answers} answers; changes by the unpooled z on effective sizes, Newcombe/score test for small "
-              "cells (§1.4); trend by the WLS slope with design SEs and the chi-square test for trend under the "
-              "Fingertips rules: latest 5 years, X² > 9.5495, outlier rule (§1.5)"},
+        "da": "vægtet andel (Hájek) med Kish' effektive stikprøvestørrelse pr. celle og Wilson-interval, "
+              "Clopper–Pearson-interval når den effektive stikprøve er under 100 eller har under 10 effektive svar "
+              "(METHODS.md §1.1–1.3); under {min_answers} svar offentliggøres intet; ændringer testes med z-test "
+              "på effektive stikprøvestørrelser, ved små celler med score-test og Newcombe-interval (§1.4); trend "
+              "med vægtet regressionshældning; som andet syn chi²-test for trend over de seneste 5 år på "
+              "99,8 %-niveau med en regel for enkeltår, der styrer retningen (§1.5)",
+        "en": "weighted share (Hájek) with Kish's effective sample size per cell and a Wilson interval, "
+              "Clopper–Pearson when the effective sample is under 100 or has fewer than 10 effective answers "
+              "(METHODS.md §1.1–1.3); nothing is published under {min_answers} answers; changes by the z test on "
+              "effective sample sizes, for small cells the score test with the Newcombe interval (§1.4); trend by "
+              "the weighted least-squares slope; as a second opinion the chi-square test for trend over the latest "
+              "5 years at the 99.8% level with a rule for a single year that drives the direction (§1.5)"},
     "person_share": {
         "da": "andel af hele registerbefolkningen med Wilson-interval, læst som tilfældig variation (METHODS.md "
               "§2.1); ændringer med z-test, trend som for andele (§1.4–1.5)",
         "en": "share of the whole register population with a Wilson interval, read as random variation (METHODS.md "
               "§2.1); changes by the z test, trend as for shares (§1.4–1.5)"},
     "unit_share": {
-        "da": "andel af enheder (lukninger) med Wilson/Clopper–Pearson-interval (METHODS.md §1.3); små antal "
+        "da": "andel af enheder (lukninger) med Wilson- eller Clopper–Pearson-interval (METHODS.md §1.3); små antal "
               "testes med score-test og Newcombe-interval (§1.4)",
-        "en": "share of units (closures) with a Wilson/Clopper–Pearson interval (METHODS.md §1.3); small numbers "
+        "en": "share of units (closures) with a Wilson or Clopper–Pearson interval (METHODS.md §1.3); small numbers "
               "are tested with the score test and the Newcombe interval (§1.4)"},
     "rate": {
         "da": "rate pr. 1.000 indbyggere med eksakt Poisson-interval (METHODS.md §2.1); ændring med eksakt betinget "
-              "test og score-interval for rate-forholdet (§2.2); trend med Poisson-GLM, tjek for overspredning og "
-              "quasi-Poisson ved φ > 1,5 (§2.3); anmeldte tal måler også anmeldelsesadfærd (§2.4)",
+              "Poisson-test og score-interval for rate-forholdet (§2.2); trend med Poisson-regression, kontrol for "
+              "overspredning og quasi-Poisson-regression når φ > 1,5 (§2.3); anmeldte tal måler også "
+              "anmeldelsesadfærd (§2.4)",
         "en": "rate per 1,000 residents with the exact Poisson interval (METHODS.md §2.1); change by the exact "
-              "conditional test with the score interval for the rate ratio (§2.2); trend by a Poisson GLM, checked "
-              "for overdispersion with quasi-Poisson when φ > 1.5 (§2.3); reported counts also measure reporting "
-              "behaviour (§2.4)"},
+              "conditional Poisson test with the score interval for the rate ratio (§2.2); trend by Poisson "
+              "regression, checked for overdispersion, quasi-Poisson when φ > 1.5 (§2.3); reported counts also "
+              "measure reporting behaviour (§2.4)"},
     "stock_count": {
         "da": "bestand i et register, beskrevet uden statistisk test (METHODS.md §2.1), vurderet mod målet (§3.1)",
         "en": "a register stock, described without a statistical test (METHODS.md §2.1), held against its target "
               "(§3.1)"},
     "clustered_count": {
         "da": "lukkedage klumper sig i institutioner og episoder: ingen Poisson-test på dagetallet; ændringen har "
-              "et bootstrap-interval over institutioner (METHODS.md §2.1)",
+              "et interval fra genudtræk over institutioner (METHODS.md §2.1)",
         "en": "closure days cluster within institutions and episodes: no Poisson test on the day total; the change "
               "has a bootstrap interval over institutions (METHODS.md §2.1)"},
     "published_share": {
@@ -229,42 +800,43 @@ GENERAL_NOTES = {
     "da": [
         "Ændringer testes tosidet på 5 %-niveau; overlappende konfidensintervaller bruges aldrig som test, og der "
         "testes ikke på tværs af databrud (METHODS.md §0).",
-        "Mål: vækstrate-reglen (R = CAGR_obs/CAGR_req; 0,95/0,60/0), den lineære procentpoint-regel for "
-        "punktmål og FN-varianten (0,95/0,10) (METHODS.md §3.1); desuden en fremskrivning til målåret med "
-        "95 %-prædiktionsinterval, kun med mindst 4 år (§3.2).",
-        "Hvad tallene ikke kan vise, er regnet ud fra de faktiske antal: mindste signifikante ændring "
-        "z·SE og mindste påviselige forskel ved 80 % styrke (METHODS.md §1.4).",
+        "Mål: vækstrate-reglen (forholdet mellem den observerede og den nødvendige årlige vækstrate; grænser "
+        "0,95/0,60/0), den lineære procentpoint-regel for punktmål og FN's variant (0,95/0,10) (METHODS.md §3.1); "
+        "desuden en fremskrivning til målåret med 95 %-prædiktionsinterval, kun med mindst 4 år (§3.2).",
+        "Hvad tallene ikke kan vise, er regnet ud fra de faktiske antal: den mindste ændring, der kan blive "
+        "statistisk signifikant, og den mindste forskel, der opdages med 80 % sandsynlighed (METHODS.md §1.4).",
     ],
     "en": [
         "Changes are tested two-sided at the 5% level; overlapping confidence intervals are never used as a test, "
         "and nothing is tested across a series break (METHODS.md §0).",
-        "Targets: the growth-rate rule (R = CAGR_obs/CAGR_req; 0.95/0.60/0), the linear percentage-point rule for "
-        "point targets and the UN variant (0.95/0.10) (METHODS.md §3.1); also a projection to the target year with "
-        "its 95% prediction interval, only with at least 4 years (§3.2).",
-        "What the data cannot tell is computed from the actual sizes: the smallest significant change z·SE and "
-        "the minimum detectable difference at 80% power (METHODS.md §1.4).",
+        "Targets: the growth-rate rule (observed over required annual growth rate; bounds 0.95/0.60/0), the linear "
+        "percentage-point rule for point targets and the UN variant (0.95/0.10) (METHODS.md §3.1); also a "
+        "projection to the target year with its 95% prediction interval, only with at least 4 years (§3.2).",
+        "What the data cannot tell is computed from the actual sizes: the smallest change that can be "
+        "statistically significant and the smallest difference detected with 80% probability (METHODS.md §1.4).",
     ],
 }
 
 
 METHOD_NAMES = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR 5 %)", "none": "—"}
+_METHOD_NAMES_EN = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR 5%)", "none": "—"}
 
 
 def family_note(pipeline: Pipeline, lang: str) -> str:
     """The multiple-testing families the pipeline declares, with their levels and correction (METHODS.md §4)."""
-    from .i18n import LEVEL_NAMES
-
     parts = []
     for f in pipeline.families:
-        levels = ", ".join(LEVEL_NAMES[lang].get(lv, lv).lower() for lv in f.levels)
+        levels = ", ".join(i18n.LEVEL_NAMES[lang].get(lv, lv).lower() for lv in f.levels)
         if f.method == "none":
             how = "ingen korrektion" if lang == "da" else "no adjustment"
+        elif lang == "da":
+            how = METHOD_NAMES[f.method].replace("FDR 5 %", "falsk opdagelsesrate 5\u00a0%")
         else:
-            how = METHOD_NAMES[f.method]
+            how = _METHOD_NAMES_EN[f.method]
         parts.append(f"'{f.id}' ({levels}): {how}")
     if lang == "da":
         return ("Multiple test: familierne er fastlagt i pipelinens YAML før analysen – " + "; ".join(parts)
-                + ". Både rå p og justeret q offentliggøres (METHODS.md §4).")
+                + ". Både den rå p-værdi og den justerede q-værdi offentliggøres (METHODS.md §4).")
     return ("Multiple testing: the families are declared in the pipeline YAML before the analysis – "
             + "; ".join(parts) + ". Both the raw p and the adjusted q are published (METHODS.md §4).")
 
@@ -277,19 +849,47 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
     notes = []
     for ind in pipeline.indicators:
         used = changes[(changes["indicator_id"] == ind.id) & changes["pvalue"].notna()]["method"]
-        test = f" ({'test brugt i år' if lang == 'da' else 'test used this year'}: {used.iloc[0]})" \
-            if len(used) else ""
+        test = f" ({'test brugt i år' if lang == 'da' else 'test used this year'}: " \
+               f"{i18n.method_name(used.iloc[0], lang)})" if len(used) else ""
         notes.append(f"{ind.name[lang]}: {KIND_NOTES[ind.kind][lang].format(min_answers=MIN_ANSWERS)}{test}.")
     for b in pipeline.breaks:
         notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
                         "(no test across it; the break is drawn on the charts)."))
-    general = GENERAL_NOTES[lang]
     has_targets = any(ind.targets for ind in pipeline.indicators)
-    notes.extend(n for n in general if has_targets or not n.startswith(("Mål:", "Targets:")))
+    notes.extend(n for n in GENERAL_NOTES[lang] if has_targets or not n.startswith(("Mål:", "Targets:")))
     if pipeline.families:
         notes.append(family_note(pipeline, lang))
     if disclosure:
         head = "Diskretionering (METHODS.md §6): " if lang == "da" else "Disclosure control (METHODS.md §6): "
         notes.append(head + disclosure[f"note_{lang}"])
     return notes
+
+
+def one_language(markdown: str, lang: str) -> str:
+    """Keep one language of a notebook's bilingual Markdown: Danish text, then its English in ``*italics*``.
+
+    A heading "Resultater / Report" keeps the side of ``lang``; a paragraph wholly in italics is the English one;
+    a line "Dansk / *English*" keeps its side.
+    """
+    out = []
+    for para in markdown.split("\n\n"):
+        text = para.strip()
+        english = len(text) > 2 and text.startswith("*") and text.endswith("*") and not text.startswith("**")
+        if text.startswith("#") and " / " in text:
+            head, _, tail = text.partition(" / ")
+            hashes = head.split(" ", 1)[0]
+            number = head.split(" ", 2)[1] if head.count(" ") >= 2 and head.split(" ")[1].endswith(".") else ""
+            para = head if lang == "da" else f"{hashes} {number + ' ' if number else ''}{tail}".replace("  ", " ")
+        elif " / *" in text and text.endswith("*"):
+            da_part, _, en_part = text.partition(" / *")
+            para = da_part if lang == "da" else en_part[:-1]
+        elif english:
+            if lang == "da":
+                continue
+            para = text[1:-1]
+        elif lang == "en" and any(p.strip().startswith("*") and p.strip().endswith("*")
+                                  for p in markdown.split("\n\n")):
+            continue
+        out.append(para)
+    return "\n\n".join(out)
