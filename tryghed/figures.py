@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 from matplotlib.collections import PatchCollection
@@ -528,11 +529,20 @@ def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path,
         note = f"{pipeline.area(r['area_id']).name[lang]}: {number(r['estimate'], lang, 1)} " \
                f"{UNITS[lang].get(ind.unit, '')}"
     names = {pipeline.area(a).code.zfill(3): pipeline.area(a).name[lang] for a in (root.id, *pipeline.peers)}
-<<<<<<< HEAD
-    fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names,
-                           title=f"{ind.name[lang]}, {year}", label=UNITS[lang].get(ind.unit, ind.unit), note=note)
-    return save(fig, out_dir, f"map_{ind.id}")[0]
-
+    title = f"{ind.name[lang]}, {year}"
+    unit = UNITS[lang].get(ind.unit, ind.unit)
+    with house_style():
+        fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names, title=title,
+                               label=f"{ind.name[lang]} ({unit})", note=note)
+        finish(fig, source=source_line(pipeline, ind, lang, demo) + f"; {spec.file}", demo=demo, lang=lang)
+        alt = (f"Kort: {root.name[lang]} fremhævet blandt {len(values)} kommuner farvet efter "
+               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} i {year}." if lang == "da" else
+               f"Map: {root.name[lang]} outlined among {len(values)} municipalities shaded by "
+               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} in {year}.")
+        files = save(fig, out_dir, f"map_{ind.id}", title=title, alt=alt)
+    write_manifest(pd.DataFrame([{"indicator_id": ind.id, "figure": f"map_{ind.id}", "kind": "map",
+                                  "files": [p.name for p in files], "title": title, "alt": alt}]), out_dir)
+    return files[0]
 
 
 # ================================================================================================================
@@ -689,19 +699,3 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
             rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
                          "files": [p.name for p in files]})
     return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])
-=======
-    title = f"{ind.name[lang]}, {year}"
-    unit = UNITS[lang].get(ind.unit, ind.unit)
-    with house_style():
-        fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names, title=title,
-                               label=f"{ind.name[lang]} ({unit})", note=note)
-        finish(fig, source=source_line(pipeline, ind, lang, demo) + f"; {spec.file}", demo=demo, lang=lang)
-        alt = (f"Kort: {root.name[lang]} fremhævet blandt {len(values)} kommuner farvet efter "
-               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} i {year}." if lang == "da" else
-               f"Map: {root.name[lang]} outlined among {len(values)} municipalities shaded by "
-               f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} in {year}.")
-        files = save(fig, out_dir, f"map_{ind.id}", title=title, alt=alt)
-    write_manifest(pd.DataFrame([{"indicator_id": ind.id, "figure": f"map_{ind.id}", "kind": "map",
-                                  "files": [p.name for p in files], "title": title, "alt": alt}]), out_dir)
-    return files[0]
->>>>>>> reports
