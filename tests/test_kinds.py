@@ -86,6 +86,7 @@ def test_every_kind_module_declares_its_options():
     for name, kind in kinds.REGISTRY.items():
         assert kind.name == name
         assert kind.Options.model_config.get("extra") == "forbid"
+        assert kind.note["da"] and kind.note["en"] and kind.note["da"] != kind.note["en"]
 
 
 def test_reopening_plan_counts_danish_public_holidays():

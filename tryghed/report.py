@@ -316,7 +316,7 @@ def notes_rows(pipeline: Pipeline | None, lang: str, *, demo: bool, disclosure: 
         from .indicators import MIN_ANSWERS
 
         for ind in pipeline.indicators:
-            rows.append((ind.name[lang], KIND_NOTES[ind.kind][lang].format(min_answers=MIN_ANSWERS)))
+            rows.append((ind.name[lang], ind.impl.note[lang].format(min_answers=MIN_ANSWERS)))
     if disclosure and disclosure.get(f"note_{lang}"):
         rows.append((L["disclosure"], disclosure[f"note_{lang}"]))
     rows.append(("*, –", L["withheld"]))
@@ -749,53 +749,6 @@ def index_page(pipeline: Pipeline, year: int, lang: str, card: pd.DataFrame, not
 
 
 # ------------------------------------------------------------------------------------------------ method notes
-KIND_NOTES = {
-    "survey_share": {
-        "da": "vægtet andel (Hájek) med Kish' effektive stikprøvestørrelse pr. celle og Wilson-interval, "
-              "Clopper–Pearson-interval når den effektive stikprøve er under 100 eller har under 10 effektive svar "
-              "(METHODS.md §1.1–1.3); under {min_answers} svar offentliggøres intet; ændringer testes med z-test "
-              "på effektive stikprøvestørrelser, ved små celler med score-test og Newcombe-interval (§1.4); trend "
-              "med vægtet regressionshældning; som andet syn chi²-test for trend over de seneste 5 år på "
-              "99,8 %-niveau med en regel for enkeltår, der styrer retningen (§1.5)",
-        "en": "weighted share (Hájek) with Kish's effective sample size per cell and a Wilson interval, "
-              "Clopper–Pearson when the effective sample is under 100 or has fewer than 10 effective answers "
-              "(METHODS.md §1.1–1.3); nothing is published under {min_answers} answers; changes by the z test on "
-              "effective sample sizes, for small cells the score test with the Newcombe interval (§1.4); trend by "
-              "the weighted least-squares slope; as a second opinion the chi-square test for trend over the latest "
-              "5 years at the 99.8% level with a rule for a single year that drives the direction (§1.5)"},
-    "person_share": {
-        "da": "andel af hele registerbefolkningen med Wilson-interval, læst som tilfældig variation (METHODS.md "
-              "§2.1); ændringer med z-test, trend som for andele (§1.4–1.5)",
-        "en": "share of the whole register population with a Wilson interval, read as random variation (METHODS.md "
-              "§2.1); changes by the z test, trend as for shares (§1.4–1.5)"},
-    "unit_share": {
-        "da": "andel af enheder (lukninger) med Wilson- eller Clopper–Pearson-interval (METHODS.md §1.3); små antal "
-              "testes med score-test og Newcombe-interval (§1.4)",
-        "en": "share of units (closures) with a Wilson or Clopper–Pearson interval (METHODS.md §1.3); small numbers "
-              "are tested with the score test and the Newcombe interval (§1.4)"},
-    "rate": {
-        "da": "rate pr. 1.000 indbyggere med eksakt Poisson-interval (METHODS.md §2.1); ændring med eksakt betinget "
-              "Poisson-test og score-interval for rate-forholdet (§2.2); trend med Poisson-regression, kontrol for "
-              "overspredning og quasi-Poisson-regression når φ > 1,5 (§2.3); anmeldte tal måler også "
-              "anmeldelsesadfærd (§2.4)",
-        "en": "rate per 1,000 residents with the exact Poisson interval (METHODS.md §2.1); change by the exact "
-              "conditional Poisson test with the score interval for the rate ratio (§2.2); trend by Poisson "
-              "regression, checked for overdispersion, quasi-Poisson when φ > 1.5 (§2.3); reported counts also "
-              "measure reporting behaviour (§2.4)"},
-    "stock_count": {
-        "da": "bestand i et register, beskrevet uden statistisk test (METHODS.md §2.1), vurderet mod målet (§3.1)",
-        "en": "a register stock, described without a statistical test (METHODS.md §2.1), held against its target "
-              "(§3.1)"},
-    "clustered_count": {
-        "da": "lukkedage klumper sig i institutioner og episoder: ingen Poisson-test på dagetallet; ændringen har "
-              "et interval fra genudtræk over institutioner (METHODS.md §2.1)",
-        "en": "closure days cluster within institutions and episodes: no Poisson test on the day total; the change "
-              "has a bootstrap interval over institutions (METHODS.md §2.1)"},
-    "published_share": {
-        "da": "offentliggjort andel uden mikrodata (METHODS.md §1)", "en": "published share without microdata "
-                                                                          "(METHODS.md §1)"},
-}
-
 GENERAL_NOTES = {
     "da": [
         "Ændringer testes tosidet på 5 %-niveau; overlappende konfidensintervaller bruges aldrig som test, og der "
@@ -823,7 +776,7 @@ _METHOD_NAMES_EN = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg (FDR 5%)", "
 
 
 def family_note(pipeline: Pipeline, lang: str) -> str:
-    """The multiple-testing families the pipeline declares, with their levels and correction (METHODS.md §4)."""
+    """How the tests are grouped for multiple testing: the default families and the YAML's declarations (§4)."""
     parts = []
     for f in pipeline.families:
         levels = ", ".join(i18n.LEVEL_NAMES[lang].get(lv, lv).lower() for lv in f.levels)
@@ -833,12 +786,24 @@ def family_note(pipeline: Pipeline, lang: str) -> str:
             how = METHOD_NAMES[f.method].replace("FDR 5 %", "falsk opdagelsesrate 5\u00a0%")
         else:
             how = _METHOD_NAMES_EN[f.method]
+        if f.pool_indicators:
+            how = ("alle mål samlet i én familie, " if lang == "da" else "all measures pooled in one family, ") + how
         parts.append(f"'{f.id}' ({levels}): {how}")
     if lang == "da":
-        return ("Multiple test: familierne er fastlagt i pipelinens YAML før analysen – " + "; ".join(parts)
-                + ". Både den rå p-værdi og den justerede q-værdi offentliggøres (METHODS.md §4).")
-    return ("Multiple testing: the families are declared in the pipeline YAML before the analysis – "
-            + "; ".join(parts) + ". Both the raw p and the adjusted q are published (METHODS.md §4).")
+        text = ("Multiple test (METHODS.md §4): en familie er ét mål på ét områdeniveau for én sammenligning (fx "
+                "bydelenes ændring siden sidste år); hele byen er ikke med i bydelenes familie, og ændringer uden "
+                "test er ikke med i nogen. Uden andet valg korrigeres byen efter Holm og de øvrige niveauer efter "
+                "Benjamini–Hochberg (falsk opdagelsesrate 5\u00a0%).")
+        if parts:
+            text += " Fastlagt i pipelinens YAML før analysen: " + "; ".join(parts) + "."
+        return text + " Både den rå p-værdi og den justerede q-værdi offentliggøres."
+    text = ("Multiple testing (METHODS.md §4): a family is one measure at one area level for one comparison (e.g. "
+            "the districts' changes since last year); the whole city is not in the districts' family, and changes "
+            "without a test are in none. Unless declared otherwise, the city is adjusted by Holm and the other "
+            "levels by Benjamini–Hochberg (FDR 5%).")
+    if parts:
+        text += " Declared in the pipeline YAML before the analysis: " + "; ".join(parts) + "."
+    return text + " Both the raw p and the adjusted q are published."
 
 
 def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosure: dict | None = None) -> list[str]:
@@ -851,15 +816,14 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
         used = changes[(changes["indicator_id"] == ind.id) & changes["pvalue"].notna()]["method"]
         test = f" ({'test brugt i år' if lang == 'da' else 'test used this year'}: " \
                f"{i18n.method_name(used.iloc[0], lang)})" if len(used) else ""
-        notes.append(f"{ind.name[lang]}: {KIND_NOTES[ind.kind][lang].format(min_answers=MIN_ANSWERS)}{test}.")
+        notes.append(f"{ind.name[lang]}: {ind.impl.note[lang].format(min_answers=MIN_ANSWERS)}{test}.")
     for b in pipeline.breaks:
         notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
                         "(no test across it; the break is drawn on the charts)."))
     has_targets = any(ind.targets for ind in pipeline.indicators)
     notes.extend(n for n in GENERAL_NOTES[lang] if has_targets or not n.startswith(("Mål:", "Targets:")))
-    if pipeline.families:
-        notes.append(family_note(pipeline, lang))
+    notes.append(family_note(pipeline, lang))
     if disclosure:
         head = "Diskretionering (METHODS.md §6): " if lang == "da" else "Disclosure control (METHODS.md §6): "
         notes.append(head + disclosure[f"note_{lang}"])

@@ -24,6 +24,8 @@ class Kind:
 
     #: the YAML's ``kind``
     name: ClassVar[str]
+    #: the report's method note on the kind, ``{"da": ..., "en": ...}`` (may hold ``{min_answers}``)
+    note: ClassVar[dict[str, str]]
     #: the kind's own YAML keys (extra keys forbidden)
     Options: ClassVar[type[BaseModel]] = NoOptions
     #: source formats the kind can be built from

@@ -24,6 +24,12 @@ class Options(BaseModel):
 
 class ClusteredCount(Kind):
     name = "clustered_count"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "lukkedage klumper sig i institutioner og episoder: ingen Poisson-test på dagetallet; ændringen har "
+              "et interval fra genudtræk over institutioner (METHODS.md §2.1)",
+        "en": "closure days cluster within institutions and episodes: no Poisson test on the day total; the change "
+              "has a bootstrap interval over institutions (METHODS.md §2.1)"}
     Options = Options
     formats = ("closure_log",)
     test = "bootstrap"

@@ -19,6 +19,12 @@ class Options(BaseModel):
 
 class PersonShare(ShareKind):
     name = "person_share"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "andel af hele registerbefolkningen med Wilson-interval, læst som tilfældig variation (METHODS.md "
+              "§2.1); ændringer med z-test, trend som for andele (§1.4–1.5)",
+        "en": "share of the whole register population with a Wilson interval, read as random variation (METHODS.md "
+              "§2.1); changes by the z test, trend as for shares (§1.4–1.5)"}
     Options = Options
     formats = ("register_counts",)
 

@@ -68,6 +68,16 @@ def population_1_january(population: pd.DataFrame) -> pd.Series:
 
 class Rate(Kind):
     name = "rate"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "rate pr. 1.000 indbyggere med eksakt Poisson-interval (METHODS.md §2.1); ændring med eksakt betinget "
+              "Poisson-test og score-interval for rate-forholdet (§2.2); trend med Poisson-regression, kontrol for "
+              "overspredning og quasi-Poisson-regression når φ > 1,5 (§2.3); anmeldte tal måler også "
+              "anmeldelsesadfærd (§2.4)",
+        "en": "rate per 1,000 residents with the exact Poisson interval (METHODS.md §2.1); change by the exact "
+              "conditional Poisson test with the score interval for the rate ratio (§2.2); trend by Poisson "
+              "regression, checked for overdispersion, quasi-Poisson when φ > 1.5 (§2.3); reported counts also "
+              "measure reporting behaviour (§2.4)"}
     Options = Options
     formats = ("statbank",)
     test = "rate"

@@ -28,6 +28,11 @@ class Options(BaseModel):
 
 class StockCount(Kind):
     name = "stock_count"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "bestand i et register, beskrevet uden statistisk test (METHODS.md §2.1), vurderet mod målet (§3.1)",
+        "en": "a register stock, described without a statistical test (METHODS.md §2.1), held against its target "
+              "(§3.1)"}
     Options = Options
     formats = ("safety_index", "gang_log", "closure_log")
 

@@ -32,6 +32,20 @@ def recode_binary(df: pd.DataFrame, *, item: str, positive_codes, missing_codes)
 
 class SurveyShare(ShareKind):
     name = "survey_share"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "vægtet andel (Hájek) med Kish' effektive stikprøvestørrelse pr. celle og Wilson-interval, "
+              "Clopper–Pearson-interval når den effektive stikprøve er under 100 eller har under 10 effektive svar "
+              "(METHODS.md §1.1–1.3); under {min_answers} svar offentliggøres intet; ændringer testes med z-test "
+              "på effektive stikprøvestørrelser, ved små celler med score-test og Newcombe-interval (§1.4); trend "
+              "med vægtet regressionshældning; som andet syn chi²-test for trend over de seneste 5 år på "
+              "99,8 %-niveau med en regel for enkeltår, der styrer retningen (§1.5)",
+        "en": "weighted share (Hájek) with Kish's effective sample size per cell and a Wilson interval, "
+              "Clopper–Pearson when the effective sample is under 100 or has fewer than 10 effective answers "
+              "(METHODS.md §1.1–1.3); nothing is published under {min_answers} answers; changes by the z test on "
+              "effective sample sizes, for small cells the score test with the Newcombe interval (§1.4); trend by "
+              "the weighted least-squares slope; as a second opinion the chi-square test for trend over the latest "
+              "5 years at the 99.8% level with a rule for a single year that drives the direction (§1.5)"}
     Options = Options
     formats = ("survey_microdata",)
     survey = True

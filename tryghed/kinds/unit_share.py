@@ -45,6 +45,12 @@ def closures_by_episode(df: pd.DataFrame, *, plan_within_working_days: int) -> p
 
 class UnitShare(ShareKind):
     name = "unit_share"
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "andel af enheder (lukninger) med Wilson- eller Clopper–Pearson-interval (METHODS.md §1.3); små antal "
+              "testes med score-test og Newcombe-interval (§1.4)",
+        "en": "share of units (closures) with a Wilson or Clopper–Pearson interval (METHODS.md §1.3); small numbers "
+              "are tested with the score test and the Newcombe interval (§1.4)"}
     Options = Options
     formats = ("closure_log",)
 
