@@ -234,3 +234,22 @@ def test_since_last_report_names_values_and_changed_statuses(tmp_path):
     assert since == {"year": 2016, "items": [{"name": "A", "before": "16,1 %", "now": "18,6 %",
                                               "statuses": [("Højst 13 %", "Kan ikke vurderes", "Ikke nået")]}]}
     assert report.since_last_report(tmp_path, "p", 2017, "da", "raw", rows) is None
+
+
+def test_the_earlier_baseline_is_shown_beside_the_baseline():
+    """sikker-by's intensive areas: baseline 5 (2013) and the earlier 12 (2010), both from the YAML."""
+    import pandas as pd
+
+    from tryghed import config, indicators, report
+
+    cfg = config.load_pipeline("sikker-by")
+    rows = [dict(pipeline="sikker-by", indicator_id="intensive_areas", area_id="kbh", level="city", period=y,
+                 numerator=v, denominator=float("nan"), estimate=v, ci_low=float("nan"), ci_high=float("nan"),
+                 n_unweighted=float("nan"), n_effective=float("nan"), unit="count", source="safety_index",
+                 suppressed=False, flags="", method="") for y, v in ((2013, 5.0), (2014, 4.0))]
+    table = pd.DataFrame(rows, columns=indicators.COLUMNS)
+    empty = pd.DataFrame(columns=["indicator_id", "area_id", "comparison", "pvalue", "method", "flags"])
+    targets = pd.DataFrame(columns=["indicator_id", "target_no", "status"])
+    got = {m["id"]: m for m in report.measures(cfg, table, empty, targets, 2014, "en")}
+    text = got["intensive_areas"]["base_text"].replace("\u00a0", " ")
+    assert "5" in text and "(2013)" in text and "earlier: 12" in text and "(2010)" in text

@@ -159,6 +159,10 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
                 abs(base_value - ind.baseline_value) >= 0.05:
             word = "programmets tal" if lang == "da" else "programme's figure"
             base_text += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
+        earlier = ind.baseline.earlier if ind.baseline else None
+        if earlier is not None and base_text != "–":
+            word = "tidligere" if lang == "da" else "earlier"
+            base_text += f"; {word}: {i18n.value(float(earlier.value), ind.unit, lang)} ({earlier.year})"
         est = lo = hi = n = float("nan")
         if year in s.index and bool(s.loc[year, "suppressed"]):
             if "disclosure" in str(s.loc[year, "flags"]):
