@@ -558,6 +558,30 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
+    """The row order that sorts ``df`` by :data:`KEY_COLUMNS` (stable), and the first row (in file order) whose key
+    an earlier row already has, or None. The string keys are categoricals with sorted categories (:func:`_categorical`),
+    so their codes sort as the strings do; the keys are packed into one integer per row and sorted once."""
+    key = np.zeros(len(df), dtype=np.int64)
+    span = 1
+    for col in KEY_COLUMNS:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            codes, size = df[col].cat.codes.to_numpy(dtype=np.int64), len(df[col].cat.categories)
+        else:
+            levels, codes = np.unique(df[col].to_numpy(), return_inverse=True)
+            size = len(levels)
+        span *= max(size, 1)
+        if span >= 2**62:  # too many combinations for one integer: let pandas do it
+            dup = df.duplicated(KEY_COLUMNS, keep="first").to_numpy()
+            order = df.sort_values(KEY_COLUMNS, kind="mergesort").index.to_numpy()
+            return np.asarray(pd.Index(df.index).get_indexer(order)), (int(dup.argmax()) if dup.any() else None)
+        key = key * max(size, 1) + codes
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    repeat = order[1:][ordered[1:] == ordered[:-1]]  # each row whose key an earlier row in the file has
+    return order, (int(repeat.min()) if repeat.size else None)
+
+
 def _key_label(row: pd.Series) -> str:
     parts = [f"{k}={row[k]}" for k in ("area_code", "offence_code", "sex", "age", "marital_status", "measure")
              if row[k] != ""]
@@ -672,18 +696,17 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     out["value"] = np.array([n[0] for n in numbers], dtype="float64")[value_codes]
     out["missing"] = np.array([n[1] for n in numbers], dtype=bool)[value_codes]
 
-    dup = out.duplicated(KEY_COLUMNS, keep="first")
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
+    order, i = _key_order(out)
+    if i is not None:
         raise InputError(path, f"the cell ({_key_label(out.iloc[i])}) appears more than once",
                          "Remove the repeated row, or read each extract on its own.", where=_where(cells, i))
 
     if fmt == "BULK":
         out = _bulk_fill(_strings(out))
+        out = out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
     else:
         _check_complete(path, out, cells.layout)
-    # categories are sorted, so sorting by the codes sorts by the strings
-    out = _strings(out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True))
+        out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
     return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
 
 
