@@ -109,7 +109,7 @@ def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
     ``@``) picks the candidate rows, and the exact Python test (:func:`contains_cpr`, the e-mail, phone and letter
     patterns) runs once per distinct candidate value, so the scan finds exactly what a row-by-row scan finds.
     """
-    text = values.fillna("").astype(str)
+    text = values.astype(object).where(values.notna(), "").astype(str)
     everywhere = np.ones(len(text), dtype=bool)
     row = _first_where(text, text.str.len().to_numpy() >= 9, contains_cpr)
     if row is not None:
