@@ -84,7 +84,7 @@ def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path
     wanted = {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
     if "000" in wanted:
         df = add_country_total(df, path)
-    present = set(df["area_code"])
+    present = set(pd.unique(df["area_code"]))
     absent = [a for code, a in wanted.items() if code not in present]
     if absent:
         a = absent[0]

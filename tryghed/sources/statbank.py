@@ -560,15 +560,16 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
 
 def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
     """The row order that sorts ``df`` by :data:`KEY_COLUMNS` (stable), and the first row (in file order) whose key
-    an earlier row already has, or None. The string keys are categoricals with sorted categories (:func:`_categorical`),
-    so their codes sort as the strings do; the keys are packed into one integer per row and sorted once."""
+    an earlier row already has, or None. Each key column becomes codes that sort as its values do (categoricals with
+    sorted categories, :func:`_categorical`, or a sorted factorisation); the codes are packed into one integer per
+    row and sorted once."""
     key = np.zeros(len(df), dtype=np.int64)
     span = 1
     for col in KEY_COLUMNS:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
             codes, size = df[col].cat.codes.to_numpy(dtype=np.int64), len(df[col].cat.categories)
         else:
-            levels, codes = np.unique(df[col].to_numpy(), return_inverse=True)
+            codes, levels = pd.factorize(df[col], sort=True)
             size = len(levels)
         span *= max(size, 1)
         if span >= 2**62:  # too many combinations for one integer: let pandas do it
@@ -825,7 +826,7 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if (df["area_code"] == "000").any():
         return df
     levels = area_levels()
-    present = set(df["area_code"])
+    present = set(pd.unique(df["area_code"]))
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
     if absent:
         names = ", ".join(f"{areas().names[c]} ({c})" for c in absent[:5])
@@ -833,14 +834,27 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                          f"its municipalities: {len(absent)} are missing, e.g. {names}",
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
-    parts = df[df["area_code"].map(levels).isin(COUNTRY_PARTS)]
+    codes = df["area_code"]
+    parts = df[codes.isin([c for c in pd.unique(codes) if levels.get(c) in COUNTRY_PARTS])]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
-    total = parts.groupby(keys, sort=False).agg(value=("value", "sum"), missing=("missing", "any")).reset_index()
-    total["value"] = total["value"].where(~total["missing"])
+    # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
+    group = np.zeros(len(parts), dtype=np.int64)
+    for col in keys:
+        c, u = pd.factorize(parts[col])
+        group = group * max(len(u), 1) + c
+    group, _ = pd.factorize(group)
+    first = np.unique(group, return_index=True)[1]
+    value = parts["value"].to_numpy(dtype=float)
+    missing = np.bincount(group, weights=parts["missing"].to_numpy(dtype=float)) > 0
+    summed = np.bincount(group, weights=np.where(np.isnan(value), 0.0, value))
+    total = parts.iloc[first][keys].reset_index(drop=True)
+    total["value"] = np.where(missing, np.nan, summed)
+    total["missing"] = missing
     total["area_code"] = "000"
     total["area_name"] = areas().names["000"]
     out = pd.concat([df, total[TIDY_COLUMNS]], ignore_index=True)
-    out = out.sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    order, _ = _key_order(out)
+    out = out.iloc[order].reset_index(drop=True)
     return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
 
 
