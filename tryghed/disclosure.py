@@ -391,19 +391,23 @@ def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells
         b = a @ v[comp]
         cons = [LinearConstraint(a, b, b)] if rows else []
         bounds = Bounds(lo[comp], hi[comp])
+        # whole counts: an integer program; a fractional value (a weighted count) leaves the linear relaxation
+        whole = np.ones(len(comp)) if np.array_equal(v[comp], np.round(v[comp])) else np.zeros(len(comp))
         for c in asked:
             obj = np.zeros(len(comp))
             obj[col[c]] = 1.0
             ends = []
             for sign in (1.0, -1.0):
-                res = milp(sign * obj, constraints=cons, integrality=np.ones(len(comp)), bounds=bounds)
+                res = milp(sign * obj, constraints=cons, integrality=whole, bounds=bounds)
                 if res.status == 0:
                     ends.append(sign * res.fun)
                 elif sign < 0 and not np.isfinite(hi[c]):
                     ends.append(math.inf)  # unbounded above
                 else:
                     raise RuntimeError(f"the attacker's integer program for cell {c} failed: {res.message}")
-            out[where[c]] = [round(ends[0]), ends[1] if math.isinf(ends[1]) else round(ends[1])]
+            if whole.any():
+                ends = [round(ends[0]), ends[1] if math.isinf(ends[1]) else round(ends[1])]
+            out[where[c]] = ends
     return out
 
 
