@@ -212,3 +212,7 @@ def test_real_straf11_export_splits_the_same_both_ways(shared_data):
     assert np.array_equal(fast.body.to_numpy(dtype=object), slow.body.to_numpy(dtype=object))
     table = ids.read_as_text(p)
     assert vectorised_findings(table) == reference_findings(table) == []
+
+
+def test_whitespace_list_is_what_str_strip_removes():
+    assert set(_common.PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
