@@ -85,7 +85,7 @@ def test_crosstab_dk_k3_cell_by_cell():
 
 def test_crosstab_rounding_cell_by_cell():
     # 0 -> 0, 1-7 -> *, >= 8 -> nearest 5; the row totals are rounded from the unrounded totals (17 -> 15, not
-    # 10 + 10); the city row is not rounded; no complementary suppression (Indre By's 10 and total 15 stay).
+    # 10 + 10); the city row is rounded too (26 -> 25, 86 -> 85; 60 stays); Indre By's 10 and total 15 stay.
     res = dc.protect_crosstab(hand_table(), k=5, mode="rounding")
     assert_display(res, [
         ["10", "*", "15"],
@@ -94,8 +94,12 @@ def test_crosstab_rounding_cell_by_cell():
         ["*", "0", "*"],
         ["*", "*", "*"],
         ["10", "0", "10"],
-        ["60", "26", "86"],
+        ["60", "25", "85"],
     ])
+    # No star is pinned, checked by hand: Valby's men and total are both 1-7 with the 0 women (6 = 6 + 0: the pair
+    # can be anything from 1 to 7); Vanløse's three stars satisfy m + w = t with each in 1-7; Indre By's women:
+    # its row says 15 ± 2 - [8, 12] and its column 25 ± 2 less four ranges, both wider than one value.
+    assert res.unresolved == 0 and (res.reason == "complementary").sum().sum() == 0
 
 
 def test_crosstab_margins_must_add_up():
@@ -287,8 +291,9 @@ def test_indicator_table_rounding():
     res = dc.protect_indicator_table(share_table(), parents=PARENTS, person_ids={"youth_charged"}, k=5,
                                      mode="rounding")
     y = rows_of(res.table, "youth_charged")
-    # A 3 -> *, B 32 -> 30, C 0 -> 0, D 6 -> *, the city 41 is not rounded.
-    assert y["numerator"].fillna(-1).tolist() == [41, -1, 30, 0, -1]
+    # A 3 -> *, B 32 -> 30, C 0 -> 0, D 6 -> *, the city 41 -> 40 (every published count is 0, * or a multiple
+    # of 5). No star is pinned: A + D = [38, 42] - [28, 32] = [6, 14] leaves each of them 1-7.
+    assert y["numerator"].fillna(-1).tolist() == [40, -1, 30, 0, -1]
     # B's share and Wilson CI come from the rounded count: 30 / 400.
     ref = sps.binomtest(30, 400).proportion_ci(method="wilson")
     assert y.loc["B", "estimate"] == pytest.approx(7.5)
@@ -296,13 +301,14 @@ def test_indicator_table_rounding():
     # C is published as 0 (no group rule in rounding mode) but its share has a denominator < 10.
     assert y.loc["C", "suppressed"] and math.isnan(y.loc["C", "estimate"])
     assert y.loc[["A", "D"], ["estimate", "ci_low", "ci_high"]].isna().all().all()
-    # The city is not rounded: its share, CI and method stay as they were.
-    city = rows_of(share_table(), "youth_charged").loc["kbh"]
-    assert y.loc["kbh", ["estimate", "ci_low", "ci_high", "method"]].tolist() == city[
-        ["estimate", "ci_low", "ci_high", "method"]].tolist()
+    # The city's share and Wilson CI come from its rounded count too: 40 / 715.
+    ref = sps.binomtest(40, 715).proportion_ci(method="wilson")
+    assert y.loc["kbh", "estimate"] == pytest.approx(100 * 40 / 715)
+    assert (y.loc["kbh", "ci_low"], y.loc["kbh", "ci_high"]) == pytest.approx((100 * ref.low, 100 * ref.high),
+                                                                              rel=1e-9)
     r = res.record
-    assert (r.starred, r.rounded, r.derived, r.small_denominator, r.complementary) == (2, 1, 2, 1, 0)
-    assert r.note_da.startswith("Personantal under byniveau er afrundet til nærmeste 5")
+    assert (r.starred, r.rounded, r.derived, r.small_denominator, r.complementary) == (2, 2, 2, 1, 0)
+    assert r.note_da.startswith("Alle personantal, også totaler og tal for hele byen, er afrundet til nærmeste 5")
     assert "survey" not in r.note_en.lower()
 
 

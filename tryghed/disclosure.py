@@ -7,8 +7,10 @@ Two modes:
     group, and complementary suppression over linked tables until no suppressed cell can be recovered exactly from
     the published cells (an exact rank test, not only the one-suppressed-cell-per-line heuristic).
 ``"rounding"`` (NHS Digital style, for dashboards)
-    Below city level 0 -> "0", 1–7 -> "*", ≥ 8 -> nearest multiple of 5; totals come from unrounded data and are
-    rounded afterwards; no complementary suppression.
+    Every count, totals and the city included, is published as 0, "*" or a multiple of 5: 1–7 -> "*" (at every
+    level), ≥ 8 -> nearest multiple of 5; totals come from unrounded data and are rounded afterwards. Where a
+    rounded total would still pin the cells starred under it (an integer attack over every published value finds
+    one possible value), another cell of the line is starred ("complementary").
 
 The engine works on a generic representation, cell values plus a list of linear :class:`Equation` s (a total equals
 the sum of its members; a published year-on-year change equals the difference of two cells), so a district × sex
@@ -19,12 +21,13 @@ table with margins (:func:`protect_crosstab`) and the hierarchical area × year 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from . import stats
 
@@ -292,6 +295,181 @@ def _complementary(v, equations, s, reason, exempt) -> int:
         reason[pick] = "complementary"
 
 
+# --------------------------------------------------------------------------------------------------------------------
+# Rounding mode: what an attacker knows, and the integer attack
+
+
+def rounded_interval(published: float, *, reason: str, k: int, base: int = 5, star_max: int = 7) -> tuple[float, float]:
+    """The whole values a cell can hold, given what rounding mode published for it and why.
+
+    Parameters
+    ----------
+    published : float
+        The published value: 0, a multiple of ``base``, or NaN (shown as ``*``).
+    reason : str
+        The cell's :class:`CellProtection` reason. The attacker is assumed to know it (the strongest attacker: a
+        ``*`` for a small count and a ``*`` added for protection are told apart).
+    k, base, star_max : int
+        As in :func:`protect_cells`; counts 1..max(``star_max``, k - 1) are starred.
+
+    Returns
+    -------
+    tuple of float
+        ``(lowest, highest)``; ``highest`` is ``inf`` for a cell withheld with no range implied.
+    """
+    small = max(star_max, k - 1)
+    if reason in ("star", "primary"):
+        return 1.0, float(small)
+    if reason == "given":
+        return 0.0, math.inf
+    if reason == "complementary":
+        return float(small + 1), math.inf
+    if published == 0:
+        return 0.0, 0.0
+    half = base / 2
+    lo, hi = math.ceil(published - half), math.ceil(published + half) - 1  # halves round up
+    return float(max(lo, small + 1)), float(hi)
+
+
+def _components(n: int, equations: Sequence[Equation]) -> list[tuple[list[int], list[int]]]:
+    """Cells linked by equations, as (cells, equation indices) per connected component."""
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for eq in equations:
+        for c in eq.cells[1:]:
+            parent[find(c)] = find(eq.cells[0])
+    cells: dict[int, list[int]] = {}
+    for i in range(n):
+        cells.setdefault(find(i), []).append(i)
+    eqs: dict[int, list[int]] = {}
+    for r, eq in enumerate(equations):
+        eqs.setdefault(find(eq.cells[0]), []).append(r)
+    return [(c, eqs.get(root, [])) for root, c in cells.items()]
+
+
+def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells: Iterable[int]) -> np.ndarray:
+    """Smallest and largest whole value of each of ``cells`` over every integer solution an attacker must consider.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The true cell values: each equation's constant is taken from them (``sum(coef * value)``), so the attacker
+        knows every published identity exactly.
+    equations : sequence of Equation
+    lower, upper : array_like of float
+        What the published table says about each cell (:func:`rounded_interval`); ``upper`` may be ``inf``.
+    cells : iterable of int
+        The cells to bound.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``(min, max)`` row per requested cell (``max`` may be ``inf``).
+
+    Notes
+    -----
+    Two mixed-integer programs per cell (scipy ``milp``, HiGHS) over the cell's connected component of equations.
+    """
+    v = _as_values(values)
+    lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    want = list(cells)
+    out = np.zeros((len(want), 2))
+    where = {c: j for j, c in enumerate(want)}
+    a_full = _matrix(v.size, equations)
+    for comp, rows in _components(v.size, equations):
+        asked = [c for c in comp if c in where]
+        if not asked:
+            continue
+        col = {c: j for j, c in enumerate(comp)}
+        a = a_full[np.ix_(rows, comp)] if rows else np.zeros((0, len(comp)))
+        b = a @ v[comp]
+        cons = [LinearConstraint(a, b, b)] if rows else []
+        bounds = Bounds(lo[comp], hi[comp])
+        # whole counts: an integer program; a fractional value (a weighted count) leaves the linear relaxation
+        whole = np.ones(len(comp)) if np.array_equal(v[comp], np.round(v[comp])) else np.zeros(len(comp))
+        for c in asked:
+            obj = np.zeros(len(comp))
+            obj[col[c]] = 1.0
+            ends = []
+            for sign in (1.0, -1.0):
+                res = milp(sign * obj, constraints=cons, integrality=whole, bounds=bounds)
+                if res.status == 0:
+                    ends.append(sign * res.fun)
+                elif sign < 0 and not np.isfinite(hi[c]):
+                    ends.append(math.inf)  # unbounded above
+                else:
+                    raise RuntimeError(f"the attacker's integer program for cell {c} failed: {res.message}")
+            if whole.any():
+                ends = [round(ends[0]), ends[1] if math.isinf(ends[1]) else round(ends[1])]
+            out[where[c]] = ends
+    return out
+
+
+def _rounding_intervals(published, reason, *, k, base, star_max) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [rounded_interval(p, reason=r, k=k, base=base, star_max=star_max) for p, r in zip(published, reason)]
+    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
+def _protect_rounded(v, equations, published, reason, exempt, *, k, base, star_max) -> int:
+    """Star more cells until no starred cell is pinned to one whole value; return how many stay pinned (0).
+
+    A published rounded total over starred cells can leave exactly one value for them (four cells of 1–7 under a
+    published 30 must all be 7). While a starred cell is pinned, the rounded cell of one of its lines (non-city
+    first, then the smallest, then a member before a total) whose starring unpins it is starred as well
+    ("complementary"); the attacker then knows only that that cell is at least 8 (at city level: at least k).
+    """
+    totals = {eq.total for eq in equations if eq.total is not None}
+    given_up: set[int] = set()
+
+    def still_pinned() -> int:
+        if not given_up:
+            return 0
+        lo, hi = _rounding_intervals(published, reason, k=k, base=base, star_max=star_max)
+        rng = integer_ranges(values=v, equations=equations, lower=lo, upper=hi, cells=sorted(given_up))
+        return int((rng[:, 1] - rng[:, 0] < 0.5).sum())
+
+    while True:
+        stars = [i for i in np.flatnonzero(np.isnan(published)) if i not in given_up]
+        if not stars or not equations:
+            return still_pinned()
+        lo, hi = _rounding_intervals(published, reason, k=k, base=base, star_max=star_max)
+        rng = integer_ranges(values=v, equations=equations, lower=lo, upper=hi, cells=stars)
+        pinned = [c for c, (a, b) in zip(stars, rng) if b - a < 0.5]
+        if not pinned:
+            return still_pinned()
+        i = int(pinned[0])
+
+        def rounded(cells) -> list[int]:
+            return sorted((c for c in cells if not np.isnan(published[c]) and published[c] > 0),
+                          key=lambda c: (bool(exempt[c]), v[c], c in totals, c))
+
+        cand = rounded({c for eq in equations if i in eq.cells for c in eq.cells})
+        if not cand:  # every cell of its lines is starred or 0: look further along the linked lines
+            comp = next(cells for cells, _ in _components(v.size, equations) if i in cells)
+            cand = rounded(comp)
+        if not cand:
+            log.warning("rounding mode: a starred cell stays recoverable, every linked cell is starred or 0")
+            given_up.add(i)
+            continue
+
+        def frees(c: int, i: int = i) -> bool:
+            trial_p, trial_r = published.copy(), list(reason)
+            trial_p[c], trial_r[c] = np.nan, "complementary"
+            tl, th = _rounding_intervals(trial_p, trial_r, k=k, base=base, star_max=star_max)
+            a, b = integer_ranges(values=v, equations=equations, lower=tl, upper=th, cells=[i])[0]
+            return b - a >= 0.5
+
+        pick = next((c for c in cand if frees(c)), cand[0])
+        published[pick] = np.nan
+        reason[pick] = "complementary"
+
+
 def protect_cells(*, values, equations: Sequence[Equation] = (), exempt=None, given=None, k: int = 5,
                   mode: str = "DK", reveal_total: int = 10, base: int = 5, star_max: int = 7) -> CellProtection:
     """Apply the disclosure rules of METHODS.md §6 to person-count cells linked by linear equations.
@@ -303,8 +481,8 @@ def protect_cells(*, values, equations: Sequence[Equation] = (), exempt=None, gi
     equations : sequence of Equation
         Every published identity between the cells (totals and their members; published changes).
     exempt : array_like of bool, optional
-        City-level cells: never rounded, and picked for complementary suppression only as a last resort. They are
-        still suppressed when 1 ≤ n < k (the group itself is small).
+        City-level cells: picked for complementary suppression only as a last resort. In DK mode they are not
+        suppressed unless 1 ≤ n < k (the group itself is small); in rounding mode they are rounded like every cell.
     given : array_like of bool, optional
         Cells already withheld by the caller (e.g. a share's group rule); complementary suppression protects them.
     k : int
@@ -328,7 +506,16 @@ def protect_cells(*, values, equations: Sequence[Equation] = (), exempt=None, gi
     suppress its smallest non-zero unsuppressed cell, a member before the total, lowest index on ties), then the
     exact check of :func:`recoverable_cells`; while a cell is recoverable, the candidate from its lines that makes it
     unrecoverable (in the same order) is suppressed, and the heuristic runs again.
-    Rounding mode (rule 6): no complementary suppression; totals are rounded from their own unrounded values.
+    Rounding mode (rule 6): every count is published as 0, ``*`` or a multiple of ``base``, totals and the city
+    included: 1..max(``star_max``, k - 1) -> ``*`` at every level (so a small city group is starred too), larger
+    counts the nearest multiple of ``base``. Totals are rounded from their own unrounded values. Then, because a
+    rounded total can still pin starred cells (a total over four starred cells published as 30 means
+    7 + 7 + 7 + 7), the integer attack of :func:`integer_ranges` is run on the published values with
+    :func:`rounded_interval`, and while a starred cell has one possible value a rounded cell of its lines (of the
+    linked lines when its own have none) is starred too ("complementary"). ``unresolved`` counts the starred cells
+    that stay pinned for an attacker who knows why each ``*`` is there, which happens only when every linked cell
+    is already starred or 0 (e.g. seven cells of 1 under a starred total of 7); to an attacker who sees only ``*``
+    (1–7, or a withheld larger count) they are not pinned.
     """
     _check(k=k, mode=mode)
     v = _as_values(values)
@@ -349,17 +536,18 @@ def protect_cells(*, values, equations: Sequence[Equation] = (), exempt=None, gi
         unresolved = _complementary(v, equations, s, reason, ex)
         published = np.where(s, np.nan, v)
     else:
-        published = np.array([v[i] if ex[i] else round_count(v[i], base=base, star_max=star_max) for i in range(n)])
-        small_city = ex & (v >= 1) & (v < k)
-        published[small_city | gv] = np.nan
-        s = np.isnan(published)
+        small = max(star_max, k - 1)
+        published = np.array([round_count(x, base=base, star_max=small) for x in v])
+        published[gv] = np.nan
         for i in range(n):
             if gv[i]:
                 reason[i] = "given"
-            elif s[i]:
-                reason[i] = "primary" if ex[i] else "star"
-            elif not ex[i] and published[i] != v[i]:
+            elif np.isnan(published[i]):
+                reason[i] = "star"
+            elif published[i] != v[i]:
                 reason[i] = "rounded"
+        unresolved = _protect_rounded(v, equations, published, reason, ex, k=k, base=base, star_max=star_max)
+        s = np.isnan(published)
     return CellProtection(suppressed=s, published=published, reason=tuple(reason),
                           display=tuple(count_label(x) for x in published), unresolved=unresolved)
 
@@ -489,17 +677,20 @@ def method_note(*, mode: str, k: int, lang: str, min_denominator: int = 10, reve
         )
     else:
         text = (
-            f"Personantal under byniveau er afrundet til nærmeste {base}; antal på 1–{star_max} vises som "
-            f"{SUPPRESSED} og 0 som 0. Totaler er beregnet af de uafrundede tal og derefter afrundet, andele og "
-            "konfidensintervaller er beregnet af de afrundede antal, og andele med en nævner under "
-            f"{min_denominator} vises ikke. Tal for hele byen er ikke afrundet, men antal under {k} vises som "
-            f"{SUPPRESSED}."
+            f"Alle personantal, også totaler og tal for hele byen, er afrundet til nærmeste {base}; antal på "
+            f"1–{max(star_max, k - 1)} vises som {SUPPRESSED} og 0 som 0. "
+            "Totaler er beregnet af de uafrundede tal og derefter afrundet. Hvor de offentliggjorte tal stadig ville "
+            f"afsløre præcis et antal bag en {SUPPRESSED} (fx en afrundet total over flere {SUPPRESSED}), er endnu et "
+            f"tal i samme sum vist som {SUPPRESSED}. Andele og konfidensintervaller er beregnet af de afrundede "
+            f"antal, og andele med en nævner under {min_denominator} vises ikke."
         ) if da else (
-            f"Person counts below city level are rounded to the nearest {base}; counts of 1–{star_max} are shown as "
-            f"{SUPPRESSED} and 0 as 0. Totals are computed from the unrounded figures and then rounded, shares and "
-            "confidence intervals are computed from the rounded counts, and shares with a denominator below "
-            f"{min_denominator} are not shown. City figures are not rounded, but counts below {k} are shown as "
-            f"{SUPPRESSED}."
+            f"All person counts, totals and city figures included, are rounded to the nearest {base}; counts of "
+            f"1–{max(star_max, k - 1)} are shown as {SUPPRESSED} and 0 as 0. "
+            "Totals are computed from the unrounded figures and then rounded. Where the published figures would "
+            f"still reveal the exact count behind a {SUPPRESSED} (e.g. a rounded total over several "
+            f"{SUPPRESSED}), another count of the same sum is shown as {SUPPRESSED} too. Shares and confidence "
+            "intervals are computed from the rounded counts, and shares with a denominator below "
+            f"{min_denominator} are not shown."
         )
     if min_answers is not None:
         text += (
@@ -560,7 +751,9 @@ def _protect_person_indicator(sub: pd.DataFrame, *, parents, changes, k, mode, m
     given = sub["suppressed"].to_numpy(dtype=bool)[rows] | (den_group if mode == "DK" else False)
     equations = _hierarchy_equations(keys, parents)
     pos = {key: i for i, key in enumerate(keys)}
-    for area, ref, period in changes:
+    # In rounding mode a change is computed from the published (rounded) counts and withheld with a starred one
+    # (protect_change_table), so it tells an attacker nothing the published cells do not.
+    for area, ref, period in changes if mode == "DK" else ():
         if (area, ref) in pos and (area, period) in pos:
             equations.append(Equation.difference(later=pos[(area, period)], earlier=pos[(area, ref)]))
     exempt = np.array([parents[a] is None for a, _ in keys], dtype=bool)
@@ -581,9 +774,9 @@ def _protect_person_indicator(sub: pd.DataFrame, *, parents, changes, k, mode, m
     scaled = np.where(v > 0, est * res.published / np.where(v > 0, v, 1.0), est)
     new.loc[idx, "estimate"] = np.where(res.suppressed, np.nan, np.where(has_den, scaled, res.published))
     new.loc[idx[res.suppressed], ["ci_low", "ci_high"]] = np.nan
-    if mode == "rounding":
-        percent = has_den & (sub["unit"].iloc[rows].to_numpy() == "percent") & ~res.suppressed & ~exempt
-        new.loc[idx[has_den & ~percent & ~exempt], ["ci_low", "ci_high"]] = np.nan
+    if mode == "rounding":  # every count is rounded, the city's too: shares and CIs come from the rounded counts
+        percent = has_den & (sub["unit"].iloc[rows].to_numpy() == "percent") & ~res.suppressed
+        new.loc[idx[has_den & ~percent], ["ci_low", "ci_high"]] = np.nan
         for j in np.flatnonzero(percent):
             ci = stats.person_share(count=int(res.published[j]), population=int(d[j]))
             new.loc[idx[j], ["estimate", "ci_low", "ci_high"]] = [100 * ci.estimate, 100 * ci.ci_low,
@@ -609,7 +802,8 @@ def protect_indicator_table(table: pd.DataFrame, *, parents: Mapping[str, str | 
     table : pandas.DataFrame
         The tidy indicator table (:data:`tryghed.indicators.COLUMNS`), true unrounded values.
     parents : mapping of str to str or None
-        Every area id -> its parent's id; ``None`` for the city (the city is exempt unless its group is small).
+        Every area id -> its parent's id; ``None`` for the city (in DK mode exempt unless its group is small; in
+        rounding mode rounded and starred like every count).
     person_ids : collection of str
         Indicators whose numerator counts persons (e.g. ``youth_charged``, ``gang_members``). Other rows (counts of
         areas, institutions, days) are exempt and pass unchanged.
@@ -621,7 +815,8 @@ def protect_indicator_table(table: pd.DataFrame, *, parents: Mapping[str, str | 
     published_changes : iterable of (indicator_id, area_id, ref_period, period)
         Year-on-year changes that will be published whether or not their two cells are (a linked table); each adds
         the equation ``cell(period) − cell(ref_period) = change``. Changes published only where both cells are
-        published need not be listed: they add nothing an attacker does not already know.
+        published need not be listed: they add nothing an attacker does not already know. Ignored in rounding
+        mode, whose changes come from the published counts (:func:`protect_change_table`).
     min_answers, min_denominator, reveal_total : int
         Survey precision limit, the smallest denominator of a published share, and the group rule's limit.
 

@@ -84,7 +84,7 @@ def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path
     wanted = {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
     if "000" in wanted:
         df = add_country_total(df, path)
-    present = set(df["area_code"])
+    present = set(pd.unique(df["area_code"]))
     absent = [a for code, a in wanted.items() if code not in present]
     if absent:
         a = absent[0]
@@ -137,14 +137,19 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
     if not path.is_file():
         raise InputError(path, f"source '{source_id}' ({source.format}) is missing",
                          f"Put the file in {raw_dir}, or point --raw at the folder that holds it.")
-    # scan before the reader, so that no reader message can quote an identifier; a file the scan cannot even
-    # open (a damaged workbook) is left to the reader, whose message says what is wrong with it
+    # scan before the reader, so that no reader message can quote an identifier. The scan fails closed: a file it
+    # cannot open is an InputError of its own, and any other failure inside it stops the ingest, because a file
+    # that was not scanned may hold CPR numbers.
     try:
         identifiers.scan_file(path, skip=source.pseudonymise)
     except InputError:
         raise
-    except Exception:  # noqa: BLE001 - any failure to open is reported by the reader below
-        log.debug("identifier scan could not open %s; the reader will report it", path)
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the file is not known to be free of identifiers
+        log.warning("the identifier scan of %s failed (%s); the file is not read", path, type(exc).__name__)
+        raise InputError(path, f"the scan for direct identifiers (CPR numbers, e-mail addresses, names) failed "
+                         f"({type(exc).__name__}), so the file is not read",
+                         "Check that the file opens and holds one table per sheet, export it again, and report the "
+                         "error to the maintainers if it persists.", where="whole file") from exc
     reader = READERS[source.format]
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))

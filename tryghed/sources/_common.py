@@ -27,6 +27,74 @@ _MISSING_FIX = "Put the file there or fix 'file' in the pipeline YAML."
 _GROUPED = re.compile(r"[+-]?\d{1,3}([.,])\d{3}(?:\1\d{3})*")
 
 
+#: Every character ``str.isspace()`` is true for (Python 3.11): what ``str.strip()`` removes.
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+
+
+def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | None:
+    """Split delimited text into fields in one vectorised pass (pyarrow), or None when the csv module must do it.
+
+    Returns a table of strings with integer columns ``0..w-1`` (``w`` = the number of fields of the first line) and
+    one row per physical line (index = line number - 1; a blank line is a row of empty strings); ``strip`` strips
+    every field as ``str.strip()`` does.
+    Quoting is the csv module's default (``"`` with doubled quotes). None when any line has another number of fields,
+    a quoted field spans lines, a line ends in a lone carriage return or the text is empty: the callers then split with
+    :mod:`csv` and report the problem with its line number, so every error message stays as it was.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if not text or text.count("\r") != text.count("\r\n"):
+        return None
+    first = text.split("\n", 1)[0].rstrip("\r")
+    try:
+        width = len(next(csv.reader([first], delimiter=sep)))
+    except (csv.Error, StopIteration):
+        return None
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    invalid = []
+
+    def reject(row) -> str:
+        invalid.append(row)
+        return "skip"
+
+    names = [f"f{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 26),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False, ignore_empty_lines=False,
+                                             invalid_row_handler=reject),
+            convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeEncodeError):
+        return None
+    if invalid or table.num_rows != lines:
+        return None
+    if strip:
+        ws = pa.array(list(PY_WHITESPACE))
+        columns = []
+        for col in table.columns:
+            ends = pc.or_(pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=ws),
+                          pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
+            if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
+                col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
+            columns.append(col)
+        table = pa.table(columns, names=names)
+    out = table.to_pandas()
+    out.columns = range(width)
+    return out
+
+
+def strip_unique(column: pd.Series) -> pd.Series:
+    """``str.strip()`` of every cell (Python's notion of white space), computed once per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    stripped = np.array([str(u).strip() for u in uniques], dtype=object)
+    return pd.Series(stripped[codes], index=column.index, dtype=object)
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 

@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns
+from ._common import rename_columns, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A")
 FORMATS = ("CSV", "BULK")
@@ -277,13 +277,35 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")  # the web export's "ANSI" file; latin-1 decodes any byte
 
 
-def _text_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+@dataclass
+class _Text:
+    """A delimited text file split into stripped fields: the header, the non-blank rows and their line numbers."""
+
+    header: list[str]
+    body: pd.DataFrame  # positional columns 0..len(header)-1, one row per non-blank line, stripped strings
+    lines: np.ndarray  # the file's line number of each body row
+
+
+def _text_rows(path: Path) -> _Text:
     data = path.read_bytes()
     if not data.strip():
         raise InputError(path, "the file is empty", "Export or fetch the table again.")
     text = _decode(data)
     first = text.split("\n", 1)[0]
     sep = max((";", ",", "\t"), key=lambda s: (first.count(s), s == ";"))
+    fields = split_fields(text, sep, strip=True)
+    if fields is None:  # a ragged, multi-line or odd file: the csv module finds and names the problem
+        return _text_rows_csv(path, text, sep)
+    header = fields.iloc[0].tolist()
+    body = fields.iloc[1:]
+    filled = (body != "").any(axis=1).to_numpy()
+    body = body[filled]
+    if body.empty:
+        raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
+    return _Text(header, body.reset_index(drop=True), np.flatnonzero(filled) + 2)
+
+
+def _text_rows_csv(path: Path, text: str, sep: str) -> _Text:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     rows = []
     for fields in reader:
@@ -304,7 +326,8 @@ def _text_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         body.append((line, fields))
     if not body:
         raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
-    return header, body
+    frame = pd.DataFrame([f for _, f in body], columns=range(len(header)), dtype=object)
+    return _Text(header, frame, np.array([line for line, _ in body]))
 
 
 def _role_of_header(name: str) -> str | None:
@@ -312,8 +335,10 @@ def _role_of_header(name: str) -> str | None:
     return next((role for role, names in HEADERS.items() if upper in names), None)
 
 
-def _read_long(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> _Cells:
-    df = pd.DataFrame([f for _, f in body], columns=header, dtype=str)
+def _read_long(path: Path, text: _Text) -> _Cells:
+    header = text.header
+    df = text.body.copy()
+    df.columns = header
     unknown = [c for c in header if _role_of_header(c) is None]
     if unknown:
         raise InputError(path, f"column '{unknown[0]}' is not a variable of STRAF11, STRAF22 or FOLK1A "
@@ -328,7 +353,7 @@ def _read_long(path: Path, header: list[str], body: list[tuple[int, list[str]]])
         colnames[role] = f"'{h}'"
     df = rename_columns(df, path, HEADERS, optional=("offence", "sex", "age", "marital", "measure"))
     roles = tuple(r for r in ("area", "offence", "measure", "sex", "age", "marital") if r in df.columns)
-    df["_row"] = [line for line, _ in body]
+    df["_row"] = text.lines
     df["_col"] = next(h for h in header if _role_of_header(h) == "value")
     return _Cells(df, roles, "long", colnames)
 
@@ -359,26 +384,26 @@ def _classify(path: Path, columns: dict[str, list[str]], named: dict[str, str], 
     return roles
 
 
-def _wide_frame(labels: dict[str, list], periods: list[tuple[str, str]], values: list[list],
-                rows: list[int], roles: dict[str, str], inner: str) -> pd.DataFrame:
-    """Melt a wide block (label columns + one column per period) into one row per cell."""
-    n = len(rows)
+def _wide_frame(labels: dict, periods: list[tuple[str, str]], values, rows, roles: dict[str, str],
+                inner) -> pd.DataFrame:
+    """Melt a wide block (label columns + one column per period) into one row per cell, period by period."""
+    n, p = len(rows), len(periods)
+    def tiled(codes: np.ndarray, categories) -> pd.Categorical:
+        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+
     frame = {}
     for col, role in roles.items():
-        s = pd.Series(labels[col], dtype=object)
+        s = pd.Series(np.asarray(labels[col], dtype=object), dtype=object)
         s = s.where(s.astype(str).str.strip() != "")
         if col != inner:  # an outer variable's label only on the first row of its block
             s = s.ffill()
-        frame[role] = s
-    out = []
-    for j, (period, colname) in enumerate(periods):
-        part = pd.DataFrame(frame)
-        part["period"] = period
-        part["value"] = pd.Series([values[i][j] for i in range(n)], dtype=object)
-        part["_row"] = rows
-        part["_col"] = colname
-        out.append(part)
-    return pd.concat(out, ignore_index=True)
+        codes, uniques = pd.factorize(s)  # a blank label is -1: NaN in the categorical
+        frame[role] = tiled(np.tile(codes, p), uniques)
+    frame["period"] = tiled(np.repeat(np.arange(p), n), [period for period, _ in periods])
+    frame["value"] = pd.Series(np.asarray(values, dtype=object).reshape(n, p).ravel(order="F"), dtype=object)
+    frame["_row"] = np.tile(np.asarray(rows), p)
+    frame["_col"] = tiled(np.repeat(np.arange(p), n), [colname for _, colname in periods])
+    return pd.DataFrame(frame)
 
 
 def _check_labels(path: Path, df: pd.DataFrame, where_of, roles) -> None:
@@ -390,7 +415,8 @@ def _check_labels(path: Path, df: pd.DataFrame, where_of, roles) -> None:
                              where=where_of(df["_row"].iloc[i], role))
 
 
-def _read_wide(path: Path, header: list[str], body: list[tuple[int, list[str]]]) -> _Cells:
+def _read_wide(path: Path, text: _Text) -> _Cells:
+    header, body = text.header, text.body
     period_idx = [j for j, h in enumerate(header) if parse_period(h)]
     label_idx = [j for j in range(len(header)) if j not in period_idx]
     if not label_idx:
@@ -401,10 +427,11 @@ def _read_wide(path: Path, header: list[str], body: list[tuple[int, list[str]]])
     if bad:
         raise InputError(path, f"column '{bad[0]}' next to period columns: the file mixes the long and the wide "
                          "layout", "Export the table again.", where="header")
-    labels = {header[j]: [f[j] for _, f in body] for j in label_idx}
-    roles = _classify(path, labels, {h: r for h, r in names.items() if r}, {h: f"column '{h}'" for h in names})
-    values = [[f[j] for j in period_idx] for _, f in body]
-    rows = [line for line, _ in body]
+    labels = {header[j]: body[j].to_numpy(dtype=object) for j in label_idx}
+    roles = _classify(path, {h: pd.unique(v) for h, v in labels.items()}, {h: r for h, r in names.items() if r},
+                      {h: f"column '{h}'" for h in names})
+    values = body[period_idx].to_numpy(dtype=object)
+    rows = text.lines
     inner = header[label_idx[-1]]
     df = _wide_frame(labels, [(header[j], header[j]) for j in period_idx], values, rows, roles, inner)
     colnames = {role: f"'{col}'" for col, role in roles.items()}
@@ -499,16 +526,61 @@ def _where(cells: _Cells, i: int, role: str | None = None) -> str:
 
 
 def _codes(path: Path, cells: _Cells, role: str) -> pd.Series:
-    raw = cells.frame[role].astype(str)
-    mapping = {v: _resolve(role, v) for v in raw.unique()}
-    codes = raw.map(mapping)
-    bad = codes.isna()
+    positions, uniques = pd.factorize(cells.frame[role], use_na_sentinel=False)
+    resolved = [_resolve(role, str(v)) for v in uniques]
+    bad = np.array([c is None for c in resolved], dtype=bool)
     if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(path, f"the {ROLE_WORDS[role]} {raw.iloc[i]!r} is not in the StatBank code list "
+        i = int(np.flatnonzero(bad[positions])[0])
+        label = str(cells.frame[role].iloc[i])
+        raise InputError(path, f"the {ROLE_WORDS[role]} {label!r} is not in the StatBank code list "
                          f"(expected {_known(role)})", "Correct the name, or fetch the table with "
                          "valuePresentation=Code.", where=_where(cells, i, role))
-    return codes
+    return _categorical(resolved, positions, cells.frame.index)
+
+
+def _categorical(values: list[str], codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A column whose row ``i`` is ``values[codes[i]]``, as a categorical with sorted categories (fast to check for
+    duplicates and to sort; :func:`_strings` turns it into strings)."""
+    cats = sorted(set(values))
+    rank = {c: k for k, c in enumerate(cats)}
+    mapped = np.array([rank[v] for v in values], dtype=np.intp)[codes]
+    return pd.Series(pd.Categorical.from_codes(mapped, categories=pd.Index(cats, dtype=object)), index=index)
+
+
+def _strings(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn the categorical columns of ``df`` into string columns (one vectorised take each)."""
+    out = df.copy(deep=False)
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            cat = df[col].cat
+            strings = pd.array(list(cat.categories), dtype="str").take(cat.codes.to_numpy())
+            out[col] = pd.Series(strings, index=df.index)
+    return out
+
+
+def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
+    """The row order that sorts ``df`` by :data:`KEY_COLUMNS` (stable), and the first row (in file order) whose key
+    an earlier row already has, or None. Each key column becomes codes that sort as its values do (categoricals with
+    sorted categories, :func:`_categorical`, or a sorted factorisation); the codes are packed into one integer per
+    row and sorted once."""
+    key = np.zeros(len(df), dtype=np.int64)
+    span = 1
+    for col in KEY_COLUMNS:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            codes, size = df[col].cat.codes.to_numpy(dtype=np.int64), len(df[col].cat.categories)
+        else:
+            codes, levels = pd.factorize(df[col], sort=True)
+            size = len(levels)
+        span *= max(size, 1)
+        if span >= 2**62:  # too many combinations for one integer: let pandas do it
+            dup = df.duplicated(KEY_COLUMNS, keep="first").to_numpy()
+            order = df.sort_values(KEY_COLUMNS, kind="mergesort").index.to_numpy()
+            return np.asarray(pd.Index(df.index).get_indexer(order)), (int(dup.argmax()) if dup.any() else None)
+        key = key * max(size, 1) + codes
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    repeat = order[1:][ordered[1:] == ordered[:-1]]  # each row whose key an earlier row in the file has
+    return order, (int(repeat.min()) if repeat.size else None)
 
 
 def _key_label(row: pd.Series) -> str:
@@ -528,9 +600,10 @@ def _bulk_fill(df: pd.DataFrame) -> pd.DataFrame:
     full.loc[added, "missing"] = False
     full["table"] = df["table"].iloc[0]
     full["area_name"] = full["area_code"].map(areas().names)
-    periods = full["period"].map(parse_period)
-    full["year"] = [p[1] for p in periods]
-    full["quarter"] = [p[2] for p in periods]
+    codes, uniques = pd.factorize(full["period"])
+    parsed = [parse_period(p) for p in uniques]
+    full["year"] = np.array([p[1] for p in parsed], dtype="int64")[codes]
+    full["quarter"] = np.array([p[2] for p in parsed], dtype="int64")[codes]
     return full
 
 
@@ -552,18 +625,19 @@ def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
 def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str | None,
           measure: str | None) -> pd.DataFrame:
     df = cells.frame
-    periods = {}
-    for raw in df["period"].astype(str).unique():
+    period_codes, raw_periods = pd.factorize(df["period"], use_na_sentinel=False)
+    raw_periods = [str(p) for p in raw_periods]
+    periods = []
+    for k, raw in enumerate(raw_periods):
         p = parse_period(raw)
         if p is None:
-            i = int((df["period"].astype(str) == raw).to_numpy().nonzero()[0][0])
+            i = int(np.flatnonzero(period_codes == k)[0])
             kind = "a month, week or half-year" if _OTHER_PERIOD.match(raw.strip()) else "not a period"
             raise InputError(path, f"the period {raw!r} is {kind}; years (2017) and quarters (2017K1, 2017Q1) are "
                              "read", "Fetch the table by year or quarter.",
                              where=_where(cells, i, "period" if cells.layout == "long" else None))
-        periods[raw] = p
-    parsed = df["period"].astype(str).map(periods)
-    quarterly = any(p[2] for p in periods.values())
+        periods.append(p)
+    quarterly = any(p[2] for p in periods)
 
     detected = None
     if table is None:
@@ -585,17 +659,19 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
         raise InputError(path, f"{table} has no {ROLE_WORDS[role]} variable, but the file has one",
                          "Pass the right table= or read the right file.", where="header")
 
-    out = pd.DataFrame({"table": table}, index=df.index)
+    n = len(df)
+    out = pd.DataFrame({"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)})
     out["area_code"] = _codes(path, cells, "area")
-    out["area_name"] = out["area_code"].map(areas().names)
+    names = out["area_code"].cat.categories
+    out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].cat.codes.to_numpy(), df.index)
     for role in ("offence", "sex", "age", "marital", "measure"):
         col = ROLE_COLUMN[role]
         if role in cells.roles:
             out[col] = _codes(path, cells, role)
         elif role not in TABLE_ROLES[table]:
-            out[col] = ""
+            out[col] = _categorical([""], np.zeros(n, dtype=np.intp), df.index)
         elif role in ELIMINATED:
-            out[col] = ELIMINATED[role]
+            out[col] = _categorical([ELIMINATED[role]], np.zeros(n, dtype=np.intp), df.index)
         else:
             given = offence if role == "offence" else measure
             code = _resolve(role, given) if given is not None else None
@@ -605,34 +681,33 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
                 raise InputError(path, f"the file has no {ROLE_WORDS[role]} column"
                                  + (f" and {what}{given!r} is not a known code" if given is not None else ""),
                                  f"Pass {what} to read_statbank, e.g. {what}{hint}.", where="header")
-            out[col] = code
-    out["period"] = [p[0] for p in parsed]
-    out["year"] = [p[1] for p in parsed]
-    out["quarter"] = [p[2] for p in parsed]
+            out[col] = _categorical([code], np.zeros(n, dtype=np.intp), df.index)
+    out["period"] = _categorical([p[0] for p in periods], period_codes, df.index)
+    out["year"] = np.array([p[1] for p in periods], dtype="int64")[period_codes]
+    out["quarter"] = np.array([p[2] for p in periods], dtype="int64")[period_codes]
 
-    raw = df["value"].astype(object).where(df["value"].notna(), None)
-    parsed_values = {v: _parse_number(v) for v in pd.unique(raw)}  # repeated values are parsed once
-    numbers = raw.map(parsed_values)
-    bad = numbers.isna()
+    value_codes, uniques = pd.factorize(df["value"], use_na_sentinel=False)  # repeated values are parsed once
+    numbers = [_parse_number(v) for v in uniques]
+    bad = np.array([n is None for n in numbers], dtype=bool)
     if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
+        i = int(np.flatnonzero(bad[value_codes])[0])
         raise InputError(path, f"the value {df['value'].iloc[i]!r} is not a number (missing values are written "
                          "'..', '-' or left empty)", "Correct the cell, or export the table again.",
                          where=_where(cells, i))
-    out["value"] = [n[0] for n in numbers]
-    out["missing"] = [n[1] for n in numbers]
+    out["value"] = np.array([n[0] for n in numbers], dtype="float64")[value_codes]
+    out["missing"] = np.array([n[1] for n in numbers], dtype=bool)[value_codes]
 
-    dup = out.duplicated(KEY_COLUMNS, keep="first")
-    if dup.any():
-        i = int(dup.to_numpy().nonzero()[0][0])
+    order, i = _key_order(out)
+    if i is not None:
         raise InputError(path, f"the cell ({_key_label(out.iloc[i])}) appears more than once",
                          "Remove the repeated row, or read each extract on its own.", where=_where(cells, i))
 
     if fmt == "BULK":
-        out = _bulk_fill(out)
+        out = _bulk_fill(_strings(out))
+        out = out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
     else:
         _check_complete(path, out, cells.layout)
-    out = out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+        out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
     return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
 
 
@@ -671,12 +746,13 @@ def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = Non
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         cells = _read_xlsx(path)
     else:
-        header, body = _text_rows(path)
+        text = _text_rows(path)
+        header = text.header
         roles = {_role_of_header(h) for h in header}
         if "value" in roles or ("period" in roles and not any(parse_period(h) for h in header)):
-            cells = _read_long(path, header, body)
+            cells = _read_long(path, text)
         elif any(parse_period(h) for h in header):
-            cells = _read_wide(path, header, body)
+            cells = _read_wide(path, text)
         else:
             raise InputError(path, f"unknown layout: the header ({', '.join(header[:6])}) has neither the API's "
                              "INDHOLD value column nor period columns (2007Q1, 2008, ...)",
@@ -750,7 +826,7 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     if (df["area_code"] == "000").any():
         return df
     levels = area_levels()
-    present = set(df["area_code"])
+    present = set(pd.unique(df["area_code"]))
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
     if absent:
         names = ", ".join(f"{areas().names[c]} ({c})" for c in absent[:5])
@@ -758,14 +834,27 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                          f"its municipalities: {len(absent)} are missing, e.g. {names}",
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
-    parts = df[df["area_code"].map(levels).isin(COUNTRY_PARTS)]
+    codes = df["area_code"]
+    parts = df[codes.isin([c for c in pd.unique(codes) if levels.get(c) in COUNTRY_PARTS])]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
-    total = parts.groupby(keys, sort=False).agg(value=("value", "sum"), missing=("missing", "any")).reset_index()
-    total["value"] = total["value"].where(~total["missing"])
+    # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
+    group = np.zeros(len(parts), dtype=np.int64)
+    for col in keys:
+        c, u = pd.factorize(parts[col])
+        group = group * max(len(u), 1) + c
+    group, _ = pd.factorize(group)
+    first = np.unique(group, return_index=True)[1]
+    value = parts["value"].to_numpy(dtype=float)
+    missing = np.bincount(group, weights=parts["missing"].to_numpy(dtype=float)) > 0
+    summed = np.bincount(group, weights=np.where(np.isnan(value), 0.0, value))
+    total = parts.iloc[first][keys].reset_index(drop=True)
+    total["value"] = np.where(missing, np.nan, summed)
+    total["missing"] = missing
     total["area_code"] = "000"
     total["area_name"] = areas().names["000"]
     out = pd.concat([df, total[TIDY_COLUMNS]], ignore_index=True)
-    out = out.sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    order, _ = _key_order(out)
+    out = out.iloc[order].reset_index(drop=True)
     return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
 
 
