@@ -905,5 +905,5 @@ def protect_pipeline_table(pipeline, table: pd.DataFrame, *, min_answers: int = 
     return protect_indicator_table(
         table, parents={a.id: a.parent for a in pipeline.areas},
         person_ids={i.id for i in pipeline.indicators if i.persons},
-        survey_ids={i.id for i in pipeline.indicators if i.kind == "survey_share"},
+        survey_ids={i.id for i in pipeline.indicators if i.impl.survey},
         k=pipeline.disclosure_k, mode=pipeline.disclosure_mode, min_answers=min_answers)

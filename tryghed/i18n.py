@@ -472,6 +472,10 @@ def projection_statement(t: dict, unit: str, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- limits wording
+#: The kinds' own names for the limits they share (kinds declare ``limits``; the YAML kind names still work).
+_LIMITS = {"survey_share": "share", "unit_share": "share", "stock_count": "stock", "clustered_count": "clustered"}
+
+
 def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_target: float | None,
                      lang: str) -> str:
     """What this year's data cannot tell, computed from the actual sizes (METHODS.md §1.4, §2.1, §2.4)."""
@@ -486,7 +490,8 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
     if "too_few_answers" in flags:
         parts.append("for få besvarelser til at opgøre ændringen" if da else "too few answers to measure the change")
     sig, mdd = change.get("significant_from"), change.get("mdd")
-    if kind in ("survey_share", "unit_share", "person_share") and not _missing(sig):
+    kind = _LIMITS.get(kind, kind)
+    if kind in ("share", "person_share") and not _missing(sig):
         pts = number(sig, lang, 2 if sig < 1 else 1)
         m = number(mdd, lang, 2 if mdd < 1 else 1)
         if da:
@@ -504,12 +509,12 @@ def limits_statement(kind: str, change: dict | None, trend: dict | None, annual_
     if kind == "person_share":
         parts.append("registertal for hele aldersgruppen: intervallet viser tilfældig variation" if da else
                      "register data for the whole age group: the interval shows random variation")
-    if kind == "stock_count":
+    if kind == "stock":
         parts.append("en bestand i et register: ingen stikprøveusikkerhed, men tallet afspejler også "
                      "registreringspraksis; ingen statistisk test" if da else
                      "a register stock: no sampling error, but the number also reflects recording practice; "
                      "no statistical test")
-    if kind == "clustered_count" and not _missing(change.get("ci_low")):
+    if kind == "clustered" and not _missing(change.get("ci_low")):
         lo, hi = number(change["ci_low"], lang, 0), number(change["ci_high"], lang, 0)
         parts.append(f"lukkedage klumper sig i få institutioner: ændringens 95 %-interval er {lo} til {hi} dage"
                      .replace(" %", NBSP + "%") if da else

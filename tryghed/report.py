@@ -213,7 +213,7 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             "test": i18n.method_name((change_row or {}).get("method"), lang),
             "trend_text": i18n.trend_statement(trend_row, ind.unit, lang) if trend_row else "–",
             "trend_details": i18n.trend_details(trend_row, lang),
-            "limits": i18n.limits_statement(ind.kind, change_row, trend_row, annual, lang),
+            "limits": i18n.limits_statement(ind.impl.limits, change_row, trend_row, annual, lang),
             "targets": marks, "tone": summary, "icon": i18n.TONE_ICON[summary],
             "target_text": "; ".join(m.target for m in marks) or "–",
             "status_text": "; ".join(f"{m.target}: {m.text}" for m in marks) or "–",

@@ -24,6 +24,8 @@ class Kind:
 
     #: the YAML's ``kind``
     name: ClassVar[str]
+    #: which limits the report states ("share", "person_share", "rate", "stock", "clustered" or "descriptive")
+    limits: ClassVar[str] = "descriptive"
     #: the report's method note on the kind, ``{"da": ..., "en": ...}`` (may hold ``{min_answers}``)
     note: ClassVar[dict[str, str]]
     #: the kind's own YAML keys (extra keys forbidden)

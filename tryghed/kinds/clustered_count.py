@@ -24,6 +24,7 @@ class Options(BaseModel):
 
 class ClusteredCount(Kind):
     name = "clustered_count"
+    limits = "clustered"
     #: the method note of the report (Danish and English)
     note = {
         "da": "lukkedage klumper sig i institutioner og episoder: ingen Poisson-test på dagetallet; ændringen har "

@@ -19,6 +19,7 @@ class Options(BaseModel):
 
 class PersonShare(ShareKind):
     name = "person_share"
+    limits = "person_share"
     #: the method note of the report (Danish and English)
     note = {
         "da": "andel af hele registerbefolkningen med Wilson-interval, læst som tilfældig variation (METHODS.md "

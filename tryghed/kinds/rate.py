@@ -68,6 +68,7 @@ def population_1_january(population: pd.DataFrame) -> pd.Series:
 
 class Rate(Kind):
     name = "rate"
+    limits = "rate"
     #: the method note of the report (Danish and English)
     note = {
         "da": "rate pr. 1.000 indbyggere med eksakt Poisson-interval (METHODS.md §2.1); ændring med eksakt betinget "

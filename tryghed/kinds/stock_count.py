@@ -28,6 +28,7 @@ class Options(BaseModel):
 
 class StockCount(Kind):
     name = "stock_count"
+    limits = "stock"
     #: the method note of the report (Danish and English)
     note = {
         "da": "bestand i et register, beskrevet uden statistisk test (METHODS.md §2.1), vurderet mod målet (§3.1)",

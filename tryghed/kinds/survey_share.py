@@ -32,6 +32,7 @@ def recode_binary(df: pd.DataFrame, *, item: str, positive_codes, missing_codes)
 
 class SurveyShare(ShareKind):
     name = "survey_share"
+    limits = "share"
     #: the method note of the report (Danish and English)
     note = {
         "da": "vægtet andel (Hájek) med Kish' effektive stikprøvestørrelse pr. celle og Wilson-interval, "

@@ -45,6 +45,7 @@ def closures_by_episode(df: pd.DataFrame, *, plan_within_working_days: int) -> p
 
 class UnitShare(ShareKind):
     name = "unit_share"
+    limits = "share"
     #: the method note of the report (Danish and English)
     note = {
         "da": "andel af enheder (lukninger) med Wilson- eller Clopper–Pearson-interval (METHODS.md §1.3); små antal "
