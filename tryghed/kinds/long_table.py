@@ -1,0 +1,108 @@
+"""What the kinds built from a long table (``format: long``) share: one measure's values at one area level.
+
+A measure is the rows of one indicator value (``select``) or of several whose counts are summed
+(:func:`tryghed.sources.long.select_measure`). At a level, an area takes the file's own row where it has one;
+otherwise, for additive columns (counts, populations), the sum over its areas in the file, and only when every one
+of them has a value (missing is never zero: the sum is missing with the flag ``incomplete:<names>``). Published
+values (shares, rates) are never summed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..sources.long import select_measure
+
+if TYPE_CHECKING:
+    from ..config import Indicator, Pipeline
+
+#: The columns of a measure at one level.
+VALUE_COLUMNS = ["area_id", "period", "count", "population", "value", "n", "flags"]
+
+
+def check_select(ind: Indicator, pipeline: Pipeline) -> None:
+    """Raise ``ValueError`` when the indicator's source is not a long table, or needs ``select`` and has none."""
+    src = pipeline.sources[ind.source]
+    if src.format != "long":
+        raise ValueError(f"indicator '{ind.id}' is a {ind.kind} built from a long table; source '{src.id}' is "
+                         f"{src.format}: use a source with 'format: long'")
+    if "indicator" in (src.columns or {}) and ind.spec.select is None:
+        raise ValueError(f"indicator '{ind.id}': source '{src.id}' has an indicator column "
+                         f"('{src.columns['indicator']}'), so the indicator needs 'select': the value (or list of "
+                         "values, whose counts are summed) of that column it reports")
+
+
+def measure(ind: Indicator, table: pd.DataFrame) -> pd.DataFrame:
+    """The indicator's rows of its cleaned long table: ``area_id, period, count, population, value, n, flags``."""
+    if table.empty:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    select = ind.spec.select
+    if select is None:
+        rows = table
+    else:
+        frame = table.drop(columns=["area_name", "flags"], errors="ignore").rename(columns={"area_id": "area"})
+        frame.attrs = dict(table.attrs)
+        rows = select_measure(frame, select).rename(columns={"area": "area_id"})
+        rows["flags"] = ""
+    out = rows[VALUE_COLUMNS].copy()
+    for c in ("count", "population", "value", "n"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    out["period"] = out["period"].astype("int64")
+    out["flags"] = out["flags"].fillna("").astype(str)
+    return out.reset_index(drop=True)
+
+
+def at_level(values: pd.DataFrame, pipeline: Pipeline, level: str, *, additive: tuple[str, ...] = ()
+             ) -> pd.DataFrame:
+    """The measure's values for the areas at ``level``, one row per area and period of the measure.
+
+    An area with its own row keeps it. Otherwise the ``additive`` columns are summed over the measure's areas
+    below it (at the level most of them have), and only when each of the pipeline's areas at that level below it
+    has a value for the period: else the row is missing, flagged ``incomplete:<names>``. Areas with neither get no
+    row (the kind shows nothing for them). Other columns of a summed row are NaN.
+    """
+    wanted = [a.id for a in pipeline.areas_at(level)]
+    if values.empty or not wanted:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    periods = sorted(values["period"].unique())
+    own = values[values["area_id"].isin(wanted)]
+    out = [own]
+    have = set(zip(own["area_id"], own["period"]))
+    if additive:
+        below = values[~values["area_id"].isin(wanted)]
+        below = below.assign(parent=[pipeline.ancestor_at(a, level) for a in below["area_id"]])
+        below = below[below["parent"].notna() & below["parent"].isin(wanted)]
+        for parent, g in below.groupby("parent", sort=False):
+            child_levels = pd.Series([pipeline.area(a).level for a in g["area_id"].unique()])
+            child_level = child_levels.mode().iloc[0]
+            children = [a.id for a in pipeline.areas_at(child_level) if pipeline.ancestor_at(a.id, level) == parent]
+            grid = g.set_index(["area_id", "period"])
+            for p in periods:
+                if (parent, p) in have:
+                    continue
+                r = {"area_id": parent, "period": int(p), "value": np.nan, "n": np.nan}
+                absent = [c for c in children if (c, p) not in grid.index
+                          or not all(np.isfinite(grid.loc[(c, p), col]) for col in additive)]
+                if absent:
+                    names = ", ".join(pipeline.area(c).name["da"] for c in absent)
+                    r.update({c: np.nan for c in ("count", "population")}, flags=f"incomplete:{names}")
+                else:
+                    part = grid.loc[[(c, p) for c in children]]
+                    r.update({c: float(part[c].sum()) if c in additive else np.nan
+                              for c in ("count", "population")})
+                    r["flags"] = ";".join(dict.fromkeys(f for fl in part["flags"] for f in str(fl).split(";") if f))
+                out.append(pd.DataFrame([r]))
+    res = pd.concat([o for o in out if len(o)] or [pd.DataFrame(columns=VALUE_COLUMNS)], ignore_index=True)
+    return res[VALUE_COLUMNS].sort_values(["area_id", "period"]).reset_index(drop=True)
+
+
+def not_tested(estimate: float, scale: str, method: str, reason: str):
+    """A :class:`tryghed.stats.Change` with no test (outside every multiple-testing family)."""
+    from .. import stats
+
+    fields = getattr(stats.Change, "__dataclass_fields__", {})
+    extra = {k: v for k, v in (("tested", False), ("reason", reason)) if k in fields}
+    return stats.Change(float(estimate), np.nan, np.nan, np.nan, np.nan, scale, method, **extra)

@@ -1,0 +1,109 @@
+"""A published share (percent) with its sample size, or with a sample size the YAML declares as an assumption.
+
+The value is shown exactly as published; the interval is Wilson's on the sample size (METHODS.md §1.3), and
+changes are the z-test on it (§1.4), with the sample size as n. When the source gives no n, ``assumed_n`` (one
+number, or one per area level) states it: every row then carries the flag ``assumed_n`` and every statement says
+that its interval and test rest on an assumed sample size. Published shares never add up: an area is shown only
+where the source publishes it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import stats
+from . import long_table
+from .base import ShareKind, flags as join_flags, row
+
+ASSUMED = "assumed_n"
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    #: the value of the source's indicator column (one: published shares cannot be added)
+    select: str | None = None
+    #: the sample size to assume where the source publishes none: one number, or one per area level
+    #: (e.g. ``{city: 3600, district: 277}``); flagged in every statement
+    assumed_n: int | dict[str, int] | None = Field(None)
+
+
+def assumed_n(ind, level: str) -> float:
+    """The indicator's assumed sample size at ``level`` (NaN when none is declared)."""
+    a = ind.spec.assumed_n
+    if isinstance(a, dict):
+        a = a.get(level)
+    return float(a) if a is not None else np.nan
+
+
+class PublishedShare(ShareKind):
+    name = "published_share"
+    Options = Options
+    formats = ("long",)
+
+    def check(self, ind, pipeline):
+        long_table.check_select(ind, pipeline)
+        src = pipeline.sources[ind.source]
+        if "value" not in src.columns:
+            raise ValueError(f"indicator '{ind.id}': a published share is read from a value column; source "
+                             f"'{src.id}' names none (columns: {{value: ...}})")
+        a = ind.spec.assumed_n
+        if "n" not in src.columns and a is None:
+            raise ValueError(f"indicator '{ind.id}': source '{src.id}' has no sample size column (columns: {{n: ...}})"
+                             "; declare the sample size as an assumption with 'assumed_n: N' (flagged in every "
+                             "statement), or add the n column")
+        values = list(a.values()) if isinstance(a, dict) else ([a] if a is not None else [])
+        if any(v < 1 for v in values):
+            raise ValueError(f"indicator '{ind.id}': assumed_n must be at least 1")
+        if isinstance(a, dict):
+            missing = [lv for lv in ind.levels if lv not in a]
+            if missing:
+                raise ValueError(f"indicator '{ind.id}': assumed_n names no sample size for level "
+                                 f"{', '.join(missing)}; give one per level in 'levels', or one number")
+
+    def rows(self, ind, pipeline, tables, level):
+        """The published share of each area at ``level`` that the source publishes, Wilson interval on its n."""
+        values = long_table.at_level(long_table.measure(ind, tables[ind.source]), pipeline, level)
+        out = []
+        for v in values.itertuples(index=False):
+            if not np.isfinite(v.value):
+                out.append(row(v.area_id, v.period, flags=v.flags or "missing", method="not published"))
+                continue
+            n, flags = float(v.n), v.flags
+            if not np.isfinite(n):
+                n = assumed_n(ind, level)
+                flags = join_flags(flags, ASSUMED) if np.isfinite(n) else flags
+            if not np.isfinite(n):
+                out.append(row(v.area_id, v.period, estimate=float(v.value), flags=join_flags(flags, "no_n"),
+                               method="published share, shown as published; no sample size: no interval"))
+                continue
+            ci = stats.share_confint(share=float(v.value) / 100, n_effective=n)
+            note = (f"n = {n:,.0f} assumed (not published)" if ASSUMED in flags.split(";") else
+                    f"published n = {n:,.0f}")
+            out.append(row(v.area_id, v.period, numerator=float(v.value) / 100 * n, denominator=n,
+                           estimate=float(v.value), ci_low=100 * ci.ci_low, ci_high=100 * ci.ci_high,
+                           n_unweighted=n, n_effective=n, flags=flags,
+                           method=f"published share, shown as published; {ci.method} on {note}"))
+        return out
+
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+        if not (np.isfinite(ref_row["n_effective"]) and np.isfinite(row["n_effective"])):
+            return long_table.not_tested(row["estimate"] - ref_row["estimate"], "difference (percentage points)",
+                                         "published shares without a sample size: described, not tested",
+                                         "no sample size")
+        c = super().compare(ind, ref_row, row, units=units, dispersion=dispersion)
+        if ASSUMED in f"{row['flags']};{ref_row['flags']}".split(";"):
+            c = dataclasses.replace(c, method=f"{c.method}; n assumed, not published (flag {ASSUMED})")
+        return c
+
+    def trend(self, ind, seg):
+        if not np.isfinite(seg["n_effective"].to_numpy(float)).all():
+            return super(ShareKind, self).trend(ind, seg)
+        r = super().trend(ind, seg)
+        if seg["flags"].astype(str).str.contains(ASSUMED).any():
+            r["method"] += f"; n assumed, not published (flag {ASSUMED})"
+        return r
+
