@@ -124,17 +124,19 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
                                  "method": "no test across a series break", "verdict_reason": "series_break"})
                     continue
                 c = ind.impl.compare(ind, ref_row, row, units=_unit_values(units, ind, area_id, ref, year),
-                                     dispersion=phi)
-                tested = bool(getattr(c, "tested", np.isfinite(c.pvalue)))
-                reason = getattr(c, "reason", "") or ("" if tested else "descriptive")
+                                     dispersion=phi, alpha=alpha)
+                tested = bool(c.tested and np.isfinite(c.pvalue))
+                reason = c.reason or ("" if tested else "descriptive")
+                p_exact = c.p_exact if np.isfinite(c.p_exact) else c.pvalue
+                p_adjusted = c.p_adjusted if np.isfinite(c.p_adjusted) else c.pvalue
                 rows.append({**base, "change": c.estimate, "ci_low": c.ci_low, "ci_high": c.ci_high,
-                             "statistic": c.statistic, "p_exact": getattr(c, "p_exact", c.pvalue),
-                             "p_adjusted": getattr(c, "p_adjusted", c.pvalue), "pvalue": c.pvalue,
+                             "statistic": c.statistic, "p_exact": p_exact, "p_adjusted": p_adjusted,
+                             "pvalue": c.pvalue,
                              "dispersion": phi if ind.impl.test == "rate" else np.nan, "scale": c.scale,
                              "method": c.method, "flags": "" if tested else reason, "verdict_reason": reason,
                              "_tested": tested})
     out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested"])
-    out["_tested"] = out["_tested"].fillna(False).astype(bool)
+    out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
     _families(pipeline, out)
     for i in out.index[out["_tested"]]:
         null = 1.0 if out.at[i, "scale"] == "ratio" else 0.0
@@ -167,7 +169,7 @@ def _families(pipeline: Pipeline, out: pd.DataFrame) -> None:
             p = g[p_col].astype(float)
             out.loc[g.index, q_col] = p if method == "none" else stats.adjust_pvalues(pvalues=p, method=method)
     if "_method" in out:
-        out.drop(columns="_method", inplace=True)
+        del out["_method"]
 
 
 TREND_COLUMNS = ["pipeline", "indicator_id", "area_id", "level", "period", "first_period", "last_period",
@@ -198,7 +200,7 @@ def trend_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFr
                              "verdict": "not_tested", "verdict_reason": "too_few_periods"})
                 continue
             r = {**base, "n_points": len(seg), "first_period": int(seg.index.min()),
-                 "last_period": int(seg.index.max()), **ind.impl.trend(ind, seg)}
+                 "last_period": int(seg.index.max()), **ind.impl.trend(ind, seg, pipeline.alpha)}
             r.setdefault("flags", "")
             if np.isfinite(r.get("pvalue", np.nan)):
                 null = 1.0 if r.get("slope_unit") == "rate ratio/yr" else 0.0
@@ -229,7 +231,7 @@ def _slope_note(pipeline: Pipeline, ind: Indicator, s: pd.DataFrame, base_year: 
     seg = s[(s.index >= start) & (s.index <= year)]
     if len(seg) < 3:
         return f"; too few years since {start} for a trend"
-    t = share_slope(seg)
+    t = share_slope(seg, pipeline.alpha)
     return (f"; WLS slope {seg.index.min()}–{year}: {100 * t.slope:+.2f} pp/yr "
             f"(95% CI {100 * t.ci_low:+.2f} to {100 * t.ci_high:+.2f})")
 
@@ -283,7 +285,8 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
                     seg = s[(s.index >= start) & (s.index <= year)]
                     se = _sampling_se(ind, seg)
                     pr = stats.project_to_target(periods=seg.index, values=seg["estimate"], target_period=t.year,
-                                                 target_value=target_value, direction=ind.direction, se=se)
+                                                 target_value=target_value, direction=ind.direction, se=se,
+                                                 alpha=pipeline.alpha)
                     r.update(projection=pr.projection, pi_low=pr.pi_low, pi_high=pr.pi_high,
                              projection_status=pr.category, required_per_year=pr.required_per_year)
             elif t.type == "annual_change":
@@ -326,9 +329,8 @@ def _sampling_se(ind: Indicator, seg: pd.DataFrame) -> np.ndarray | None:
     """Each year's sampling SE (in the estimate's units) for shares, from the effective n; None for other kinds."""
     if ind.impl.test != "share":
         return None
-    p = seg["estimate"].to_numpy(float) / 100
-    n = seg["n_effective"].to_numpy(float)
-    return 100 * np.sqrt(p * (1 - p) / n)
+    return 100 * stats.share_se(share=seg["estimate"].to_numpy(float) / 100,
+                                n_effective=seg["n_effective"].to_numpy(float))
 
 
 TARGET_COLUMNS = ["pipeline", "indicator_id", "area_id", "period", "target_no", "target_type", "target_year",

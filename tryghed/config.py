@@ -20,6 +20,7 @@ from typing import Annotated
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
+from .effects import Evaluation
 from .efforts import EffortModel
 from .errors import ConfigError
 from .paths import NOTEBOOKS, PIPELINES, ROOT
@@ -364,8 +365,8 @@ class Pipeline(_Model):
     hotspots: tuple[Hotspot, ...] = ()
     #: Activity goals, planned against held (tryghed.activities.parse_goals checks each entry).
     activity_goals: tuple[dict[str, Any], ...] = ()
-    #: Evaluations of whether an effort in some areas worked (tryghed.effects); validated by that module.
-    effects: tuple[dict[str, Any], ...] = ()
+    #: Evaluations of whether an effort in some areas worked (tryghed.effects: ITS, DiD, placebo, synthetic control).
+    effects: tuple[Evaluation, ...] = ()
 
 
     @field_validator("sources", mode="before")
@@ -445,6 +446,18 @@ class Pipeline(_Model):
             if ind.headline_area is not None and ind.headline_area not in ids:
                 raise ValueError(f"indicator '{ind.id}': headline_area '{ind.headline_area}' is not an area id")
             ind.impl.check(ind, self)
+        names = {n.lower(): a.id for a in self.areas for n in (a.id, *a.name.values(), *a.aliases)}
+        for j, ev in enumerate(self.effects):
+            if ev.indicator not in iids:
+                raise ValueError(f"effects[{j}]: indicator '{ev.indicator}' is not an indicator id")
+            for key in ("treated", "comparison"):
+                unknown = [a for a in (getattr(ev, key) or ()) if str(a).lower() not in names]
+                if unknown:
+                    raise ValueError(f"effects[{j}].{key}: {unknown[0]!r} is not an area id or name of the pipeline")
+            treated = {names[str(a).lower()] for a in ev.treated}
+            if ev.comparison and treated & {names[str(a).lower()] for a in ev.comparison}:
+                raise ValueError(f"effects[{j}]: the comparison areas include a treated area; remove it from "
+                                 "'comparison'")
         for h in self.hotspots:
             if h.area not in ids:
                 raise ValueError(f"hotspot '{h.id}': area '{h.area}' is not an area id")

@@ -288,3 +288,159 @@ def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path,
                            title=f"{ind.name[lang]}, {year}", label=UNITS[lang].get(ind.unit, ind.unit), note=note)
     return save(fig, out_dir, f"map_{ind.id}")[0]
 
+
+
+# ================================================================================================================
+# Partnership effects (tryghed.effects): observed vs counterfactual, event-study leads and lags, placebo distribution
+# ================================================================================================================
+
+_EFFECT_LABELS = {"observed": "observed", "fitted": "fitted", "counterfactual": "without the intervention (model)",
+                  "band": "95% CI", "start": "start", "reference": "no effect", "treated": "treated",
+                  "placebo": "other areas (placebo)"}
+
+
+def _tick_positions(n: int, most: int = 12) -> np.ndarray:
+    """At most ``most`` evenly spaced tick positions over ``n`` periods."""
+    step = max(1, int(np.ceil(n / most)))
+    return np.arange(0, n, step)
+
+
+def counterfactual_chart(series: pd.DataFrame, ax: plt.Axes, *, title: str, ylabel: str,
+                         labels: dict | None = None) -> plt.Figure:
+    """Observed rate against the interrupted-time-series counterfactual with its 95 % band.
+
+    Parameters
+    ----------
+    series : DataFrame
+        ``ITSResult.series``: ``period`` (label), ``post`` (0/1), ``rate``, ``fitted``, ``counterfactual``,
+        ``cf_low``, ``cf_high``.
+    labels : dict, optional
+        Legend texts (keys ``observed``, ``fitted``, ``counterfactual``, ``band``, ``start``).
+    """
+    labels = {**_EFFECT_LABELS, **(labels or {})}
+    x = np.arange(len(series))
+    post = series["post"].to_numpy() == 1
+    ax.plot(x, series["rate"], linestyle="none", marker="o", ms=3, color=PALETTE["baseline"],
+            label=labels["observed"])
+    ax.plot(x, series["fitted"], color=PALETTE["line"], lw=1.5, label=labels["fitted"])
+    ax.plot(x[post], series["counterfactual"].to_numpy()[post], color=PALETTE["target"], lw=1.5, linestyle="--",
+            label=labels["counterfactual"])
+    ax.fill_between(x[post], series["cf_low"].to_numpy()[post], series["cf_high"].to_numpy()[post],
+                    color=PALETTE["target"], alpha=0.15, label=labels["band"])
+    if post.any():
+        ax.axvline(int(np.argmax(post)) - 0.5, color=PALETTE["break"], linestyle=":", lw=2, label=labels["start"])
+    ticks = _tick_positions(len(series))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels(series["period"].astype(str).to_numpy()[ticks], rotation=45 if len(series) > 24 else 0,
+                       ha="right" if len(series) > 24 else "center", fontsize=8)
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="best", frameon=False)
+    return ax.figure
+
+
+def event_study_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str = "periods from the start",
+                      ylabel: str = "rate ratio", labels: dict | None = None) -> plt.Figure:
+    """Event-study leads and lags: rate ratio against the period before the start, with 95 % intervals.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``EventStudyResult.table``: ``rel_time, estimate, ci_low, ci_high`` (the reference period has 1, 1, 1).
+    """
+    labels = {**_EFFECT_LABELS, **(labels or {})}
+    t = table.sort_values("rel_time")
+    x, y = t["rel_time"].to_numpy(), t["estimate"].to_numpy()
+    err = np.vstack([y - t["ci_low"].to_numpy(), t["ci_high"].to_numpy() - y])
+    lead = x < 0
+    ax.errorbar(x[lead], y[lead], yerr=err[:, lead], fmt="o", color=PALETTE["baseline"], capsize=3, ms=4)
+    ax.errorbar(x[~lead], y[~lead], yerr=err[:, ~lead], fmt="o", color=PALETTE["line"], capsize=3, ms=4)
+    ax.axhline(1.0, color="#444444", lw=1, label=labels["reference"])
+    ax.axvline(-0.5, color=PALETTE["break"], linestyle=":", lw=2, label=labels["start"])
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="best", frameon=False)
+    return ax.figure
+
+
+def placebo_chart(table: pd.DataFrame, ax: plt.Axes, *, title: str, xlabel: str = "rate ratio",
+                  names: dict[str, str] | None = None, labels: dict | None = None) -> plt.Figure:
+    """The placebo distribution: every area's DiD rate ratio as pseudo-treated, sorted, the treated marked.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``PlaceboResult.table``: ``area_id, treated (bool), estimate``.
+    names : dict, optional
+        Area id -> the name written on the axis.
+    """
+    labels = {**_EFFECT_LABELS, **(labels or {})}
+    names = names or {}
+    t = table.sort_values("estimate").reset_index(drop=True)
+    treated = t["treated"].astype(bool).to_numpy()
+    y = np.arange(len(t))
+    ax.hlines(y, 1.0, t["estimate"], color="#bbbbbb", lw=1)
+    ax.scatter(t["estimate"][~treated], y[~treated], color=PALETTE["baseline"], s=30, zorder=3,
+               label=labels["placebo"])
+    ax.scatter(t["estimate"][treated], y[treated], color=PALETTE["target"], s=60, marker="D", zorder=4,
+               label=labels["treated"])
+    ax.axvline(1.0, color="#444444", lw=1)
+    ax.set_yticks(y)
+    ax.set_yticklabels([" + ".join(names.get(a, a) for a in str(i).split("+")) for i in t["area_id"]], fontsize=8)
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8, loc="best", frameon=False)
+    return ax.figure
+
+
+_EFFECT_LABELS_DA = {"observed": "observeret", "fitted": "modellens forløb",
+                     "counterfactual": "uden indsatsen (model)", "band": "95 %-konfidensinterval", "start": "start",
+                     "reference": "ingen effekt", "treated": "indsatsområdet", "placebo": "øvrige områder (placebo)"}
+
+
+def _steps_from_start(unit: str, da: bool) -> str:
+    if da:
+        return {"year": "år", "half": "halvår", "quarter": "kvartaler", "month": "måneder"}[unit] + " fra start"
+    return {"year": "years", "half": "half-years", "quarter": "quarters", "month": "months"}[unit] + " from the start"
+
+
+def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None,
+                   titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """Save every evaluation's effect figures (``tryghed.effects.EvaluationResults``); one row per figure.
+
+    Files: ``effect_its_<indicator>_<areas>``, ``effect_event_<...>``, ``effect_placebo_<...>``. A withheld design
+    draws nothing.
+    """
+    house_style()
+    da = lang == "da"
+    labels = _EFFECT_LABELS_DA if da else _EFFECT_LABELS
+    names = names or {}
+    rows = []
+    ratio = "rateratio" if da else "rate ratio"
+    for res in results:
+        ev = res.evaluation
+        measure = (titles or {}).get(ev.indicator, ev.indicator)
+        title = f"{measure} – {' + '.join(names.get(a, a) for a in res.treated)}"
+        made = []
+        if res.its is not None and not res.its.withheld:
+            fig, ax = plt.subplots(figsize=(7, 4))
+            made.append(("its", counterfactual_chart(res.its.series, ax, title=title, labels=labels,
+                                                     ylabel="pr. 1.000" if da else "per 1,000")))
+        if res.event_study is not None and not res.event_study.withheld:
+            fig, ax = plt.subplots(figsize=(7, 4))
+            made.append(("event", event_study_chart(res.event_study.table, ax, title=title, labels=labels,
+                                                    xlabel=_steps_from_start(res.event_study.unit, da),
+                                                    ylabel=ratio)))
+        if res.placebo is not None and not res.placebo.withheld:
+            fig, ax = plt.subplots(figsize=(7, 0.9 + 0.3 * len(res.placebo.table)))
+            made.append(("placebo", placebo_chart(res.placebo.table, ax, title=title, names=names, labels=labels,
+                                                  xlabel=ratio)))
+        for kind, fig in made:
+            name = f"effect_{kind}_{ev.indicator}_{'_'.join(res.treated)}"
+            files = save(fig, out_dir, name)
+            rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
+                         "files": [p.name for p in files]})
+    return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import stats
 from .config import Indicator, Pipeline
 from .kinds.survey_share import MIN_ANSWERS
 
@@ -37,8 +38,43 @@ def compute_indicator(ind: Indicator, pipeline: Pipeline, tables: dict[str, pd.D
     return out
 
 
-def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
-    """The full indicator table of a pipeline from its cleaned sources, sorted and typed for stable output."""
+def widen_overdispersed(table: pd.DataFrame, pipeline: Pipeline, year: int | None = None) -> pd.DataFrame:
+    """Widen the intervals of rates in an overdispersed family the way their tests are adjusted (METHODS §2.2).
+
+    A family is one rate indicator at one level; φ̂ comes from its Poisson GLM with area and year effects over the
+    periods up to ``year``. Where φ̂ > 1 every rate of the family gets the exact interval on the log scale × √φ̂ and
+    the method says so.
+    """
+    out = table.copy()
+    for ind in pipeline.indicators:
+        if ind.impl.test != "rate":
+            continue
+        for level in ind.levels:
+            fam = (out["indicator_id"] == ind.id) & (out["level"] == level) & out["estimate"].notna() \
+                & (out["denominator"] > 0)
+            basis = out[fam & ((out["period"] <= year) if year is not None else True)]
+            if basis.empty:
+                continue
+            d = stats.family_dispersion(areas=basis["area_id"].to_numpy(), periods=basis["period"].to_numpy(),
+                                        counts=basis["numerator"].to_numpy(float),
+                                        exposure=basis["denominator"].to_numpy(float))
+            if not (d.estimated and d.phi > 1):
+                continue
+            for i in out.index[fam]:
+                ci = stats.rate_confint(count=float(out.at[i, "numerator"]), exposure=float(out.at[i, "denominator"]),
+                                        per=1000.0, dispersion=d.phi, alpha=pipeline.alpha)
+                out.at[i, "ci_low"], out.at[i, "ci_high"] = ci.ci_low, ci.ci_high
+                out.at[i, "method"] = f"{out.at[i, 'method']}; interval widened for overdispersion " \
+                                      f"(phi = {d.phi:.2f}, {d.model})"
+    return out
+
+
+def compute_all(pipeline: Pipeline, clean_dir: Path, year: int | None = None) -> pd.DataFrame:
+    """The full indicator table of a pipeline from its cleaned sources, sorted and typed for stable output.
+
+    Rates of an overdispersed family get widened intervals (:func:`widen_overdispersed`, φ̂ from the periods up to
+    ``year`` when given).
+    """
     tables = {sid: pd.read_parquet(Path(clean_dir) / f"{sid}.parquet") for sid in pipeline.sources}
     parts = [compute_indicator(ind, pipeline, tables) for ind in pipeline.indicators]
     out = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COLUMNS)], ignore_index=True)[COLUMNS]
@@ -52,7 +88,7 @@ def compute_all(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:
     for col in ("numerator", "denominator", "estimate", "ci_low", "ci_high", "n_unweighted", "n_effective"):
         out[col] = out[col].astype("float64")
     out["flags"] = out["flags"].fillna("").astype(str)
-    return out
+    return widen_overdispersed(out, pipeline, year)
 
 
 def cluster_units(pipeline: Pipeline, clean_dir: Path) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -57,11 +58,12 @@ class Kind:
 
     # -- changes and trends ----------------------------------------------------------------------------------------
     def compare(self, ind: Indicator, ref_row: pd.Series, row: pd.Series, *, units=None,
-                dispersion: float = 1.0) -> stats.Change:
+                dispersion: float = 1.0, alpha: float = stats.ALPHA) -> stats.Change:
         d = float(row["estimate"] - ref_row["estimate"])
-        return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference", "descriptive (not a sample: no test)")
+        return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference", "descriptive (not a sample: no test)",
+                            tested=False, reason="descriptive")
 
-    def trend(self, ind: Indicator, seg: pd.DataFrame) -> dict:
+    def trend(self, ind: Indicator, seg: pd.DataFrame, alpha: float = stats.ALPHA) -> dict:
         t = seg.index.to_numpy(float)
         y = seg["estimate"].to_numpy(float)
         slope = float(np.polyfit(t, y, 1)[0]) if len(t) >= 2 else np.nan
@@ -147,22 +149,22 @@ class ShareKind(Kind):
 
     test = "share"
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         c = stats.compare_shares(share1=ref_row["estimate"] / 100, n_eff1=ref_row["n_effective"],
-                                 share2=row["estimate"] / 100, n_eff2=row["n_effective"])
+                                 share2=row["estimate"] / 100, n_eff2=row["n_effective"], alpha=alpha)
         method = c.method if self.survey else c.method.replace("Kish effective n", "counts as n")
-        return stats.Change(100 * c.estimate, 100 * c.ci_low, 100 * c.ci_high, c.statistic, c.pvalue,
-                            "difference (percentage points)", method)
+        return dataclasses.replace(c, estimate=100 * c.estimate, ci_low=100 * c.ci_low, ci_high=100 * c.ci_high,
+                                   scale="difference (percentage points)", method=method)
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         p = seg["estimate"].to_numpy(float) / 100
         n = seg["n_effective"].to_numpy(float)
         t = seg.index.to_numpy(float)
-        w = share_slope(seg)
+        w = share_slope(seg, alpha)
         m = stats.chi2_trend(periods=t, counts=p * n, totals=n)
         r = dict(method="WLS slope with design SEs (§1.5 i); chi-square test for trend, Fingertips rules (§1.5 ii)",
                  slope=100 * w.slope, slope_unit="pp/yr", ci_low=100 * w.ci_low, ci_high=100 * w.ci_high,
-                 pvalue=w.pvalue, chi2=m.chi2, marker=m.marker)
+                 pvalue=w.pvalue, chi2=m.chi2, marker=m.marker, reason=w.reason)
         target = next((t.value for t in ind.targets if t.type == "annual_change"), np.nan)
         if np.isfinite(target) and np.isfinite(w.slope):
             st = stats.compare_slope(trend=w, target_slope=target / 100, direction=ind.direction)
@@ -170,8 +172,8 @@ class ShareKind(Kind):
         return r
 
 
-def share_slope(seg: pd.DataFrame) -> stats.Trend:
+def share_slope(seg: pd.DataFrame, alpha: float = stats.ALPHA) -> stats.Trend:
     """Inverse-variance slope of a share series (percent) with SEs from its effective n (METHODS.md §1.5 (i))."""
     p = seg["estimate"].to_numpy(float) / 100
     n = seg["n_effective"].to_numpy(float)
-    return stats.weighted_trend(years=seg.index.to_numpy(float), values=p, se=np.sqrt(p * (1 - p) / n))
+    return stats.weighted_trend(years=seg.index.to_numpy(float), values=p, n_effective=n, alpha=alpha)

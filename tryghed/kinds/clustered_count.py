@@ -40,12 +40,13 @@ class ClusteredCount(Kind):
                           "working days summed over closures (clustered by institution; descriptive)",
                           source.area_level)
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         if units is None or len(units[0]) < 2:
             return super().compare(ind, ref_row, row)
-        b = stats.bootstrap_change(values1=units[0], values2=units[1], seed=BOOTSTRAP_SEED)
+        b = stats.bootstrap_change(values1=units[0], values2=units[1], seed=BOOTSTRAP_SEED, alpha=alpha)
         return stats.Change(b.difference, b.ci_low, b.ci_high, np.nan, b.pvalue, "difference",
-                            f"bootstrap over {b.n_units} institutions ({b.n_boot} resamples, percentile interval)")
+                            f"bootstrap over {b.n_units} institutions ({b.n_boot} resamples, percentile interval)",
+                            p_exact=b.pvalue, p_adjusted=b.pvalue, tested=b.tested, reason=b.reason)
 
     def units(self, ind, pipeline, df, level):
         """Per-institution values behind the count: ``area_id, period, unit, value`` (for the bootstrap)."""

@@ -79,7 +79,7 @@ class PublishedRate(Kind):
                            method=f"published rate, shown as published; {ci.method} on the published count; {how}"))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         ok = all(np.isfinite(r["numerator"]) and np.isfinite(r["denominator"]) and r["denominator"] > 0
                  for r in (ref_row, row))
         if not ok:
@@ -87,7 +87,8 @@ class PublishedRate(Kind):
             return long_table.not_tested(ratio, "ratio", "published rates without their counts: described, not "
                                          "tested", "no count published")
         c = stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
-                                count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion)
+                                count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
+                                alpha=alpha)
         if IMPLIED in f"{row['flags']};{ref_row['flags']}".split(";"):
             import dataclasses
 
@@ -95,14 +96,15 @@ class PublishedRate(Kind):
                                     "count and rate")
         return c
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         counts = seg["numerator"].to_numpy(float)
         exposure = seg["denominator"].to_numpy(float)
         if len(seg) and np.isfinite(counts).all() and np.isfinite(exposure).all():
-            g = stats.poisson_trend(periods=seg.index.to_numpy(float), counts=counts, exposure=exposure)
+            g = stats.poisson_trend(periods=seg.index.to_numpy(float), counts=counts, exposure=exposure,
+                                    alpha=alpha)
             return dict(method=f"{g.model}, log-exposure offset (§2.3)", slope=g.rate_ratio,
                         slope_unit="rate ratio/yr", ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue,
-                        dispersion=g.dispersion)
-        r = super().trend(ind, seg)
+                        dispersion=g.dispersion, reason=g.reason)
+        r = super().trend(ind, seg, alpha)
         r["method"] = "published rates without their counts: least-squares change per year, described, no test"
         return r

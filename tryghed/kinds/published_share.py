@@ -89,20 +89,20 @@ class PublishedShare(ShareKind):
                            method=f"published share, shown as published; {ci.method} on {note}"))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         if not (np.isfinite(ref_row["n_effective"]) and np.isfinite(row["n_effective"])):
             return long_table.not_tested(row["estimate"] - ref_row["estimate"], "difference (percentage points)",
                                          "published shares without a sample size: described, not tested",
                                          "no sample size")
-        c = super().compare(ind, ref_row, row, units=units, dispersion=dispersion)
+        c = super().compare(ind, ref_row, row, units=units, dispersion=dispersion, alpha=alpha)
         if ASSUMED in f"{row['flags']};{ref_row['flags']}".split(";"):
             c = dataclasses.replace(c, method=f"{c.method}; n assumed, not published (flag {ASSUMED})")
         return c
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         if not np.isfinite(seg["n_effective"].to_numpy(float)).all():
-            return super(ShareKind, self).trend(ind, seg)
-        r = super().trend(ind, seg)
+            return super(ShareKind, self).trend(ind, seg, alpha)
+        r = super().trend(ind, seg, alpha)
         if seg["flags"].astype(str).str.contains(ASSUMED).any():
             r["method"] += f"; n assumed, not published (flag {ASSUMED})"
         return r

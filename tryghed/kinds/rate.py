@@ -168,17 +168,18 @@ class Rate(Kind):
                            ci_low=ci.ci_low, ci_high=ci.ci_high, flags=v.flags, method=method))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         c = stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
-                                count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion)
+                                count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
+                                alpha=alpha)
         if EQUAL_EXPOSURE in f"{row.get('method', '')} {ref_row.get('method', '')}":
             c = dataclasses.replace(c, method=f"{c.method}; {EQUAL_EXPOSURE}")
         return c
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         t = seg.index.to_numpy(float)
-        g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"])
+        g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"], alpha=alpha)
         offset = ("equal exposure (no population)" if EQUAL_EXPOSURE in " ".join(seg["method"].astype(str))
                   else "log-population offset")
         return dict(method=f"{g.model}, {offset} (§2.3)", slope=g.rate_ratio, slope_unit="rate ratio/yr",
-                    ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue, dispersion=g.dispersion)
+                    ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue, dispersion=g.dispersion, reason=g.reason)
