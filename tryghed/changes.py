@@ -428,3 +428,25 @@ def write_machine_tables(pipeline: Pipeline, change_tab: pd.DataFrame, trend_tab
     write_machine_csv(machine_changes(pipeline, change_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[0], lang)
     write_machine_csv(machine_trends(pipeline, trend_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[1], lang)
     return paths
+
+
+def against_rest_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each area against the other areas of its level in ``year``, for indicators that declare ``against_rest``.
+
+    Rows in the change table's layout (``comparison`` ``rest_of_level``), with their own family per indicator ×
+    level (Benjamini–Hochberg unless the YAML declares one for the level) and the verdict of
+    :func:`tryghed.stats.verdict` on the family q; empty when no indicator asks for it.
+    """
+    from .kinds.published_rate import against_rest
+
+    rows = [r for ind in pipeline.indicators if getattr(ind.spec, "against_rest", None)
+            for r in against_rest(ind, pipeline, table, year, alpha=pipeline.alpha)]
+    out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested"])
+    out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
+    _families(pipeline, out)
+    for i in out.index[out["_tested"]]:
+        v = stats.verdict(estimate=out.at[i, "change"], pvalue=out.at[i, "qvalue"], alpha=pipeline.alpha, null=1.0)
+        out.at[i, "verdict"] = v.code
+        out.at[i, "verdict_reason"] = v.reason
+    out["significant"] = out["verdict"].isin(["significant_increase", "significant_decrease"])
+    return out.drop(columns="_tested")

@@ -26,6 +26,8 @@ class Options(BaseModel):
 
     #: the value of the source's indicator column (one: published rates cannot be added)
     select: str | None = None
+    #: further long sources of the same series (e.g. one file per edition); a value two give alike is taken once
+    more_sources: tuple[str, ...] = ()
     #: the rate is per this many residents
     per: float = 1000.0
     #: a level whose areas are each compared with the others of the level (exact test; needs counts)
@@ -50,10 +52,13 @@ class PublishedRate(Kind):
             raise ValueError(f"indicator '{ind.id}': against_rest is {ind.spec.against_rest!r}, which is not among "
                              f"its levels ({', '.join(ind.levels)})")
 
+    def sources(self, ind):
+        return long_table.source_ids(ind)
+
     def rows(self, ind, pipeline, tables, level):
         """The published rate of each area at ``level`` that the source publishes, with its exact interval."""
         per = ind.spec.per
-        values = long_table.at_level(long_table.measure(ind, tables[ind.source]), pipeline, level)
+        values = long_table.at_level(long_table.measure(ind, tables, pipeline), pipeline, level)
         out = []
         for v in values.itertuples(index=False):
             value, count, pop = float(v.value), float(v.count), float(v.population)
@@ -108,3 +113,48 @@ class PublishedRate(Kind):
         r = super().trend(ind, seg, alpha)
         r["method"] = "published rates without their counts: least-squares change per year, described, no test"
         return r
+
+
+def against_rest(ind, pipeline, table, year: int, *, alpha: float = stats.ALPHA) -> list[dict]:
+    """Each area of level ``ind.spec.against_rest`` against the sum of the level's other areas in ``year``.
+
+    H0: the area's rate equals the rate of the other areas together; H1: it differs (two-sided). The exact conditional
+    test of :func:`tryghed.stats.compare_rates` with the other areas' counts and exposures summed (the exposure of a
+    published rate with its count is the population implied by count and rate). Without φ̂ (one year, no series):
+    Poisson. An area without a count, or a level where some area lacks one (the rest would be incomplete), is not
+    tested. Returns rows in the change table's layout (``comparison`` ``rest_of_level``; ``ref_estimate`` the rest's
+    rate; ``change`` the rate ratio area / rest).
+    """
+    level = ind.spec.against_rest
+    if level is None:
+        return []
+    sub = table[(table["indicator_id"] == ind.id) & (table["level"] == level) & (table["period"] == year)]
+    if sub.empty:
+        return []
+    sub = sub.set_index("area_id")
+    usable = (np.isfinite(sub["numerator"].astype(float)) & np.isfinite(sub["denominator"].astype(float))
+              & ~sub["suppressed"].astype(bool))
+    complete = bool(usable.all()) and len(sub) == len(pipeline.areas_at(level))
+    per = ind.spec.per
+    rows = []
+    for area_id, r in sub.iterrows():
+        base = dict(pipeline=pipeline.id, indicator_id=ind.id, area_id=area_id, level=level, period=year,
+                    comparison="rest_of_level", ref_period=year, estimate=r["estimate"], verdict="not_tested",
+                    _tested=False)
+        if not complete:
+            absent = [pipeline.area(a).name["da"] for a in sub.index[~usable]] or ["an area without a row"]
+            rows.append({**base, "flags": "incomplete_rest", "method": "not tested: the other areas' counts are "
+                         f"incomplete ({', '.join(absent)})", "verdict_reason": "incomplete_rest"})
+            continue
+        rest = sub.drop(index=area_id)
+        k_rest, e_rest = float(rest["numerator"].sum()), float(rest["denominator"].sum())
+        c = stats.compare_rates(count1=k_rest, exposure1=e_rest, count2=r["numerator"], exposure2=r["denominator"],
+                                alpha=alpha)
+        rows.append({**base, "ref_estimate": k_rest / e_rest * per, "change": c.estimate, "ci_low": c.ci_low,
+                     "ci_high": c.ci_high, "statistic": c.statistic, "p_exact": c.p_exact, "p_adjusted": c.pvalue,
+                     "pvalue": c.pvalue, "dispersion": 1.0, "scale": c.scale,
+                     "method": f"{c.method}; against the other {len(rest)} areas of the level together (their "
+                     "counts and exposures summed); exposure = the population implied by the published count and "
+                     "rate; Poisson (one year: no overdispersion estimate)",
+                     "flags": "" if c.tested else c.reason, "verdict_reason": c.reason, "_tested": bool(c.tested)})
+    return rows

@@ -26,6 +26,8 @@ class Options(BaseModel):
 
     #: the value of the source's indicator column (one: published shares cannot be added)
     select: str | None = None
+    #: further long sources of the same series (e.g. one file per edition); a value two give alike is taken once
+    more_sources: tuple[str, ...] = ()
     #: the sample size to assume where the source publishes none: one number, or one per area level
     #: (e.g. ``{city: 3600, district: 277}``); flagged in every statement
     assumed_n: int | dict[str, int] | None = Field(None)
@@ -64,9 +66,12 @@ class PublishedShare(ShareKind):
                 raise ValueError(f"indicator '{ind.id}': assumed_n names no sample size for level "
                                  f"{', '.join(missing)}; give one per level in 'levels', or one number")
 
+    def sources(self, ind):
+        return long_table.source_ids(ind)
+
     def rows(self, ind, pipeline, tables, level):
         """The published share of each area at ``level`` that the source publishes, Wilson interval on its n."""
-        values = long_table.at_level(long_table.measure(ind, tables[ind.source]), pipeline, level)
+        values = long_table.at_level(long_table.measure(ind, tables, pipeline), pipeline, level)
         out = []
         for v in values.itertuples(index=False):
             if not np.isfinite(v.value):

@@ -104,11 +104,12 @@ def long_shares(pipeline: Pipeline, source_id: str) -> tuple[str, ...] | bool:
     ``True`` when a published share reads the whole source (no ``select``: the file holds one measure).
     """
     values: list[str] = []
+    has_indicator = "indicator" in (pipeline.sources[source_id].columns or {})
     for ind in pipeline.indicators:
-        if ind.source != source_id or ind.kind != "published_share":
+        if ind.kind != "published_share" or source_id not in (ind.source, *ind.options.get("more_sources", ())):
             continue
         select = ind.options.get("select")
-        if select is None:
+        if select is None or not has_indicator:
             return True
         values.extend([select] if isinstance(select, str) else select)
     return tuple(values)
