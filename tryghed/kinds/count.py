@@ -31,6 +31,14 @@ class Count(Kind):
             raise ValueError(f"indicator '{ind.id}': a count is read from a count column; source '{src.id}' names "
                              "none (columns: {count: ...})")
 
+    def note(self, ind, pipeline, lang: str) -> str:
+        """The method note (report.method_notes)."""
+        if lang == "da":
+            return ("antal som i kilden, beskrevet uden statistisk test (METHODS.md §2.1); et overordnet område er "
+                    "summen af sine områder, kun når de alle har et tal")
+        return ("a count as given in the source, described without a statistical test (METHODS.md §2.1); a parent "
+                "area is the sum of its areas, only when every one of them has a number")
+
     def rows(self, ind, pipeline, tables, level):
         """The count of each area at ``level`` (its own row, or the complete sum of its areas in the source)."""
         values = long_table.at_level(long_table.measure(ind, tables[ind.source]), pipeline, level, additive=("count",))

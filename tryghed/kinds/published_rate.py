@@ -55,6 +55,26 @@ class PublishedRate(Kind):
     def sources(self, ind):
         return long_table.source_ids(ind)
 
+    def note(self, ind, pipeline, lang: str) -> str:
+        """The method note (report.method_notes)."""
+        rest = ind.spec.against_rest
+        if lang == "da":
+            per = f"{ind.spec.per:,.0f}".replace(",", ".")
+            text = ("offentliggjort rate, vist som offentliggjort; med det offentliggjorte antal: eksakt "
+                    "Poisson-interval og eksakt betinget test (METHODS.md §2.1–2.2), med eksponeringen = antal / rate "
+                    f"× {per} (den befolkning, antal og rate giver), når befolkningen ikke er offentliggjort; uden "
+                    "antal beskrives raten uden test")
+            if rest:
+                text += "; hvert område testes desuden mod de øvrige områder på sit niveau tilsammen"
+            return text
+        text = ("published rate, shown as published; with the published count: the exact Poisson interval and the "
+                f"exact conditional test (METHODS.md §2.1–2.2), the exposure being count / rate × {ind.spec.per:,.0f} "
+                "(the population implied by count and rate) where no population is published; without a count the "
+                "rate is described, not tested")
+        if rest:
+            text += "; each area is also tested against the other areas of its level together"
+        return text
+
     def rows(self, ind, pipeline, tables, level):
         """The published rate of each area at ``level`` that the source publishes, with its exact interval."""
         per = ind.spec.per

@@ -69,6 +69,29 @@ class PublishedShare(ShareKind):
     def sources(self, ind):
         return long_table.source_ids(ind)
 
+    def note(self, ind, pipeline, lang: str) -> str:
+        """The method note (report.method_notes): the value as published, and the sample size assumed, if any."""
+        a = ind.spec.assumed_n
+
+        def num(v: int) -> str:
+            return f"{v:,}".replace(",", ".") if lang == "da" else f"{v:,}"
+
+        sizes = (", ".join(f"{num(v)} ({level})" for level, v in a.items()) if isinstance(a, dict)
+                 else num(a) if a else "")
+        if lang == "da":
+            text = ("offentliggjort andel, vist som offentliggjort; Wilson-interval og ændringer med z-test på "
+                    "stikprøvestørrelsen (METHODS.md §1.3–1.4); offentliggjorte andele lægges ikke sammen")
+            if a is not None:
+                text += (f"; stikprøvestørrelsen er ikke offentliggjort: n = {sizes} er en ANTAGELSE (markeret "
+                         "assumed_n), som intervaller og test hviler på")
+            return text
+        text = ("published share, shown as published; Wilson interval and changes by the z-test on the sample size "
+                "(METHODS.md §1.3–1.4); published shares are never added up")
+        if a is not None:
+            text += (f"; the sample size is not published: n = {sizes} is an ASSUMPTION (flag assumed_n) on which "
+                     "the intervals and tests rest")
+        return text
+
     def rows(self, ind, pipeline, tables, level):
         """The published share of each area at ``level`` that the source publishes, Wilson interval on its n."""
         values = long_table.at_level(long_table.measure(ind, tables, pipeline), pipeline, level)

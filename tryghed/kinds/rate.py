@@ -34,6 +34,25 @@ class Options(BaseModel):
 PER = 1000.0
 EQUAL_EXPOSURE = ("counts compared at equal exposure: the source has no population, so a change in the "
                   "population shows as a change in the count")
+#: The method note of a rate from a long table (report.method_notes), by whether the source has a population.
+LONG_NOTES = {
+    True: {"da": "hændelser pr. 1.000 af befolkningen i tabellen med eksakt Poisson-interval (METHODS.md §2.1); "
+                 "ændring med eksakt betinget test og score-interval for rate-forholdet (§2.2); trend med "
+                 "Poisson-GLM og tjek for overspredning (§2.3); finere perioder er lagt sammen til hele år, kun "
+                 "fuldstændige",
+           "en": "events per 1,000 of the table's population with the exact Poisson interval (METHODS.md §2.1); "
+                 "change by the exact conditional test with the score interval for the rate ratio (§2.2); trend by "
+                 "a Poisson GLM checked for overdispersion (§2.3); finer periods are summed to whole years, complete "
+                 "ones only"},
+    False: {"da": "antal hændelser med eksakt Poisson-interval (METHODS.md §2.1); tabellen har ingen befolkning, så "
+                  "antallene sammenlignes ved samme eksponering: en ændring i befolkningen viser sig som en ændring "
+                  "i antallet; ændring med eksakt betinget test (§2.2), trend med Poisson-GLM (§2.3); finere "
+                  "perioder er lagt sammen til hele år, kun fuldstændige",
+            "en": "counts of events with the exact Poisson interval (METHODS.md §2.1); the table has no population, "
+                  "so counts are compared at equal exposure: a change in the population shows as a change in the "
+                  "count; change by the exact conditional test (§2.2), trend by a Poisson GLM (§2.3); finer periods "
+                  "are summed to whole years, complete ones only"},
+}
 
 
 def _annual(df: pd.DataFrame, how: str) -> pd.DataFrame:
@@ -141,6 +160,13 @@ class Rate(Kind):
                            ci_high=ci.ci_high, method=f"{ci.method}; STRAF11 offences in the year over FOLK1A "
                            "population on 1 January"))
         return out
+
+    def note(self, ind, pipeline, lang: str) -> str | None:
+        """The method note of a rate from a long table (None: the StatBank rate's note in report.KIND_NOTES)."""
+        src = pipeline.sources[ind.source]
+        if src.format != "long":
+            return None
+        return LONG_NOTES["population" in src.columns][lang]
 
     def long_rows(self, ind, pipeline, table, level):
         """Counts per 1,000 of the population (or counts at equal exposure) from a long table; missing stays missing.
