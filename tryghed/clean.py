@@ -7,6 +7,7 @@ one indicator (a survey item's recode) are its kind's ``prepare``.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,44 @@ def year_end_stock(df: pd.DataFrame) -> pd.DataFrame:
     out = df[df["quarter"] == last].copy()
     out["flags"] = np.where(out["quarter"] < 4, "year_end_from_Q" + out["quarter"].astype(str), "")
     return out.reset_index(drop=True)
+
+
+#: Word beginnings that mark a closure's reason as unrest (Sikker By counts closures "pga. uro" only), Danish and
+#: English, matched case-insensitively at the start of a word ("Skudepisode", "Uroligheder"; not "Europa", not a
+#: plain "brand" (fire)).
+UNREST_WORDS = ("uro", "utryg", "skud", "skyd", "trusl", "true", "truet", "konflikt", "hærværk", "brandstift",
+                "ildspåsæt", "vold", "bande", "knivstik", "optøj", "chikane", "unrest", "threat", "shoot", "conflict",
+                "vandal", "arson", "violen", "riot", "harass", "gang-", "gangs")
+
+
+def is_unrest(reason: pd.Series) -> pd.Series:
+    """Whether each closure reason names unrest (a word of :data:`UNREST_WORDS`); NaN where no reason is given."""
+    text = reason.fillna("").astype(str).str.strip().str.lower()
+    hit = text.str.contains(r"(?<!\w)(?:" + "|".join(map(re.escape, UNREST_WORDS)) + ")", regex=True)
+    return hit.astype("boolean").mask(text.eq(""))
+
+
+def unrest_closures(df: pd.DataFrame, name: str) -> tuple[pd.DataFrame, list[dict]]:
+    """The closures whose reason is unrest; closures for other reasons are left out and said so.
+
+    A closure without a reason is kept (the log does not say; the entry counts them), so a log without a reason
+    column counts every closure, as the programme's own figures do.
+    """
+    if "reason" not in df:
+        return df, []
+    unrest = is_unrest(df["reason"])
+    other = unrest.eq(False).fillna(False).to_numpy(dtype=bool)
+    entries = []
+    if other.any():
+        shown = ", ".join(sorted(set(df.loc[other, "reason"].astype(str)))[:5])
+        entries.append({"table": name, "dropped": int(other.sum()),
+                        "why": f"closures for another reason than unrest ({shown})"})
+        log.info("%s: %d closure(s) for other reasons than unrest left out", name, int(other.sum()))
+    unknown = int(unrest.isna().sum())
+    if unknown:
+        entries.append({"table": name, "dropped": 0,
+                        "why": f"{unknown} closure(s) without a reason: counted (the log does not say)"})
+    return df[~other].reset_index(drop=True), entries
 
 
 def closure_years(df: pd.DataFrame) -> pd.DataFrame:
@@ -105,6 +144,8 @@ def clean_all(pipeline: Pipeline, staged_dir: Path, clean_dir: Path) -> pd.DataF
         df, entry = drop_exact_duplicates(df, sid)
         steps.append(entry)
         if not df.empty and source.format == "closure_log":
+            df, entries = unrest_closures(df, sid)
+            steps.extend(entries)
             df = closure_years(df)
         elif source.format == "long":
             df, entries = long_to_period(df, to=pipeline.period, name=sid)
