@@ -193,3 +193,67 @@ def test_finer_reporting_is_refused_with_the_fix(tmp_path):
 
     with pytest.raises(ConfigError, match="use --report-by year"):
         scaffold("m", FIXTURES / "city_monthly_en.csv", out_dir=tmp_path, report_by="month")
+
+
+def _steps_from(tmp_path, text: str, **options):
+    """Write a small long table, scaffold its pipeline (`tryghed new`) and run steps 01–03; return both."""
+    from tryghed.scaffold import scaffold
+
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    (raw / "t.csv").write_text(text, encoding="utf-8")
+    p = config.load_pipeline(scaffold("t", raw / "t.csv", out_dir=tmp_path, **options))
+    _, table, published = _run_steps(p, raw, tmp_path / "w", p.default_year)
+    return p, published
+
+
+def test_published_share_with_n_shown_as_published_wilson_and_z(tmp_path):
+    from statsmodels.stats.proportion import proportion_confint
+
+    p, t = _steps_from(tmp_path, "område;år;indikator;andel;n\nNord;2021;Tryg;81;400\nNord;2022;Tryg;86;500\n"
+                                 "Syd;2021;Tryg;70;300\nSyd;2022;Tryg;72;350\n")
+    assert p.indicators[0].kind == "published_share"
+    nord = t[t["area_id"] == "nord"].set_index("period")
+    assert nord.loc[2022, "estimate"] == 86 and nord.loc[2022, "flags"] == ""
+    lo, hi = proportion_confint(430, 500, method="wilson")  # 86 % of 500
+    assert (nord.loc[2022, "ci_low"], nord.loc[2022, "ci_high"]) == pytest.approx((100 * lo, 100 * hi), rel=1e-9)
+    # no row for the whole: published shares never add up
+    assert set(t["level"]) == {"district"}
+    ch = changes.change_table(p, t, 2022)
+    ch = ch[ch["comparison"] == "previous_year"].set_index("area_id")
+    se = np.sqrt(0.81 * 0.19 / 400 + 0.86 * 0.14 / 500)
+    assert ch.loc["nord", "p_exact"] == pytest.approx(2 * sps.norm.sf(0.05 / se), rel=1e-9)
+
+
+def test_assumed_n_is_flagged_on_every_row_and_test(tmp_path):
+    p, t = _steps_from(tmp_path, "område;år;indikator;andel\nNord;2021;Utryg;11\nNord;2022;Utryg;9\n",
+                       assumed_n=1000)
+    assert (t["flags"] == "assumed_n").all() and (t["n_effective"] == 1000).all()
+    assert t["method"].str.contains("n = 1,000 assumed").all()
+    ch = changes.change_table(p, t, 2022)
+    assert ch["method"].str.contains("n assumed").all()
+    note = p.indicators[0].impl.note(p.indicators[0], p, "da")
+    assert "n = 1.000 er en ANTAGELSE" in note
+
+
+def test_published_rate_with_count_and_population_exact_test(tmp_path):
+    p, t = _steps_from(tmp_path, "bydel;år;type;rate;antal;befolkning\nNord;2021;Vold;5,2;52;10000\n"
+                                 "Nord;2022;Vold;7,1;71;10000\n")
+    assert p.indicators[0].kind == "published_rate"
+    row = t[t["period"] == 2022].iloc[0]
+    assert (row["estimate"], row["numerator"], row["denominator"]) == (7.1, 71, 10000)
+    ch = changes.change_table(p, t, 2022).iloc[0]
+    assert ch["p_exact"] == pytest.approx(sps.binomtest(71, 123, 0.5).pvalue, abs=1e-12)
+
+
+def test_a_share_outside_0_100_is_an_input_error_naming_the_row(tmp_path):
+    from tryghed.scaffold import scaffold
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "t.csv").write_text("område;år;andel;n\nNord;2021;81;400\n", encoding="utf-8")
+    p = config.load_pipeline(scaffold("t", raw / "t.csv", out_dir=tmp_path))
+    (raw / "t.csv").write_text("område;år;andel;n\nNord;2021;81;400\nNord;2022;181;400\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        sources.ingest(p, raw, tmp_path / "staged")
+    assert info.value.where == "row 3" and "outside 0–100" in info.value.problem
