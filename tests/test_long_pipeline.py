@@ -232,7 +232,7 @@ def test_assumed_n_is_flagged_on_every_row_and_test(tmp_path):
     assert t["method"].str.contains("n = 1,000 assumed").all()
     ch = changes.change_table(p, t, 2022)
     assert ch["method"].str.contains("n assumed").all()
-    note = p.indicators[0].impl.note(p.indicators[0], p, "da")
+    note = p.indicators[0].impl.note_for(p.indicators[0], p, "da")
     assert "n = 1.000 er en ANTAGELSE" in note
 
 

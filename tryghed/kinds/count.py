@@ -21,6 +21,7 @@ class Options(BaseModel):
 
 class Count(Kind):
     name = "count"
+    limits = "descriptive"
     Options = Options
     formats = ("long",)
 
@@ -31,13 +32,16 @@ class Count(Kind):
             raise ValueError(f"indicator '{ind.id}': a count is read from a count column; source '{src.id}' names "
                              "none (columns: {count: ...})")
 
-    def note(self, ind, pipeline, lang: str) -> str:
-        """The method note (report.method_notes)."""
-        if lang == "da":
-            return ("antal som i kilden, beskrevet uden statistisk test (METHODS.md §2.1); et overordnet område er "
-                    "summen af sine områder, kun når de alle har et tal")
-        return ("a count as given in the source, described without a statistical test (METHODS.md §2.1); a parent "
-                "area is the sum of its areas, only when every one of them has a number")
+    #: the method note of the report (Danish and English)
+    note = {
+        "da": "antal som i kilden, beskrevet uden statistisk test (METHODS.md §2.1); et overordnet område er summen "
+              "af sine områder, kun når de alle har et tal",
+        "en": "a count as given in the source, described without a statistical test (METHODS.md §2.1); a parent "
+              "area is the sum of its areas, only when every one of them has a number"}
+
+    def note_for(self, ind, pipeline, lang: str) -> str:
+        """The method note of this indicator (report.method_notes)."""
+        return self.note[lang]
 
     def rows(self, ind, pipeline, tables, level):
         """The count of each area at ``level`` (its own row, or the complete sum of its areas in the source)."""

@@ -36,6 +36,17 @@ class Options(BaseModel):
 
 class PublishedRate(Kind):
     name = "published_rate"
+    limits = "rate"
+    #: the method note of the report (Danish and English); :meth:`note_for` adds the indicator's comparison of areas
+    note = {
+        "da": "offentliggjort rate, vist som offentliggjort; med det offentliggjorte antal: eksakt Poisson-interval "
+              "og eksakt betinget test (METHODS.md §2.1–2.2), med eksponeringen = antal / rate × 1.000 (den "
+              "befolkning, antal og rate giver), når befolkningen ikke er offentliggjort; uden antal beskrives "
+              "raten uden test",
+        "en": "published rate, shown as published; with the published count: the exact Poisson interval and the "
+              "exact conditional test (METHODS.md §2.1–2.2), the exposure being count / rate × 1,000 (the "
+              "population implied by count and rate) where no population is published; without a count the rate "
+              "is described, not tested"}
     Options = Options
     formats = ("long",)
     test = "rate"
@@ -55,7 +66,7 @@ class PublishedRate(Kind):
     def sources(self, ind):
         return long_table.source_ids(ind)
 
-    def note(self, ind, pipeline, lang: str) -> str:
+    def note_for(self, ind, pipeline, lang: str) -> str:
         """The method note (report.method_notes)."""
         rest = ind.spec.against_rest
         if lang == "da":

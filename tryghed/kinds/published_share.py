@@ -43,6 +43,15 @@ def assumed_n(ind, level: str) -> float:
 
 class PublishedShare(ShareKind):
     name = "published_share"
+    limits = "share"
+    #: the method note of the report (Danish and English); :meth:`note_for` adds the indicator's assumed n
+    note = {
+        "da": "offentliggjort andel, vist som offentliggjort; Wilson-interval og ændringer med z-test på "
+              "stikprøvestørrelsen (METHODS.md §1.3–1.4); offentliggjorte andele lægges ikke sammen; en antaget "
+              "stikprøvestørrelse er markeret (assumed_n)",
+        "en": "published share, shown as published; Wilson interval and changes by the z-test on the sample size "
+              "(METHODS.md §1.3–1.4); published shares are never added up; an assumed sample size is flagged "
+              "(assumed_n)"}
     Options = Options
     formats = ("long",)
 
@@ -69,7 +78,7 @@ class PublishedShare(ShareKind):
     def sources(self, ind):
         return long_table.source_ids(ind)
 
-    def note(self, ind, pipeline, lang: str) -> str:
+    def note_for(self, ind, pipeline, lang: str) -> str:
         """The method note (report.method_notes): the value as published, and the sample size assumed, if any."""
         a = ind.spec.assumed_n
 

@@ -161,8 +161,8 @@ class Rate(Kind):
                            "population on 1 January"))
         return out
 
-    def note(self, ind, pipeline, lang: str) -> str | None:
-        """The method note of a rate from a long table (None: the StatBank rate's note in report.KIND_NOTES)."""
+    def note_for(self, ind, pipeline, lang: str) -> str | None:
+        """The method note of a rate from a long table (None for StatBank: the kind's ``note``)."""
         src = pipeline.sources[ind.source]
         if src.format != "long":
             return None
