@@ -257,3 +257,80 @@ def test_a_share_outside_0_100_is_an_input_error_naming_the_row(tmp_path):
     with pytest.raises(InputError) as info:
         sources.ingest(p, raw, tmp_path / "staged")
     assert info.value.where == "row 3" and "outside 0–100" in info.value.problem
+
+
+def _yaml_pipeline(tmp_path, files: dict[str, str], sources_yaml: str, indicators_yaml: str):
+    """A hand-written pipeline over small long tables: a city with districts Nord, Syd and Øst."""
+    raw = tmp_path / "raw"
+    raw.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (raw / name).write_text(text, encoding="utf-8")
+    yml = tmp_path / "p.yml"
+    yml.write_text(f"""id: p
+name: P
+owner: P
+baseline_year: 2021
+default_year: 2022
+demo_raw: {raw}
+notebooks: [01_ingest]
+areas:
+  - {{id: by, level: city, name: Byen, aliases: [I alt]}}
+  - {{id: nord, level: district, parent: by, name: Nord}}
+  - {{id: syd, level: district, parent: by, name: Syd}}
+  - {{id: oest, level: district, parent: by, name: Øst}}
+sources:
+{sources_yaml}
+indicators:
+{indicators_yaml}
+""", encoding="utf-8")
+    return config.load_pipeline(yml), raw
+
+
+def test_count_sums_to_the_city_only_when_every_district_has_it(tmp_path):
+    p, raw = _yaml_pipeline(
+        tmp_path, {"c.csv": "bydel;år;antal\nNord;2021;3\nSyd;2021;4\nØst;2021;0\nNord;2022;5\nSyd;2022;6\n"},
+        "  c: {format: long, file: c.csv, columns: {area: bydel, period: år, count: antal}}",
+        "  - {id: visits, kind: count, source: c, unit: count, direction: increase, levels: [city, district], "
+        "name: Besøg}")
+    _, table, published = _run_steps(p, raw, tmp_path / "w", 2022)
+    t = table.set_index(["area_id", "period"])
+    assert t.loc[("by", 2021), "estimate"] == 7  # 3 + 4 + 0: a zero is a number
+    assert np.isnan(t.loc[("by", 2022), "estimate"]) and t.loc[("by", 2022), "flags"] == "incomplete:Øst"
+    ch = changes.change_table(p, published, 2022)
+    assert (ch["verdict"] == "not_tested").all() and ch["family"].eq("").all()
+
+
+def test_two_files_of_one_series_must_agree(tmp_path):
+    files = {"a.csv": "bydel;år;andel\nI alt;2021;80\nNord;2021;78\n",
+             "b.csv": "bydel;år;andel\nI alt;2022;82\nNord;2022;79\nI alt;2021;81\n"}
+    src = ("  a: {format: long, file: a.csv, columns: {area: bydel, period: år, value: andel}}\n"
+           "  b: {format: long, file: b.csv, columns: {area: bydel, period: år, value: andel}}")
+    ind = ("  - {id: safe, kind: published_share, source: a, more_sources: [b], assumed_n: 500, unit: percent, "
+           "direction: increase, levels: [city, district], name: Tryg}")
+    p, raw = _yaml_pipeline(tmp_path, files, src, ind)
+    with pytest.raises(InputError) as info:
+        _run_steps(p, raw, tmp_path / "w", 2022)
+    assert info.value.path.endswith("b.csv") and info.value.where == "row 4"
+    assert "a.csv (row 2)" in info.value.problem and "value 80 vs 81" in info.value.problem
+    (raw / "b.csv").write_text("bydel;år;andel\nI alt;2022;82\nNord;2022;79\nI alt;2021;80\n", encoding="utf-8")
+    _, table, _ = _run_steps(p, raw, tmp_path / "w2", 2022)
+    got = table.set_index(["area_id", "period"])["estimate"].to_dict()
+    assert got == {("by", 2021): 80, ("by", 2022): 82, ("nord", 2021): 78, ("nord", 2022): 79}
+
+
+def test_against_the_rest_needs_every_districts_count(tmp_path):
+    text = "bydel;år;rate;antal\nNord;2022;50;100\nSyd;2022;40;60\nØst;2022;30;\n"
+    src = "  r: {format: long, file: r.csv, columns: {area: bydel, period: år, value: rate, count: antal}}"
+    ind = ("  - {id: crime, kind: published_rate, source: r, against_rest: district, unit: per_1000, "
+           "direction: decrease, levels: [district], name: Anmeldelser}")
+    p, raw = _yaml_pipeline(tmp_path, {"r.csv": text}, src, ind)
+    _, _, published = _run_steps(p, raw, tmp_path / "w", 2022)
+    rest = changes.against_rest_table(p, published, 2022)
+    assert len(rest) == 3 and (rest["verdict"] == "not_tested").all()
+    assert rest["method"].str.contains(r"incomplete \(Øst\)").all()
+    (raw / "r.csv").write_text(text.replace("30;\n", "30;45\n"), encoding="utf-8")
+    _, _, published = _run_steps(p, raw, tmp_path / "w2", 2022)
+    rest = changes.against_rest_table(p, published, 2022).set_index("area_id")
+    # Nord: 100 reports over 2,000 residents (100 / 50 × 1000) against Syd and Øst: 105 over 1,500 + 1,500
+    assert rest.loc["nord", "p_exact"] == pytest.approx(sps.binomtest(100, 205, 2000 / 5000).pvalue, rel=1e-9)
+    assert rest.loc["nord", "ref_estimate"] == pytest.approx(105 / 3000 * 1000, rel=1e-12)
