@@ -31,7 +31,11 @@ def source_ids(ind: Indicator) -> tuple[str, ...]:
 
 
 def check_select(ind: Indicator, pipeline: Pipeline) -> None:
-    """Raise ``ValueError`` when a source of the indicator is not a long table, or needs ``select`` and has none."""
+    """Raise ``ValueError`` when a source of the indicator is not a long table, or needs ``select`` and has none,
+    or when the pipeline reports by a period finer than a year (the indicator table is yearly)."""
+    if pipeline.period != "year":
+        raise ValueError(f"period is {pipeline.period!r}: the indicator table is yearly, so a pipeline reports by "
+                         "year for now (finer periods in a long table are summed to whole years); set 'period: year'")
     for sid in source_ids(ind):
         if sid not in pipeline.sources:
             raise ValueError(f"indicator '{ind.id}': more_sources names '{sid}', which is not among sources: "
