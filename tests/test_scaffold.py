@@ -33,7 +33,7 @@ def test_english_monthly_counts_by_district(tmp_path):
     assert out == tmp_path / "city.yml"
     y = _load(out)
     # the file: 3 districts, Burglary and Violence, 2022-01 to 2024-03 (2024 incomplete)
-    assert y["id"] == "city" and y["period"] == "month"
+    assert y["id"] == "city" and y["period"] == "year"  # months summed to whole years (the table is yearly)
     assert (y["baseline_year"], y["default_year"]) == (2022, 2023)
     assert y["demo_raw"] == "tests/fixtures/long"
     assert y["notebooks"] == list(NOTEBOOKS) == ["01_ingest", "02_clean", "03_indicators", "04_change_tests",
@@ -151,7 +151,7 @@ def test_columns_guessed_from_content_and_named_by_option(tmp_path):
     # When: every value a period; Where (3 distinct) is the area, What (2 distinct) the indicator
     assert y["sources"]["odd"]["columns"] == {"area": "Where", "period": "When", "indicator": "What",
                                               "count": "How many"}
-    assert y["period"] == "quarter" and y["default_year"] == 2019
+    assert y["period"] == "year" and y["default_year"] == 2019
     assert [i["id"] for i in y["indicators"]] == ["a", "b"]
     text = (tmp_path / "odd.yml").read_text(encoding="utf-8")
     assert "'Where': a text column, more distinct values (3) than 'What'" in text

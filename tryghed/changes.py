@@ -337,3 +337,116 @@ TARGET_COLUMNS = ["pipeline", "indicator_id", "area_id", "period", "target_no", 
                   "target_value", "value", "base_year", "base_value", "status", "status_linear", "status_cagr",
                   "status_un", "projection", "pi_low", "pi_high", "projection_status", "required_per_year", "detail",
                   "flags"]
+
+
+#: The machine-readable twin of the report (``changes.csv``, ``trends.csv``): these columns first, then
+#: :data:`MACHINE_EXTRA`.
+MACHINE_COLUMNS = ["area_id", "area_name", "indicator_id", "comparison", "period", "ref_period", "estimate", "ci_low",
+                   "ci_high", "p_exact", "q_exact", "p_adjusted", "q_adjusted", "significant", "method"]
+#: What a reader needs to read ``estimate`` (its scale), and the row's level, values, family, verdict and flags.
+MACHINE_EXTRA = ["level", "scale", "value", "ref_value", "family", "verdict", "flags"]
+
+
+def machine_changes(pipeline: Pipeline, change_tab: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """``changes.csv``'s rows: one per indicator × area × comparison of the change table.
+
+    ``estimate``, ``ci_low`` and ``ci_high`` are the change (a difference or a rate ratio: ``scale``), ``value`` and
+    ``ref_value`` the two periods' estimates. ``area_name`` is in ``lang``.
+    """
+    c = change_tab
+    out = pd.DataFrame({
+        "area_id": c["area_id"], "area_name": c["area_id"].map(lambda a: pipeline.area(a).name[lang]),
+        "indicator_id": c["indicator_id"], "comparison": c["comparison"], "period": c["period"],
+        "ref_period": c["ref_period"], "estimate": c["change"], "ci_low": c["ci_low"], "ci_high": c["ci_high"],
+        "p_exact": c["p_exact"], "q_exact": c["q_exact"], "p_adjusted": c["p_adjusted"],
+        "q_adjusted": c["q_adjusted"], "significant": c["significant"].astype("boolean"), "method": c["method"],
+        "level": c["level"], "scale": c["scale"], "value": c["estimate"], "ref_value": c["ref_estimate"],
+        "family": c["family"], "verdict": c["verdict"], "flags": c["flags"],
+    })
+    return out.reset_index(drop=True)
+
+
+def machine_trends(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """``trends.csv``'s rows: one per indicator × area, ``comparison`` ``trend``, from ``ref_period`` (the segment's
+    first period) to ``period``; ``estimate`` is the slope in ``scale`` (e.g. ``pp/yr``, ``rate ratio/yr``). A trend
+    is in no multiple-testing family: ``p_exact`` is its p, the q columns are empty."""
+    t = trend_tab
+    nan = np.full(len(t), np.nan)
+    out = pd.DataFrame({
+        "area_id": t["area_id"], "area_name": t["area_id"].map(lambda a: pipeline.area(a).name[lang]),
+        "indicator_id": t["indicator_id"], "comparison": "trend", "period": t["last_period"],
+        "ref_period": t["first_period"], "estimate": t["slope"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
+        "p_exact": t["pvalue"], "q_exact": nan, "p_adjusted": nan, "q_adjusted": nan,
+        "significant": t["verdict"].isin(["significant_increase", "significant_decrease"]).astype("boolean"),
+        "method": t["method"], "level": t["level"], "scale": t["slope_unit"], "value": nan, "ref_value": nan,
+        "family": "", "verdict": t["verdict"], "flags": t["flags"],
+    })
+    return out.reset_index(drop=True)
+
+
+def _cell(value, decimal: str) -> str:
+    """One CSV cell: floats at full precision (``repr``, the shortest text that reads back to the same float), whole
+    periods as integers, booleans ``true``/``false``, missing empty; the decimal mark ``decimal``."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        text = repr(float(value))
+        return text.replace(".", decimal) if decimal != "." else text
+    return str(value)
+
+
+def write_machine_csv(df: pd.DataFrame, path, lang: str = "en") -> None:
+    """Write ``df`` in the report's CSV convention: Danish ``;``, decimal comma and a UTF-8 BOM (Excel opens it as
+    it is); English ``,`` and a decimal point. Numbers stay numbers at full precision (see :func:`_cell`)."""
+    import csv
+    from pathlib import Path
+
+    da = lang == "da"
+    decimal = "," if da else "."
+    whole = ("period", "ref_period")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig" if da else "utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";" if da else ",", lineterminator="\n")
+        w.writerow(df.columns)
+        for rec in df.itertuples(index=False):
+            w.writerow([_cell(int(v) if col in whole and pd.notna(v) else v, decimal)
+                        for col, v in zip(df.columns, rec)])
+
+
+def write_machine_tables(pipeline: Pipeline, change_tab: pd.DataFrame, trend_tab: pd.DataFrame, report_dir,
+                         lang: str = "en"):
+    """Write ``changes.csv`` and ``trends.csv`` into ``report_dir`` (beside the scorecard); return both paths."""
+    from pathlib import Path
+
+    report_dir = Path(report_dir)
+    paths = (report_dir / "changes.csv", report_dir / "trends.csv")
+    write_machine_csv(machine_changes(pipeline, change_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[0], lang)
+    write_machine_csv(machine_trends(pipeline, trend_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[1], lang)
+    return paths
+
+
+def against_rest_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Each area against the other areas of its level in ``year``, for indicators that declare ``against_rest``.
+
+    Rows in the change table's layout (``comparison`` ``rest_of_level``), with their own family per indicator ×
+    level (Benjamini–Hochberg unless the YAML declares one for the level) and the verdict of
+    :func:`tryghed.stats.verdict` on the family q; empty when no indicator asks for it.
+    """
+    from .kinds.published_rate import against_rest
+
+    rows = [r for ind in pipeline.indicators if getattr(ind.spec, "against_rest", None)
+            for r in against_rest(ind, pipeline, table, year, alpha=pipeline.alpha)]
+    out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested"])
+    out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
+    _families(pipeline, out)
+    for i in out.index[out["_tested"]]:
+        v = stats.verdict(estimate=out.at[i, "change"], pvalue=out.at[i, "qvalue"], alpha=pipeline.alpha, null=1.0)
+        out.at[i, "verdict"] = v.code
+        out.at[i, "verdict_reason"] = v.reason
+    out["significant"] = out["verdict"].isin(["significant_increase", "significant_decrease"])
+    return out.drop(columns="_tested")

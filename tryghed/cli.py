@@ -81,6 +81,17 @@ def _cmd_fetch(args) -> int:
     return 0
 
 
+def _cmd_new(args) -> int:
+    from .scaffold import scaffold
+
+    out = scaffold(args.name, args.from_file, area=args.area, period=args.period, indicator=args.indicator,
+                   count=args.count, population=args.population, value=args.value, n=args.n, sheet=args.sheet,
+                   assumed_n=args.assumed_n, report_by=args.report_by, owner=args.owner,
+                   out_dir=Path(args.out) if args.out else paths.PIPELINES, force=args.force)
+    print(out)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryghed", description="Yearly evaluation of public-safety programmes.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -120,6 +131,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", default="da", choices=["da", "en"], help="language of the response (default: da)")
     p.add_argument("--out", help=f"save here instead of {(paths.DATA_RAW / 'dst').relative_to(paths.ROOT)}")
     p.set_defaults(func=_cmd_fetch)
+
+    p = sub.add_parser("new", help="write pipelines/NAME.yml for a long table (area, period, measure, numbers)",
+                       description="Read a long table (CSV, xlsx or parquet), place its columns by their headers "
+                       "(English or Danish) or by the options, and write a pipeline YAML that `tryghed run NAME` "
+                       "runs as written; each choice is explained in a comment.")
+    p.add_argument("name", help="the pipeline's id and file name (lower case, digits, - and _)")
+    p.add_argument("--from", dest="from_file", required=True, metavar="FILE", help="the long table")
+    for role, what in (("area", "areas"), ("period", "periods (2017, 2017H1, 2017Q1, 2017-01)"),
+                       ("indicator", "measures' names"), ("count", "counts of events"),
+                       ("population", "populations (denominators)"), ("value", "published shares or rates"),
+                       ("n", "sample sizes")):
+        p.add_argument(f"--{role}", metavar="HEADER", help=f"the column of the {what}")
+    p.add_argument("--sheet", help="the worksheet of an xlsx (default: the first)")
+    p.add_argument("--assumed-n", type=int, metavar="N",
+                   help="sample size assumed for published shares without one (flagged in every statement)")
+    p.add_argument("--report-by", metavar="PERIOD", help="the reporting period (default and, for now, only: year)")
+    p.add_argument("--owner", help="who the evaluation is for (default: the root area's name)")
+    p.add_argument("--out", metavar="DIR", help="write the YAML here instead of pipelines/")
+    p.add_argument("--force", action="store_true", help="overwrite an existing pipeline of that name")
+    p.set_defaults(func=_cmd_new)
     return parser
 
 

@@ -276,8 +276,9 @@ def scaffold(name: str, file: str | Path, *, area: str | None = None, period: st
     assumed_n : int, optional
         A sample size to assume for published shares the file gives without one (flagged in the YAML).
     report_by : str, optional
-        The pipeline's reporting period (``year``, ``half_year``, ``quarter``, ``month``); default the file's own
-        (its coarsest period type). It cannot be finer than the file's periods.
+        The pipeline's reporting period: ``year`` (the default and, as the indicator table is yearly, the only one
+        supported yet; finer periods are summed to whole years, complete ones only). It cannot be finer than the
+        file's periods.
     owner : str, optional
         Who the evaluation is for (default: the root area's name).
     out_dir : Path
@@ -378,14 +379,16 @@ def scaffold(name: str, file: str | Path, *, area: str | None = None, period: st
 
     # periods
     types = list(pd.unique(table["period_type"]))
-    reporting = coarsest(types)
+    reporting = "year"
     if report_by is not None:
         if report_by not in PERIOD_TYPES:
             raise ConfigError(f"report_by is {report_by!r}; expected one of {', '.join(PERIOD_TYPES)}.")
-        if PERIOD_TYPES.index(report_by) > PERIOD_TYPES.index(reporting):
-            raise ConfigError(f"report_by is {report_by!r}, finer than the file's {reporting} periods; a period "
-                              "cannot be split: report by the file's period or a coarser one.")
-        reporting = report_by
+        if PERIOD_TYPES.index(report_by) > PERIOD_TYPES.index(coarsest(types)):
+            raise ConfigError(f"report_by is {report_by!r}, finer than the file's {coarsest(types)} periods; a "
+                              "period cannot be split: report by the file's period or a coarser one.")
+        if report_by != "year":
+            raise ConfigError(f"report_by is {report_by!r}: the indicator table is yearly, so pipelines report by "
+                              "year for now (finer periods are summed to whole years); use --report-by year.")
     years = complete_periods(table, to="year", by=["area", "indicator"])
     if not years:
         raise InputError(file, "the table holds no complete year (every year misses some of its periods)",

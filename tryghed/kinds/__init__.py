@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from .base import Kind
 from .clustered_count import ClusteredCount
+from .count import Count
 from .person_share import PersonShare
+from .published_rate import PublishedRate
+from .published_share import PublishedShare
 from .rate import Rate
 from .stock_count import StockCount
 from .survey_share import SurveyShare
 from .unit_share import UnitShare
 
 REGISTRY: dict[str, Kind] = {k.name: k for k in (
-    SurveyShare(), PersonShare(), UnitShare(), Rate(), StockCount(), ClusteredCount(),
+    SurveyShare(), PersonShare(), UnitShare(), Rate(), StockCount(), ClusteredCount(), PublishedShare(),
+    PublishedRate(), Count(),
 )}
 
 __all__ = ["REGISTRY", "Kind"]

@@ -1,22 +1,58 @@
 """Events per exposure (METHODS.md §2): reported offences per 1,000 residents with the exact Poisson interval, the
-exact conditional test of two rates, and the Poisson GLM trend with an overdispersion check."""
+exact conditional test of two rates, and the Poisson GLM trend with an overdispersion check.
+
+Two sources: StatBank (STRAF11 offences of an offence group over FOLK1A's population on 1 January), or a long table
+(``format: long``) with a count column and, optionally, a population column. A long table without a population
+gives counts compared at equal exposure (the denominator is 1 in every period, so a change in the population shows
+as a change in the count; the method note says so).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .. import stats
+from . import long_table
 from .base import Kind, row
 
 
 class Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    #: the source id of the population (StatBank FOLK1A)
-    population: str
-    #: the offence group (``offence_groups:``) whose STRAF11 codes are counted
-    offence_group: str
+    #: StatBank: the source id of the population (FOLK1A)
+    population: str | None = None
+    #: StatBank: the offence group (``offence_groups:``) whose STRAF11 codes are counted
+    offence_group: str | None = None
+    #: A long table: the value of its indicator column, or a list of values whose counts are summed
+    select: str | tuple[str, ...] | None = None
+
+#: Rates of a long table with a population are per this many residents.
+PER = 1000.0
+EQUAL_EXPOSURE = ("counts compared at equal exposure: the source has no population, so a change in the "
+                  "population shows as a change in the count")
+#: The method note of a rate from a long table (report.method_notes), by whether the source has a population.
+LONG_NOTES = {
+    True: {"da": "hændelser pr. 1.000 af befolkningen i tabellen med eksakt Poisson-interval (METHODS.md §2.1); "
+                 "ændring med eksakt betinget test og score-interval for rate-forholdet (§2.2); trend med "
+                 "Poisson-GLM og tjek for overspredning (§2.3); finere perioder er lagt sammen til hele år, kun "
+                 "fuldstændige",
+           "en": "events per 1,000 of the table's population with the exact Poisson interval (METHODS.md §2.1); "
+                 "change by the exact conditional test with the score interval for the rate ratio (§2.2); trend by "
+                 "a Poisson GLM checked for overdispersion (§2.3); finer periods are summed to whole years, complete "
+                 "ones only"},
+    False: {"da": "antal hændelser med eksakt Poisson-interval (METHODS.md §2.1); tabellen har ingen befolkning, så "
+                  "antallene sammenlignes ved samme eksponering: en ændring i befolkningen viser sig som en ændring "
+                  "i antallet; ændring med eksakt betinget test (§2.2), trend med Poisson-GLM (§2.3); finere "
+                  "perioder er lagt sammen til hele år, kun fuldstændige",
+            "en": "counts of events with the exact Poisson interval (METHODS.md §2.1); the table has no population, "
+                  "so counts are compared at equal exposure: a change in the population shows as a change in the "
+                  "count; change by the exact conditional test (§2.2), trend by a Poisson GLM (§2.3); finer periods "
+                  "are summed to whole years, complete ones only"},
+}
 
 
 def _annual(df: pd.DataFrame, how: str) -> pd.DataFrame:
@@ -80,11 +116,27 @@ class Rate(Kind):
               "regression, checked for overdispersion, quasi-Poisson when φ > 1.5 (§2.3); reported counts also "
               "measure reporting behaviour (§2.4)"}
     Options = Options
-    formats = ("statbank",)
+    formats = ("statbank", "long")
     test = "rate"
 
     def check(self, ind, pipeline):
         src = pipeline.sources[ind.source]
+        if src.format == "long":
+            if ind.spec.population is not None or ind.spec.offence_group is not None:
+                raise ValueError(f"indicator '{ind.id}': 'population' and 'offence_group' belong to StatBank rates; "
+                                 f"a long table's population is its own column (columns: {{population: ...}} of "
+                                 f"source '{src.id}')")
+            if "count" not in src.columns:
+                raise ValueError(f"indicator '{ind.id}': a rate counts events; source '{src.id}' names no count "
+                                 "column (columns: {count: ...})")
+            long_table.check_select(ind, pipeline)
+            return
+        if ind.spec.select is not None:
+            raise ValueError(f"indicator '{ind.id}': 'select' belongs to rates from a long table; source "
+                             f"'{src.id}' is {src.format}")
+        if ind.spec.population is None or ind.spec.offence_group is None:
+            raise ValueError(f"indicator '{ind.id}': a rate from StatBank needs 'population' (a FOLK1A source) and "
+                             "'offence_group'")
         if src.format != "statbank" or src.table != "STRAF11":
             raise ValueError(f"indicator '{ind.id}': source must be a StatBank source with 'table: STRAF11' for a "
                              f"rate; '{src.id}' is {src.format}" + (f" ({src.table})" if src.table else ""))
@@ -98,10 +150,12 @@ class Rate(Kind):
                              f"offence_groups: {', '.join(pipeline.offence_groups) or 'none declared'}")
 
     def sources(self, ind):
-        return (ind.source, ind.spec.population)
+        return (ind.source,) if ind.spec.population is None else (ind.source, ind.spec.population)
 
     def rows(self, ind, pipeline, tables, level):
         """Reported offences of the indicator's group per 1,000 residents on 1 January, exact Poisson interval."""
+        if pipeline.sources[ind.source].format == "long":
+            return self.long_rows(ind, pipeline, tables[ind.source], level)
         at_level = {a.id for a in pipeline.areas_at(level)}
         offences, population = tables[ind.source], tables[ind.spec.population]
         group = pipeline.offence_groups[ind.spec.offence_group]
@@ -118,13 +172,51 @@ class Rate(Kind):
                            "population on 1 January"))
         return out
 
+    def note_for(self, ind, pipeline, lang: str) -> str | None:
+        """The method note of a rate from a long table (None for StatBank: the kind's ``note``)."""
+        src = pipeline.sources[ind.source]
+        if src.format != "long":
+            return None
+        return LONG_NOTES["population" in src.columns][lang]
+
+    def long_rows(self, ind, pipeline, table, level):
+        """Counts per 1,000 of the population (or counts at equal exposure) from a long table; missing stays missing.
+
+        An area without its own row is the sum of its areas in the file, only when all of them have the count (and
+        the population) for the period.
+        """
+        has_pop = "population" in pipeline.sources[ind.source].columns
+        additive = ("count", "population") if has_pop else ("count",)
+        values = long_table.at_level(long_table.measure(ind, table), pipeline, level, additive=additive)
+        out = []
+        for v in values.itertuples(index=False):
+            count = float(v.count)
+            exposure = float(v.population) if has_pop else 1.0
+            if not (np.isfinite(count) and np.isfinite(exposure) and exposure > 0):
+                out.append(row(v.area_id, v.period, flags=v.flags or "missing", method="not estimated"))
+                continue
+            if has_pop:
+                ci = stats.rate_confint(count=count, exposure=exposure, per=PER)
+                method = f"{ci.method}; counts over the population, per {PER:,.0f}"
+            else:
+                ci = stats.rate_confint(count=count, exposure=1.0, per=1.0)
+                method = f"{ci.method}; {EQUAL_EXPOSURE}"
+            out.append(row(v.area_id, v.period, numerator=count, denominator=exposure, estimate=ci.estimate,
+                           ci_low=ci.ci_low, ci_high=ci.ci_high, flags=v.flags, method=method))
+        return out
+
     def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
-        return stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
-                                   count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
-                                   alpha=alpha)
+        c = stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
+                                count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
+                                alpha=alpha)
+        if EQUAL_EXPOSURE in f"{row.get('method', '')} {ref_row.get('method', '')}":
+            c = dataclasses.replace(c, method=f"{c.method}; {EQUAL_EXPOSURE}")
+        return c
 
     def trend(self, ind, seg, alpha=stats.ALPHA):
         t = seg.index.to_numpy(float)
         g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"], alpha=alpha)
-        return dict(method=f"{g.model}, log-population offset (§2.3)", slope=g.rate_ratio, slope_unit="rate ratio/yr",
+        offset = ("equal exposure (no population)" if EQUAL_EXPOSURE in " ".join(seg["method"].astype(str))
+                  else "log-population offset")
+        return dict(method=f"{g.model}, {offset} (§2.3)", slope=g.rate_ratio, slope_unit="rate ratio/yr",
                     ci_low=g.ci_low, ci_high=g.ci_high, pvalue=g.pvalue, dispersion=g.dispersion, reason=g.reason)

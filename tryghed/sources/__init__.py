@@ -19,6 +19,7 @@ from ..config import Pipeline, Source
 from ..errors import InputError
 from ._common import where_kept_row
 from .closures import read_closure_log
+from .long import read_long
 from .registers import read_gang_log, read_population, read_register_counts
 from .safety_index import read_safety_index
 from .statbank import TIDY_COLUMNS as STATBANK_COLUMNS
@@ -35,6 +36,7 @@ READERS = {
     "gang_log": read_gang_log,
     "population": read_population,
     "statbank": read_statbank,
+    "long": read_long,
 }
 
 
@@ -96,6 +98,64 @@ def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path
     return out
 
 
+def long_shares(pipeline: Pipeline, source_id: str) -> tuple[str, ...] | bool:
+    """The indicator values of a long source that are published shares (checked to lie in 0–100).
+
+    ``True`` when a published share reads the whole source (no ``select``: the file holds one measure).
+    """
+    values: list[str] = []
+    has_indicator = "indicator" in (pipeline.sources[source_id].columns or {})
+    for ind in pipeline.indicators:
+        if ind.kind != "published_share" or source_id not in (ind.source, *ind.options.get("more_sources", ())):
+            continue
+        select = ind.options.get("select")
+        if select is None or not has_indicator:
+            return True
+        values.extend([select] if isinstance(select, str) else select)
+    return tuple(values)
+
+
+def attach_long_areas(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
+    """Add ``area_id`` to :func:`~tryghed.sources.long.read_long`'s table and rename ``area`` to ``area_name``.
+
+    Names match the areas' Danish and English names, aliases, ids and codes (any level, or ``source.area_level``),
+    case-insensitively. A file without an area column is the root area's series. An unknown name, or two names of
+    one area for the same period and measure, is an error naming the row.
+    """
+    out = df.rename(columns={"area": "area_name"})
+    if "area" not in (source.columns or {}):
+        out.insert(0, "area_id", pipeline.city.id)
+        out["area_name"] = pipeline.city.name["da"]
+        return out
+    lookup = area_lookup(pipeline, source.area_level)
+    ids = out["area_name"].str.strip().str.lower().map(lookup)
+    unknown = ids.isna()
+    sheet = df.attrs.get("sheet")
+
+    def where(i: int) -> str:
+        row = f"row {int(out['row'].iloc[i])}"
+        return f"sheet '{sheet}', {row}" if sheet else row
+
+    if unknown.any():
+        i = int(unknown.to_numpy().nonzero()[0][0])
+        levels = [source.area_level] if source.area_level else None
+        known = [a.name["da"] for a in pipeline.areas if levels is None or a.level in levels]
+        raise InputError(path, f"area {out['area_name'].iloc[i]!r} is not an area of the pipeline (known: "
+                         f"{', '.join(known)})", f"Correct the name, or add it as an alias of its area "
+                         f"(aliases: [...]) in {pipeline.path.name}.", where=where(i))
+    out.insert(0, "area_id", ids.astype(str))
+    dup = out.duplicated(["area_id", "period", "indicator"], keep="first")
+    if dup.any():
+        i = int(dup.to_numpy().nonzero()[0][0])
+        same = out[(out["area_id"] == out["area_id"].iloc[i]) & (out["period"] == out["period"].iloc[i])
+                   & (out["indicator"] == out["indicator"].iloc[i])]
+        raise InputError(path, f"{out['area_name'].iloc[i]!r} and {same['area_name'].iloc[0]!r} (row "
+                         f"{int(same['row'].iloc[0])}) are the same area of the pipeline, with values for the same "
+                         "period and measure", "Keep one of the two rows, or make the names two areas in "
+                         f"{pipeline.path.name}.", where=where(i))
+    return out
+
+
 def missing_optional(pipeline: Pipeline, raw_dir: Path) -> list[str]:
     """The ids of the optional sources whose file is not in ``raw_dir``."""
     return [sid for sid, s in pipeline.sources.items() if s.optional and not (Path(raw_dir) / s.file).is_file()]
@@ -105,6 +165,16 @@ def _empty_statbank() -> pd.DataFrame:
     """The staged table of an absent optional (StatBank) source: no rows, the adapter's columns."""
     dtypes = {"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"}
     return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in ["area_id", *STATBANK_COLUMNS]})
+
+
+def _empty_long() -> pd.DataFrame:
+    """The staged table of an absent optional long source: no rows, the reader's columns."""
+    from .long import OUTPUT_COLUMNS
+
+    dtypes = {"row": "int64", "year": "int64", "count": "Int64", "n": "Int64", "population": "float64",
+              "value": "float64"}
+    cols = ["area_id", *("area_name" if c == "area" else c for c in OUTPUT_COLUMNS)]
+    return pd.DataFrame({c: pd.Series(dtype=dtypes.get(c, "object")) for c in cols})
 
 
 def survey_items(pipeline: Pipeline, source_id: str) -> tuple[str, ...]:
@@ -155,12 +225,16 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
         df = reader(path, items=survey_items(pipeline, source_id))
     elif source.format == "statbank":
         df = reader(path, table=source.table, fmt=source.fmt)
+    elif source.format == "long":
+        df = reader(path, columns=source.columns, sheet=source.sheet, shares=long_shares(pipeline, source_id))
     else:
         df = reader(path)
     if source.pseudonymise:
         df = _pseudonymise(df, source, path, environ)
     if source.format == "statbank":
         return attach_area_codes(df, pipeline, source, path)
+    if source.format == "long":
+        return attach_long_areas(df, pipeline, source, path)
     return attach_area_ids(df, pipeline, source, path)
 
 
@@ -176,7 +250,8 @@ def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path, environ=None) ->
     absent = missing_optional(pipeline, raw_dir)
     for sid, source in pipeline.sources.items():
         if sid in absent:
-            _empty_statbank().to_parquet(staged_dir / f"{sid}.parquet", index=False)
+            empty = _empty_long() if source.format == "long" else _empty_statbank()
+            empty.to_parquet(staged_dir / f"{sid}.parquet", index=False)
             rows.append({"source": sid, "format": source.format, "file": source.file, "rows": 0, "sha256": "",
                          "status": "missing (optional)"})
             log.info("optional source %s is not in %s: its measures are reported as missing", sid, raw_dir)

@@ -8,7 +8,9 @@ The pipeline YAML names, for each role, the file's own header::
         file: city_crime_monthly.csv
         columns: {area: district, period: month, indicator: offence, count: reports, population: residents}
 
-Roles: ``area`` and ``period`` (required), ``indicator`` (optional when the file holds one measure) and at least one
+Roles: ``period`` (required), ``area`` (optional when the file holds one area's series, e.g. a city's published
+figures: every row then belongs to the pipeline's root area), ``indicator`` (optional when the file holds one
+measure) and at least one
 of ``count`` (whole events, at least 0), ``population`` (denominator, above 0), ``value`` (a published share in
 percent or a published rate) and ``n`` (sample size, a whole number of at least 1). Cells of the number columns may
 be empty (a row of a share has no count); a row with no number at all is an error.
@@ -52,10 +54,9 @@ def _check_columns(columns: Mapping[str, str]) -> dict[str, str]:
     if unknown:
         raise ConfigError(f"columns: unknown role(s) {', '.join(unknown)}; the roles are {', '.join(ROLES)}. "
                           "Map each role to the file's header, e.g. {area: bydel, period: år, count: antal}.")
-    for role in ("area", "period"):
-        if role not in columns:
-            raise ConfigError(f"columns: the '{role}' role is missing; name the file's {role} column, "
-                              f"e.g. columns: {{{role}: <header>}}.")
+    if "period" not in columns:
+        raise ConfigError("columns: the 'period' role is missing; name the file's period column, "
+                          "e.g. columns: {period: <header>}.")
     if not set(columns) & {"count", "value"}:
         raise ConfigError("columns: name a 'count' or a 'value' column (a population or n alone is no measure).")
     return columns
@@ -235,8 +236,8 @@ def read_long(path: Path, *, columns: Mapping[str, str], sheet: str | None = Non
     path : Path
         A CSV (``;``, ``,`` or tab; decimal comma or point; UTF-8 with or without BOM), an xlsx or a parquet file.
     columns : mapping
-        Role -> the file's header, roles from :data:`ROLES` (``area`` and ``period`` required, and ``count`` or
-        ``value``). Headers match case- and whitespace-insensitively.
+        Role -> the file's header, roles from :data:`ROLES` (``period`` required, and ``count`` or ``value``;
+        without ``area`` every row is one area's, ``area`` ``""``). Headers match case- and whitespace-insensitively.
     sheet : str, optional
         The worksheet of an xlsx (default the first).
     shares : collection of str or bool
@@ -292,7 +293,7 @@ def read_long(path: Path, *, columns: Mapping[str, str], sheet: str | None = Non
 
     out = pd.DataFrame({
         "row": df.index.to_numpy(dtype="int64") + 1 + header_rows,
-        "area": work["area"],
+        "area": work["area"] if "area" in work else "",
         "period": periods["period"].astype(object),
         "period_type": periods["period_type"].astype(object),
         "year": periods["year"].astype("int64"),
@@ -332,7 +333,7 @@ def read_long(path: Path, *, columns: Mapping[str, str], sheet: str | None = Non
                          "Fill in the row's number, or delete the row.", where=where(i))
 
     out.attrs = dict(attrs)
-    keys = ["area", "period"] + (["indicator"] if "indicator" in found else [])
+    keys = (["area"] if "area" in found else []) + ["period"] + (["indicator"] if "indicator" in found else [])
     check_unique(out, keys, path, header_rows)
     _check_overlaps(out, periods, path, where)
     out.attrs.update(path=str(path), header_rows=header_rows)
