@@ -52,7 +52,7 @@ def test_unknown_keys_are_errors_with_a_hint_and_the_line(tmp_path, old, new, ke
     ("  mode: DK", "  mode: DKK", r"'disclosure.mode'.*'DK'.*'rounding'"),
     ("    levels: [district, survey_district]", "    levels: [district, bydel]",
      r"'families.district_screening.levels\[1\]'"),
-    ("kind: survey_share", "kind: published_share", r"not a known kind"),
+    ("kind: survey_share", "kind: opinion_poll", r"not a known kind"),
     ("    source: survey\n", "    source: surveys\n", r"source 'surveys' is not among sources"),
     ("    measure: days\n", "", r"'indicators.closure_days.measure'.*required"),
 ])

@@ -144,7 +144,9 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
         out.at[i, "verdict"] = v.code
         out.at[i, "verdict_reason"] = v.reason
     out["significant"] = out["verdict"].isin(["significant_increase", "significant_decrease"])
-    return out.drop(columns="_tested")
+    out = out.drop(columns="_tested")
+    rest = against_rest_table(pipeline, table, year)
+    return pd.concat([out, rest], ignore_index=True) if len(rest) else out
 
 
 def _families(pipeline: Pipeline, out: pd.DataFrame) -> None:
@@ -268,8 +270,14 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
                     r["flags"] = "across_series_break"
                 r["target_value"] = target_value
                 if year >= t.year:
-                    met = not _better(target_value, value, ind.direction)
-                    r["status"] = "achieved" if met else "not_achieved"
+                    # a target whose year has passed is judged on that year's value, and the row says so
+                    judged = value if year == t.year else \
+                        (float(s.loc[t.year, "estimate"]) if t.year in s.index else np.nan)
+                    if np.isfinite(judged):
+                        met = not _better(target_value, judged, ind.direction)
+                        r["status"] = "achieved" if met else "not_achieved"
+                        if year != t.year:
+                            r["detail"] = f"judged on {t.year}: {judged:.2f}"
                 elif np.isfinite(base_value):
                     if _crosses_break(pipeline, ind.id, base_year, year):
                         r["flags"] = "across_series_break"

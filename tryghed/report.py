@@ -320,7 +320,7 @@ def notes_rows(pipeline: Pipeline | None, lang: str, *, demo: bool, disclosure: 
         from .indicators import MIN_ANSWERS
 
         for ind in pipeline.indicators:
-            rows.append((ind.name[lang], ind.impl.note[lang].format(min_answers=MIN_ANSWERS)))
+            rows.append((ind.name[lang], ind.impl.note_for(ind, pipeline, lang).format(min_answers=MIN_ANSWERS)))
     if disclosure and disclosure.get(f"note_{lang}"):
         rows.append((L["disclosure"], disclosure[f"note_{lang}"]))
     rows.append(("*, –", L["withheld"]))
@@ -820,7 +820,8 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
         used = changes[(changes["indicator_id"] == ind.id) & changes["pvalue"].notna()]["method"]
         test = f" ({'test brugt i år' if lang == 'da' else 'test used this year'}: " \
                f"{i18n.method_name(used.iloc[0], lang)})" if len(used) else ""
-        notes.append(f"{ind.name[lang]}: {ind.impl.note[lang].format(min_answers=MIN_ANSWERS)}{test}.")
+        note = ind.impl.note_for(ind, pipeline, lang).format(min_answers=MIN_ANSWERS)
+        notes.append(f"{ind.name[lang]}: {note}{test}.")
     for b in pipeline.breaks:
         notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else

@@ -47,6 +47,10 @@ class Kind:
             raise ValueError(f"indicator '{ind.id}' is a {self.name}, which is built from a source of format "
                              f"{' or '.join(self.formats)}; source '{ind.source}' is {fmt}")
 
+    def note_for(self, ind: Indicator, pipeline: Pipeline, lang: str) -> str:
+        """The method note of this indicator (a kind whose note depends on its source overrides this)."""
+        return self.note[lang]
+
     def sources(self, ind: Indicator) -> tuple[str, ...]:
         """Every source id the indicator reads (its own and e.g. a population source)."""
         return (ind.source,)
