@@ -19,6 +19,8 @@ from ..config import Pipeline, Source
 from ..errors import InputError
 from ._common import where_kept_row
 from .closures import read_closure_log
+from .partnership import read_activity_log, read_assessment, read_gang_register, read_ssp_log
+from .police import read_neighbourhood_population, read_police_incidents, read_police_monthly
 from .registers import read_gang_log, read_population, read_register_counts
 from .safety_index import read_safety_index
 from .statbank import TIDY_COLUMNS as STATBANK_COLUMNS
@@ -35,7 +37,17 @@ READERS = {
     "gang_log": read_gang_log,
     "population": read_population,
     "statbank": read_statbank,
+    "police_monthly": read_police_monthly,
+    "police_incidents": read_police_incidents,
+    "neighbourhood_population": read_neighbourhood_population,
+    "gang_register": read_gang_register,
+    "ssp_log": read_ssp_log,
+    "activity_log": read_activity_log,
+    "assessment": read_assessment,
 }
+#: Formats whose readers map the file's area names themselves (:func:`read_partnership_source`).
+PARTNERSHIP_FORMATS = ("police_monthly", "police_incidents", "neighbourhood_population", "gang_register", "ssp_log",
+                       "activity_log", "assessment")
 
 
 def sha256(path: Path) -> str:
@@ -145,6 +157,10 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
         raise
     except Exception:  # noqa: BLE001 - any failure to open is reported by the reader below
         log.debug("identifier scan could not open %s; the reader will report it", path)
+    if source.format in PARTNERSHIP_FORMATS or (source.format == "long" and "long" not in READERS):
+        from ._partnership_staging import read_partnership_source
+
+        return read_partnership_source(pipeline, source, path)
     reader = READERS[source.format]
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))
