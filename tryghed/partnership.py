@@ -65,7 +65,7 @@ WORDS = {
         "hotspots": "Fokusområder i planen", "value": "Værdi", "calendar_note":
             "Årlige kilder (befolkning, tryghedsundersøgelse, offentliggjorte tal) bruger kalenderåret {year}.",
         "achieved": "nået", "not_achieved": "ikke nået", "on_track": "på rette vej", "moving_away":
-            "bevæger sig væk fra målet", "not_assessable": "kan ikke vurderes", "goals_met": "{met} af {n} mål nået",
+            "bevæger sig væk fra målet", "not_assessable": "kan ikke vurderes", "no_goal": "–", "goals_met": "{met} af {n} mål nået",
         "minute": "Det vigtigste på ét minut", "demo": "DEMODATA – SYNTETISKE TAL. Rapporten er bygget på opdigtede "
                                                     "data og er ikke officiel statistik eller politiets ord.",
         "stock_end": "ultimo {q}", "plan_value": "planens tal: {v}", "planned_range": "{lo}–{hi}",
@@ -95,7 +95,7 @@ WORDS = {
         "hotspots": "The plan's hotspots", "value": "Value", "calendar_note":
             "Annual sources (population, the resident survey, published figures) use the calendar year {year}.",
         "achieved": "achieved", "not_achieved": "not achieved", "on_track": "on track", "moving_away":
-            "moving away from the goal", "not_assessable": "cannot be assessed", "goals_met": "{met} of {n} goals met",
+            "moving away from the goal", "not_assessable": "cannot be assessed", "no_goal": "–", "goals_met": "{met} of {n} goals met",
         "minute": "The essentials in a minute", "demo": "DEMO DATA – SYNTHETIC. This report is built on invented "
                                                       "data and is neither official statistics nor the police's "
                                                       "words.",
@@ -168,7 +168,9 @@ def _usable(r: pd.Series | None) -> bool:
 
 def _status(ind: Indicator, base: pd.Series | None, now: pd.Series | None, year: int) -> str:
     """The goal's status on one area: the rule of the indicator's first target (level or below_year)."""
-    if not ind.targets or not (_usable(base) and _usable(now)):
+    if not ind.targets:
+        return "no_goal"
+    if not (_usable(base) and _usable(now)):
         return "not_assessable"
     t = ind.targets[0]
     value, ref = float(now["estimate"]), float(base["estimate"])
@@ -277,7 +279,7 @@ def overview(pipeline: Pipeline, tables: dict[str, pd.DataFrame], published: pd.
         lines = _measure_lines(pipeline, ind, tables, published, year, period, lang)
         if not lines:
             lines = [dict(area_id="", area="–", baseline="–", this_period=w["not_supplied"], change="–", test="–",
-                          status_code="not_assessable", verdict="not_tested")]
+                          status_code="no_goal", verdict="not_tested")]
         goal = "; ".join(t.text[lang] for t in ind.targets) or "–"
         for ln in lines:
             status = ln.pop("status_code")
@@ -289,8 +291,17 @@ def overview(pipeline: Pipeline, tables: dict[str, pd.DataFrame], published: pd.
 
 
 def _areas(ind: Indicator, pipeline: Pipeline) -> list[str]:
+    """The areas the overview shows for a measure: its ``report_areas``; for a kind without them (a survey share),
+    the survey districts other measures report on (Indre and Ydre Nørrebro), else its headline area."""
     areas = list(getattr(ind.spec, "report_areas", ()) or ())
-    return areas or [ind.headline_area or pipeline.city.id]
+    if areas:
+        return areas
+    if ind.levels == ("survey_district",) or "survey_district" in ind.levels:
+        named = [a for i in pipeline.indicators for a in getattr(i.spec, "report_areas", ())
+                 if pipeline.area(a).level == "survey_district"]
+        if named:
+            return list(dict.fromkeys(named))
+    return [ind.headline_area or pipeline.city.id]
 
 
 def _measure_lines(pipeline, ind, tables, published, year, period, lang) -> list[dict]:
@@ -347,7 +358,7 @@ def _measure_lines(pipeline, ind, tables, published, year, period, lang) -> list
                           change=_change_text(c, ind.unit, lang),
                           status_code=_status(ind, b, n, year)))
     if ind.kind == "police_rate":
-        lines.append(_rest_of_city(pipeline, ind, tables, base_year, period, lang))
+        lines.append(_rest_of_city(pipeline, ind, tables, base_year, period, lang, phi))
         changes.append(lines[-1].pop("_change"))
     descriptive = w["no_test_count"]
     for ln, v, c in zip(lines, _verdicts(changes, pipeline.alpha), changes):
@@ -356,15 +367,15 @@ def _measure_lines(pipeline, ind, tables, published, year, period, lang) -> list
     return lines
 
 
-def _rest_of_city(pipeline, ind, tables, base_year, period, lang) -> dict:
+def _rest_of_city(pipeline, ind, tables, base_year, period, lang, phi: float = 1.0) -> dict:
     w = WORDS[lang]
     b = ind.impl.rest_of_city(ind, pipeline, tables, months_of(calendar_year(base_year)), base_year)
     n = ind.impl.rest_of_city(ind, pipeline, tables, months_of(period), int(period.last.year))
     b, n = (pd.Series({**r, "suppressed": False}) if r is not None else None for r in (b, n))
-    c = _test(ind, b, n)
+    c = _test(ind, b, n, phi)
     return dict(area_id="rest_of_city", area=w["rest_of_city"], baseline=f"{_shown(b, ind.unit, lang)} ({base_year})",
                 this_period=f"{_shown(n, ind.unit, lang)} ({label(period, lang)})",
-                change=_change_text(c, ind.unit, lang), status_code="not_assessable", _change=c)
+                change=_change_text(c, ind.unit, lang), status_code="no_goal", _change=c)
 
 
 def _activity_lines(pipeline, ind, log, year, period, lang) -> list[dict]:
@@ -630,17 +641,36 @@ def render(pipeline: Pipeline, year: int, lang: str, *, overview: pd.DataFrame, 
         df = df.drop(columns=[c for c in drop if c in df.columns])
         return dict(columns=list(df.columns), rows=df.astype(str).values.tolist())
 
-    summary = [dict(no=r["no"], measure=r["measure"], area=r["area"], this_period=r["this_period"],
-                    status=r["status"]) for _, r in overview.iterrows()]
+    summary = minute(overview, lang)
     return env.get_template("report.html.j2").render(
         lang=lang, w=w, name=pipeline.name[lang], owner=pipeline.owner[lang], period=label(period, lang),
         recipients=[r[lang] for r in pipeline.recipients], demo=demo, summary=summary,
-        overview=table(overview, drop=("no", "indicator_id", "area_id", "status_code", "verdict")),
+        overview=table(overview_words(overview, lang)),
         activities=table(activities), talks=table(talks), gangs=table(gangs),
         assessment=assessment, who=assessment["attribution"].get(lang, ""),
         maps=[f"{figures_rel}/{m}.svg" for m in maps], map_missing=w["maps_missing"].format(file=map_file),
         hotspots=[(h.name[lang], pipeline.area(h.area).name[lang]) for h in pipeline.hotspots],
         context=table(context), notes=notes, escape=html.escape)
+
+
+def overview_words(overview: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The overview for people: its text columns under their names in ``lang``."""
+    w = WORDS[lang]
+    cols = ["no", "measure", "area", "baseline", "this_period", "change", "test", "goal", "status"]
+    return overview[cols].rename(columns={c: w[c] for c in cols})
+
+
+def minute(overview: pd.DataFrame, lang: str) -> list[str]:
+    """The overview in one line per measure: each area's value this period and the goal's status."""
+    out = []
+    for (no, measure), g in overview.groupby(["no", "measure"], sort=False):
+        parts = []
+        for _, r in g.iterrows():
+            value = str(r["this_period"]).split(" (")[0]
+            status = f" ({r['status']})" if r["status"] not in ("–", "") else ""
+            parts.append(f"{r['area']} {value}{status}" if r["area"] != "–" else f"{value}{status}")
+        out.append(f"{no}. {measure}: " + "; ".join(parts))
+    return out
 
 
 def effects_panel(pipeline: Pipeline, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -77,6 +77,12 @@ class ActivityGoalKind(Kind):
     """Goals met in a period, of the goals with a target (see the module docstring)."""
 
     name = "activity_goal"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "antal aktivitetsmål med en målsætning, der er nået i perioden (halvårlige mål i hvert halvår), "
+              "beskrevet uden test",
+        "en": "number of activity goals with a target met in the period (half-yearly goals in every half-year), "
+              "described without a test"}
     Options = Options
     formats = ("activity_log",)
 

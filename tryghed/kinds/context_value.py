@@ -30,6 +30,12 @@ class ContextValue(Kind):
     """A published value per area and calendar year, described only (see the module docstring)."""
 
     name = "context_value"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "offentliggjort tal pr. kalenderår, vist som kontekst uden interval og uden test (publikationen "
+              "giver hverken antal eller stikprøvestørrelser)",
+        "en": "published figure per calendar year, shown as context without an interval or a test (the "
+              "publication gives neither counts nor sample sizes)"}
     Options = Options
     formats = ("long",)
 

@@ -79,6 +79,12 @@ class Coverage(ShareKind):
     measure = "coverage"
 
     name = "coverage"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "andel af de unge identificeret i perioden, der har haft en bekymringssamtale ved periodens slutning, "
+              "med Wilson-interval (METHODS.md §2.1); ændringer med z-/score-test (§1.4)",
+        "en": "share of the young people identified in the period who had a concern talk by its end, with a Wilson "
+              "interval (METHODS.md §2.1); changes by the z or score test (§1.4)"}
     Options = Options
     formats = ("ssp_log",)
 

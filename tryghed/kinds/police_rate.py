@@ -103,6 +103,16 @@ class PoliceRate(Rate):
     """Reports per 1,000 residents a year from the police's neighbourhood exports (see the module docstring)."""
 
     name = "police_rate"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "anmeldelser i politiets eksport pr. nabolag og måned over personår (befolkningen 1. januar i hver "
+              "måneds år), pr. 1.000 indbyggere om året, med eksakt Poisson-interval; en periode tæller kun, når alle "
+              "dens måneder er i eksporten (METHODS.md §2); ændringer med den eksakte betingede test, justeret for "
+              "overspredning i familien (§2.2); trend med Poisson-GLM (§2.3)",
+        "en": "reports in the police's export by neighbourhood and month over person-years (the population on 1 "
+              "January of each month's year), per 1,000 residents a year, with the exact Poisson interval; a period "
+              "counts only when the export holds all its months (METHODS.md §2); changes by the exact conditional "
+              "test, adjusted for the family's overdispersion (§2.2); trend by a Poisson GLM (§2.3)"}
     Options = Options
     formats = POLICE_FORMATS
 

@@ -109,6 +109,14 @@ class QuarterlyStock(Kind):
     """A stock at the end of each quarter from the gang register (see the module docstring)."""
 
     name = "quarterly_stock"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "bestand i registret ultimo periodens sidste kvartal (ultimo juni for et rapportår), beskrevet uden "
+              "test (METHODS.md §2.1); et kvartal, hvor et område ikke er indberettet, er et hul: området og "
+              "totalerne over det mangler, aldrig 0",
+        "en": "register stock at the end of the period's last quarter (the end of June for a reporting year), "
+              "described without a test (METHODS.md §2.1); a quarter an area was not reported is a gap: the area and "
+              "every total above it are missing, never 0"}
     Options = Options
     formats = ("gang_register",)
 

@@ -27,6 +27,12 @@ class SspCount(Coverage):
     """The SSP log's counts (see the module docstring): descriptive, like a stock."""
 
     name = "ssp_count"
+    #: the report's method note (tryghed.report.method_notes)
+    method_note = {
+        "da": "antal personer (identificerede unge) eller samtaler i SSP-loggen i perioden, beskrevet uden test "
+              "(METHODS.md §2.1)",
+        "en": "number of persons (identified young people) or talks in the SSP log in the period, described without "
+              "a test (METHODS.md §2.1)"}
     Options = Options
     test = "descriptive"
 
