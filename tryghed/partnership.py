@@ -53,7 +53,8 @@ WORDS = {
         "not_supplied": "ikke leveret", "no_test_count": "optælling: ingen statistisk test",
         "no_test_published": "offentliggjort tal: ingen test", "rest_of_city": "Resten af byen",
         "activity": "Aktivitet", "per": "Mål pr.", "held": "Afholdt", "planned": "Planlagt", "year": "år",
-        "half_year": "halvår", "span": "Periode", "as_needed": "efter behov", "met": "opfyldt", "not_met": "ikke opfyldt",
+        "half_year": "halvår", "span": "Periode", "as_needed": "efter behov", "met": "opfyldt",
+        "not_met": "ikke opfyldt",
         "ongoing": "i gang", "no_target": "intet mål (tælles)", "quarter": "Kvartal", "rocker": "Rockere",
         "gang": "Bander", "other": "Øvrige", "total": "I alt", "gap": "Hul i opgørelsen",
         "gap_text": "{areas} ikke indberettet: totalen mangler (aldrig 0)", "identified": "Identificerede unge",
@@ -65,7 +66,8 @@ WORDS = {
         "hotspots": "Fokusområder i planen", "value": "Værdi", "calendar_note":
             "Årlige kilder (befolkning, tryghedsundersøgelse, offentliggjorte tal) bruger kalenderåret {year}.",
         "achieved": "nået", "not_achieved": "ikke nået", "on_track": "på rette vej", "moving_away":
-            "bevæger sig væk fra målet", "not_assessable": "kan ikke vurderes", "no_goal": "–", "goals_met": "{met} af {n} mål nået",
+            "bevæger sig væk fra målet", "not_assessable": "kan ikke vurderes", "no_goal": "–",
+        "goals_met": "{met} af {n} mål nået",
         "minute": "Det vigtigste på ét minut", "demo": "DEMODATA – SYNTETISKE TAL. Rapporten er bygget på opdigtede "
                                                     "data og er ikke officiel statistik eller politiets ord.",
         "stock_end": "ultimo {q}", "plan_value": "planens tal: {v}", "planned_range": "{lo}–{hi}",
@@ -95,7 +97,8 @@ WORDS = {
         "hotspots": "The plan's hotspots", "value": "Value", "calendar_note":
             "Annual sources (population, the resident survey, published figures) use the calendar year {year}.",
         "achieved": "achieved", "not_achieved": "not achieved", "on_track": "on track", "moving_away":
-            "moving away from the goal", "not_assessable": "cannot be assessed", "no_goal": "–", "goals_met": "{met} of {n} goals met",
+            "moving away from the goal", "not_assessable": "cannot be assessed", "no_goal": "–",
+        "goals_met": "{met} of {n} goals met",
         "minute": "The essentials in a minute", "demo": "DEMO DATA – SYNTHETIC. This report is built on invented "
                                                       "data and is neither official statistics nor the police's "
                                                       "words.",
@@ -431,11 +434,14 @@ def activity_table(pipeline: Pipeline, log: pd.DataFrame, year: int, lang: str) 
                     else str(int(r["planned_min"])))
         return w["planned_range"].format(lo=int(r["planned_min"]), hi=int(r["planned_max"]))
 
+    def status(r) -> str:
+        return "–" if r["per"] == "year" and r.get("kind") == "half_year" else w[r["status"]]
+
     out = pd.DataFrame({
-        cols[0]: both["activity"].map(names), cols[1]: both["per"].map({"year": w["year"], "half_year": w["half_year"]}),
+        cols[0]: both["activity"].map(names),
+        cols[1]: both["per"].map({"year": w["year"], "half_year": w["half_year"]}),
         cols[2]: [_period_text(p, lang) for p in both["period"]], cols[3]: both["held"].astype(int),
-        cols[4]: [planned(r) for _, r in both.iterrows()], cols[5]: [("–" if r["per"] == "year" and r.get("kind") == "half_year" else w[r["status"]])
-                  for _, r in both.iterrows()],
+        cols[4]: [planned(r) for _, r in both.iterrows()], cols[5]: [status(r) for _, r in both.iterrows()],
     })
     return out.reset_index(drop=True)
 
@@ -657,12 +663,14 @@ def overview_words(overview: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The overview for people: its text columns under their names in ``lang``."""
     w = WORDS[lang]
     cols = ["no", "measure", "area", "baseline", "this_period", "change", "test", "goal", "status"]
-    return overview[cols].rename(columns={c: w[c] for c in cols})
+    return overview.reindex(columns=cols).rename(columns={c: w[c] for c in cols})
 
 
 def minute(overview: pd.DataFrame, lang: str) -> list[str]:
     """The overview in one line per measure: each area's value this period and the goal's status."""
     out = []
+    if overview.empty:
+        return out
     for (no, measure), g in overview.groupby(["no", "measure"], sort=False):
         parts = []
         for _, r in g.iterrows():
