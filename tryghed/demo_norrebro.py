@@ -37,6 +37,17 @@ FILES = {
     "activity_log": "aktivitetslog_2017-2020.xlsx",
     "assessment": "politiets_vurdering.md",
     "survey": "tryghedsundersoegelse_noerrebro_2015-2020.csv",
+    "boundaries": "geo/norrebro_neighbourhoods.geojson",
+}
+#: Schematic boundaries (lon/lat boxes) of Nørrebro's five neighbourhoods for the demo's maps: SYNTHETIC, not the
+#: municipality's boundaries (the real file, with the same names, is geo/norrebro_neighbourhoods.geojson of the real
+#: data). Each of the plan's hotspots falls inside its half.
+BOUNDARIES = {
+    "Blagardskvarteret": (12.545, 55.683, 12.565, 55.689),
+    "Guldbergskvarteret": (12.545, 55.689, 12.565, 55.695),
+    "Stefansgade": (12.530, 55.693, 12.545, 55.698),
+    "Mimersgade-kvarteret": (12.530, 55.698, 12.545, 55.703),
+    "Haraldsgade-kvarteret": (12.530, 55.703, 12.545, 55.710),
 }
 
 INDRE, YDRE = "Indre Nørrebro", "Ydre Nørrebro"
@@ -278,6 +289,16 @@ def _survey(rng: np.random.Generator) -> pd.DataFrame:
     return out
 
 
+def _boundaries() -> str:
+    import json
+
+    features = [{"type": "Feature", "properties": {"neighbourhood_name": name, "synthetic": True},
+                 "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
+                for name, (x0, y0, x1, y1) in BOUNDARIES.items()]
+    return json.dumps({"type": "FeatureCollection", "name": "norrebro_neighbourhoods (SYNTHETIC demo boxes)",
+                       "features": features}, ensure_ascii=False, indent=1) + "\n"
+
+
 def _write_activity_xlsx(df: pd.DataFrame, path: Path) -> None:
     from openpyxl import Workbook
 
@@ -336,6 +357,10 @@ def write_norrebro_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
     p = out_dir / FILES["assessment"]
     p.write_text(ASSESSMENT, encoding="utf-8")
     written.append(p)
+    p = out_dir / FILES["boundaries"]
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(_boundaries(), encoding="utf-8")
+    written.append(p)
     # the survey has its own random stream, so that adding it left every other file as it was
     p = out_dir / FILES["survey"]
     _survey(np.random.default_rng(seed + 3)).to_csv(p, index=False, sep=";", lineterminator="\n")
@@ -362,6 +387,7 @@ def _marker_text(seed: int) -> str:
         "  and year, equal weights): 11 % (Indre Nørrebro) and 8 % (Ydre Nørrebro) feel unsafe in their\n"
         "  neighbourhood in 2017, exact (answers 4-5 of those not answering 9), one point less each year from 2018;\n"
         "  6 % elsewhere.\n\n"
+        "The map boundaries (geo/norrebro_neighbourhoods.geojson) are schematic boxes, not the real neighbourhoods.\n\n"
         "## Planted partnership effect\n\n"
         f"Start month: {EFFECT_FROM} (the pipeline's `effects:` entry for `citizen_crime`).\n"
         f"From {EFFECT_FROM}, citizen-directed crime on Indre and Ydre Nørrebro is drawn with the rate multiplied\n"

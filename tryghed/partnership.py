@@ -63,7 +63,8 @@ WORDS = {
         "assessment_missing": "Politiets vurdering er ikke leveret for denne periode ({file} findes ikke i "
                               "rådatamappen).",
         "maps_missing": "Kortene er ikke tegnet: grænserne ({file}) er ikke leveret.",
-        "hotspots": "Fokusområder i planen", "value": "Værdi", "calendar_note":
+        "hotspots": "Fokusområder i planen",
+        "synthetic_map": "DEMO: skematiske, syntetiske grænser", "value": "Værdi", "calendar_note":
             "Årlige kilder (befolkning, tryghedsundersøgelse, offentliggjorte tal) bruger kalenderåret {year}.",
         "achieved": "nået", "not_achieved": "ikke nået", "on_track": "på rette vej", "moving_away":
             "bevæger sig væk fra målet", "not_assessable": "kan ikke vurderes", "no_goal": "–",
@@ -94,7 +95,8 @@ WORDS = {
         "assessment_missing": "The police's assessment was not supplied for this period ({file} is not in the raw "
                               "folder).",
         "maps_missing": "The maps are not drawn: the boundaries ({file}) were not supplied.",
-        "hotspots": "The plan's hotspots", "value": "Value", "calendar_note":
+        "hotspots": "The plan's hotspots",
+        "synthetic_map": "DEMO: schematic, synthetic boundaries", "value": "Value", "calendar_note":
             "Annual sources (population, the resident survey, published figures) use the calendar year {year}.",
         "achieved": "achieved", "not_achieved": "not achieved", "on_track": "on track", "moving_away":
             "moving away from the goal", "not_assessable": "cannot be assessed", "no_goal": "–",
@@ -611,6 +613,9 @@ def draw_maps(pipeline: Pipeline, geojson: Path, lang: str, out_dir: Path) -> li
         ax.set_aspect(1 / math.cos(math.radians(55.69)))
         ax.set_axis_off()
         ax.set_title(f"{pipeline.area(half).name[lang]}: {WORDS[lang]['hotspots'].lower()}")
+        if any(f["properties"].get("synthetic") for f in data["features"]):
+            ax.text(0.5, 0.01, WORDS[lang]["synthetic_map"], transform=ax.transAxes, ha="center", color="#b30000",
+                    fontsize=9)
         name = f"map_{half}"
         out_dir.mkdir(parents=True, exist_ok=True)
         fig.savefig(out_dir / f"{name}.png", dpi=110, bbox_inches="tight")
