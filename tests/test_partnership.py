@@ -323,3 +323,28 @@ def test_real_district_figures_are_context(cfg, shared_data):
     assert safe[("s-indre-noerrebro", 2026)]["estimate"] == 88 and safe[("s-ydre-noerrebro", 2025)]["estimate"] == 86
     crime = rows_of(cfg, tabs, "offences_context", "city")
     assert crime[("kbh", 2025)]["estimate"] == 75 and crime[("kbh", 2024)]["estimate"] == 73
+
+
+def test_a_month_missing_from_the_export_makes_the_period_missing_not_lower(cfg, tables):
+    """Drop Valby's March 2020: Valby's reporting year 2020 and Copenhagen's are missing (flagged), 2019 is not."""
+    monthly = tables["police_monthly"]
+    short = monthly[~((monthly["area_id"] == "s-valby") & (monthly["period"] == "2020-03"))]
+    t = {**tables, "police_monthly": short}
+    valby = rows_of(cfg, t, "citizen_crime", "survey_district")
+    assert np.isnan(valby[("s-valby", 2020)]["estimate"]) and valby[("s-valby", 2020)]["flags"] == "missing"
+    assert np.isfinite(valby[("s-valby", 2019)]["estimate"])
+    city = rows_of(cfg, t, "citizen_crime", "city")[("kbh", 2020)]
+    assert np.isnan(city["estimate"]) and city["flags"] == "incomplete:Valby"
+
+
+def test_half_yearly_goal_needs_every_half_of_the_reporting_year(cfg):
+    """August-December counts as the second half-year: one meeting in it and none January-June is not met."""
+    from tryghed.activities import parse_goals
+    from tryghed.kinds.activity_goal import goals_in_period
+
+    goals = [g for g in parse_goals(cfg.activity_goals) if g.id == "sikker_by_styregruppe"]
+    log = pd.DataFrame({"date": pd.to_datetime(["2019-09-10"]), "activity": ["sikker_by_styregruppe"]})
+    row = goals_in_period(log, goals, period_of(cfg, YEAR)).iloc[0]
+    assert (row["held"], row["planned_min"], row["status"]) == (1, 2, "not_met")
+    log = pd.DataFrame({"date": pd.to_datetime(["2019-09-10", "2020-02-03"]), "activity": ["sikker_by_styregruppe"] * 2})
+    assert goals_in_period(log, goals, period_of(cfg, YEAR)).iloc[0]["status"] == "met"
