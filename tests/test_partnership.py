@@ -346,5 +346,6 @@ def test_half_yearly_goal_needs_every_half_of_the_reporting_year(cfg):
     log = pd.DataFrame({"date": pd.to_datetime(["2019-09-10"]), "activity": ["sikker_by_styregruppe"]})
     row = goals_in_period(log, goals, period_of(cfg, YEAR)).iloc[0]
     assert (row["held"], row["planned_min"], row["status"]) == (1, 2, "not_met")
-    log = pd.DataFrame({"date": pd.to_datetime(["2019-09-10", "2020-02-03"]), "activity": ["sikker_by_styregruppe"] * 2})
+    log = pd.DataFrame({"date": pd.to_datetime(["2019-09-10", "2020-02-03"]),
+                        "activity": ["sikker_by_styregruppe"] * 2})
     assert goals_in_period(log, goals, period_of(cfg, YEAR)).iloc[0]["status"] == "met"
