@@ -36,6 +36,18 @@ FILES = {
     "ssp_log": "ssp_bekymringssamtaler_2015-2020.csv",
     "activity_log": "aktivitetslog_2017-2020.xlsx",
     "assessment": "politiets_vurdering.md",
+    "survey": "tryghedsundersoegelse_noerrebro_2015-2020.csv",
+    "boundaries": "geo/norrebro_neighbourhoods.geojson",
+}
+#: Schematic boundaries (lon/lat boxes) of Nørrebro's five neighbourhoods for the demo's maps: SYNTHETIC, not the
+#: municipality's boundaries (the real file, with the same names, is geo/norrebro_neighbourhoods.geojson of the real
+#: data). Each of the plan's hotspots falls inside its half.
+BOUNDARIES = {
+    "Blagardskvarteret": (12.545, 55.683, 12.565, 55.689),
+    "Guldbergskvarteret": (12.545, 55.689, 12.565, 55.695),
+    "Stefansgade": (12.530, 55.693, 12.545, 55.698),
+    "Mimersgade-kvarteret": (12.530, 55.698, 12.545, 55.703),
+    "Haraldsgade-kvarteret": (12.530, 55.703, 12.545, 55.710),
 }
 
 INDRE, YDRE = "Indre Nørrebro", "Ydre Nørrebro"
@@ -91,6 +103,13 @@ ACTIVITY_GOALS = [  # (id, Danish name, per, min, max)
 #: (activity id, year): the number held, short of the goal.
 SHORTFALLS = {("operativ_styregruppe", 2019): 3, ("informationsaften", 2018): 0}
 HOME_VISITS_INDRE_2016 = 65
+#: Share (percent) who feel unsafe in their neighbourhood: the plan's 2017 baselines on Nørrebro (exact), then a fall
+#: of a percentage point a year from 2018; the other districts are invented and flat.
+UNSAFE_2017 = {INDRE: 11.0, YDRE: 8.0}
+UNSAFE_OTHER = 6.0
+SURVEY_YEARS = list(range(2015, 2021))
+#: answers per district and year: 400 who answered and 12 'ved ikke'
+SURVEY_ANSWERS, SURVEY_DONT_KNOW = 400, 12
 
 _SEASON = 1 + 0.12 * np.cos(2 * np.pi * (np.arange(12) - 6) / 12)
 SEASON = _SEASON / _SEASON.mean()
@@ -242,6 +261,44 @@ def _activity_log(rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Dato", "Aktivitet", "Område", "Deltagere"])
 
 
+def _unsafe_share(name: str, year: int) -> float:
+    if name not in UNSAFE_2017:
+        return UNSAFE_OTHER
+    return UNSAFE_2017[name] - max(0, year - 2017) * 1.0
+
+
+def _survey(rng: np.random.Generator) -> pd.DataFrame:
+    """Respondent microdata: 412 respondents per survey district and year (12 answer 'ved ikke', 9), equal weights;
+    exactly round(share x 400) of the 400 who answered are unsafe (4 or 5), so each year's share is exact."""
+    frames = []
+    for year in SURVEY_YEARS:
+        for name in DISTRICTS:
+            n = SURVEY_ANSWERS + SURVEY_DONT_KNOW
+            answer = np.zeros(n, dtype=int)
+            dont_know = np.zeros(n, dtype=bool)
+            dont_know[rng.choice(n, size=SURVEY_DONT_KNOW, replace=False)] = True
+            answered = np.flatnonzero(~dont_know)
+            k = int(round(answered.size * _unsafe_share(name, year) / 100))
+            unsafe = rng.choice(answered, size=k, replace=False)
+            answer[:] = rng.choice([1, 2, 3], size=n, p=[0.45, 0.4, 0.15])
+            answer[unsafe] = rng.choice([4, 5], size=k, p=[0.7, 0.3])
+            answer[dont_know] = 9
+            frames.append(pd.DataFrame({"aar": year, "bydel": name, "vaegt": 1.0, "utryg_nabolag": answer}))
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(0, "respondent_id", [f"N{y}-{i:05d}" for y, i in zip(out["aar"], out.groupby("aar").cumcount() + 1)])
+    return out
+
+
+def _boundaries() -> str:
+    import json
+
+    features = [{"type": "Feature", "properties": {"neighbourhood_name": name, "synthetic": True},
+                 "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
+                for name, (x0, y0, x1, y1) in BOUNDARIES.items()]
+    return json.dumps({"type": "FeatureCollection", "name": "norrebro_neighbourhoods (SYNTHETIC demo boxes)",
+                       "features": features}, ensure_ascii=False, indent=1) + "\n"
+
+
 def _write_activity_xlsx(df: pd.DataFrame, path: Path) -> None:
     from openpyxl import Workbook
 
@@ -300,6 +357,14 @@ def write_norrebro_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
     p = out_dir / FILES["assessment"]
     p.write_text(ASSESSMENT, encoding="utf-8")
     written.append(p)
+    p = out_dir / FILES["boundaries"]
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(_boundaries(), encoding="utf-8")
+    written.append(p)
+    # the survey has its own random stream, so that adding it left every other file as it was
+    p = out_dir / FILES["survey"]
+    _survey(np.random.default_rng(seed + 3)).to_csv(p, index=False, sep=";", lineterminator="\n")
+    written.append(p)
     marker = out_dir / MARKER
     marker.write_text(_marker_text(seed), encoding="utf-8")
     written.append(marker)
@@ -317,8 +382,14 @@ def _marker_text(seed: int) -> str:
         "- citizen-directed crime in 2016: 58.2 (Indre Nørrebro) and 40.5 (Ydre Nørrebro) reports per 1,000\n"
         "  residents, exact to one decimal (reports of the citizen-directed codes over the population on 1 January);\n"
         "- gang register, end of 2017K1: 290 in the Copenhagen police district (116 Rocker, 116 Bande, 58 Øvrige);\n"
-        f"- {HOME_VISITS_INDRE_2016} concern talks (home visits) with young people on Indre Nørrebro in 2016.\n\n"
+        f"- {HOME_VISITS_INDRE_2016} concern talks (home visits) with young people on Indre Nørrebro in 2016;\n"
+        "- the survey (tryghedsundersoegelse_noerrebro_2015-2020.csv, 400 answers and 12 'ved ikke' per district\n"
+        "  and year, equal weights): 11 % (Indre Nørrebro) and 8 % (Ydre Nørrebro) feel unsafe in their\n"
+        "  neighbourhood in 2017, exact (answers 4-5 of those not answering 9), one point less each year from 2018;\n"
+        "  6 % elsewhere.\n\n"
+        "The map boundaries (geo/norrebro_neighbourhoods.geojson) are schematic boxes, not the real neighbourhoods.\n\n"
         "## Planted partnership effect\n\n"
+        f"Start month: {EFFECT_FROM} (the pipeline's `effects:` entry for `citizen_crime`).\n"
         f"From {EFFECT_FROM}, citizen-directed crime on Indre and Ydre Nørrebro is drawn with the rate multiplied\n"
         f"by {EFFECT_RATE_RATIO} (rate ratio {EFFECT_RATE_RATIO}, a fall of {1 - EFFECT_RATE_RATIO:.0%}); every other\n"
         f"survey district follows the common trend only (x{TREND} a year, the same seasonality). Monthly counts are\n"

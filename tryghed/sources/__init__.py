@@ -20,6 +20,8 @@ from ..errors import InputError
 from ._common import where_kept_row
 from .closures import read_closure_log
 from .long import read_long
+from .partnership import read_activity_log, read_assessment, read_gang_register, read_ssp_log
+from .police import read_neighbourhood_population, read_police_incidents, read_police_monthly
 from .registers import read_gang_log, read_population, read_register_counts
 from .safety_index import read_safety_index
 from .statbank import TIDY_COLUMNS as STATBANK_COLUMNS
@@ -37,7 +39,17 @@ READERS = {
     "population": read_population,
     "statbank": read_statbank,
     "long": read_long,
+    "police_monthly": read_police_monthly,
+    "police_incidents": read_police_incidents,
+    "neighbourhood_population": read_neighbourhood_population,
+    "gang_register": read_gang_register,
+    "ssp_log": read_ssp_log,
+    "activity_log": read_activity_log,
+    "assessment": read_assessment,
 }
+#: Formats whose readers map the file's area names themselves (:func:`read_partnership_source`).
+PARTNERSHIP_FORMATS = ("police_monthly", "police_incidents", "neighbourhood_population", "gang_register", "ssp_log",
+                       "activity_log", "assessment")
 
 
 def sha256(path: Path) -> str:
@@ -220,6 +232,10 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
                          f"({type(exc).__name__}), so the file is not read",
                          "Check that the file opens and holds one table per sheet, export it again, and report the "
                          "error to the maintainers if it persists.", where="whole file") from exc
+    if source.format in PARTNERSHIP_FORMATS:
+        from ._partnership_staging import read_partnership_source
+
+        return read_partnership_source(pipeline, source, path)
     reader = READERS[source.format]
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))
