@@ -82,7 +82,8 @@ def test_missing_register_count_makes_the_share_missing(pipeline):
 
 def test_every_kind_module_declares_its_options():
     assert set(kinds.REGISTRY) == {"survey_share", "person_share", "unit_share", "rate", "stock_count",
-                                   "clustered_count", "published_share", "published_rate", "count"}
+                                   "clustered_count", "published_share", "published_rate", "count", "police_rate",
+                                   "quarterly_stock", "coverage", "ssp_count", "activity_goal", "context_value"}
     for name, kind in kinds.REGISTRY.items():
         assert kind.name == name
         assert kind.Options.model_config.get("extra") == "forbid"

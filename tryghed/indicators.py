@@ -78,7 +78,8 @@ def compute_all(pipeline: Pipeline, clean_dir: Path, year: int | None = None) ->
     tables = {sid: pd.read_parquet(Path(clean_dir) / f"{sid}.parquet") for sid in pipeline.sources}
     parts = [compute_indicator(ind, pipeline, tables) for ind in pipeline.indicators]
     out = pd.concat([p for p in parts if len(p)] or [pd.DataFrame(columns=COLUMNS)], ignore_index=True)[COLUMNS]
-    level_order = {"city": 0, "district": 1, "survey_district": 2, "municipality": 3, "country": 4}
+    level_order = {"police_district": -1, "city": 0, "district": 1, "survey_district": 2, "municipality": 3,
+                   "country": 4}
     area_order = {a.id: i for i, a in enumerate(pipeline.areas)}
     out = out.sort_values(["indicator_id", "level", "area_id", "period"],
                           key=lambda s: s.map(level_order) if s.name == "level" else

@@ -78,7 +78,7 @@ class ActivityGoalKind(Kind):
 
     name = "activity_goal"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "antal aktivitetsmål med en målsætning, der er nået i perioden (halvårlige mål i hvert halvår), "
               "beskrevet uden test",
         "en": "number of activity goals with a target met in the period (half-yearly goals in every half-year), "

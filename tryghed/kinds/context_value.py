@@ -31,7 +31,7 @@ class ContextValue(Kind):
 
     name = "context_value"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "offentliggjort tal pr. kalenderår, vist som kontekst uden interval og uden test (publikationen "
               "giver hverken antal eller stikprøvestørrelser)",
         "en": "published figure per calendar year, shown as context without an interval or a test (the "

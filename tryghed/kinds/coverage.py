@@ -80,7 +80,7 @@ class Coverage(ShareKind):
 
     name = "coverage"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "andel af de unge identificeret i perioden, der har haft en bekymringssamtale ved periodens slutning, "
               "med Wilson-interval (METHODS.md §2.1); ændringer med z-/score-test (§1.4)",
         "en": "share of the young people identified in the period who had a concern talk by its end, with a Wilson "

@@ -104,7 +104,7 @@ class PoliceRate(Rate):
 
     name = "police_rate"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "anmeldelser i politiets eksport pr. nabolag og måned over personår (befolkningen 1. januar i hver "
               "måneds år), pr. 1.000 indbyggere om året, med eksakt Poisson-interval; en periode tæller kun, når alle "
               "dens måneder er i eksporten (METHODS.md §2); ændringer med den eksakte betingede test, justeret for "

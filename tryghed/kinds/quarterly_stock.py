@@ -110,7 +110,7 @@ class QuarterlyStock(Kind):
 
     name = "quarterly_stock"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "bestand i registret ultimo periodens sidste kvartal (ultimo juni for et rapportår), beskrevet uden "
               "test (METHODS.md §2.1); et kvartal, hvor et område ikke er indberettet, er et hul: området og "
               "totalerne over det mangler, aldrig 0",

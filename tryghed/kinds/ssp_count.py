@@ -28,7 +28,7 @@ class SspCount(Coverage):
 
     name = "ssp_count"
     #: the report's method note (tryghed.report.method_notes)
-    method_note = {
+    note = {
         "da": "antal personer (identificerede unge) eller samtaler i SSP-loggen i perioden, beskrevet uden test "
               "(METHODS.md §2.1)",
         "en": "number of persons (identified young people) or talks in the SSP log in the period, described without "

@@ -274,6 +274,9 @@ def ingest(pipeline: Pipeline, raw_dir: Path, staged_dir: Path, environ=None) ->
             continue
         df = read_source(pipeline, sid, raw_dir, environ)
         path = Path(raw_dir) / source.file
+        # the readers' row numbers (attrs) served their error messages; pandas would copy them on every later
+        # operation and parquet would store them
+        df.attrs = {}
         df.to_parquet(staged_dir / f"{sid}.parquet", index=False)
         rows.append({"source": sid, "format": source.format, "file": source.file, "rows": len(df),
                      "sha256": sha256(path), "status": "read"})
