@@ -469,7 +469,8 @@ def funnel_plot(points: pd.DataFrame, limits, ax: plt.Axes, *, title: str, xlabe
     labels : dict, optional
         Legend texts: ``target``, ``inner``, ``outer`` and one per position.
     names : dict, optional
-        Area id -> the name written beside units outside the outer limits (``label_outer``).
+        Area id -> the name written beside units outside the outer limits (``label_outer``: the six farthest
+        from the target on each side).
     """
     labels = labels or {}
     names = names or {}
@@ -486,7 +487,9 @@ def funnel_plot(points: pd.DataFrame, limits, ax: plt.Axes, *, title: str, xlabe
             ax.scatter(sub["denominator"], sub["estimate"], s=22, color=colour, edgecolor="#333333", lw=0.4,
                        zorder=3, label=labels.get(pos, pos))
     if label_outer:
-        for r in shown[shown["position"].isin(["above_outer", "below_outer"])].itertuples():
+        outer = shown[shown["position"].isin(["above_outer", "below_outer"])]
+        far = (outer["estimate"].astype(float) - limits.target).abs()
+        for r in outer.loc[far.groupby(outer["position"]).nlargest(6).index.get_level_values(-1)].itertuples():
             ax.annotate(names.get(r.area_id, r.area_id), (r.denominator, r.estimate), fontsize=6,
                         xytext=(3, 2), textcoords="offset points", color="#333333")
     ax.set_xscale("log")
@@ -498,9 +501,14 @@ def funnel_plot(points: pd.DataFrame, limits, ax: plt.Axes, *, title: str, xlabe
     return ax.figure
 
 
+#: The capital area drawn enlarged beside the national map (lon min, lon max, lat min, lat max).
+CAPITAL_BOX = (12.15, 12.75, 55.55, 55.90)
+
+
 def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], *, names: dict[str, str],
-                 title: str, label: str, note: str = "", outline: dict[str, str] | None = None) -> plt.Figure:
-    """Every municipality shaded by a value (no value: light grey), optionally outlined by a colour per code.
+                 title: str, label: str, note: str = "", outline: dict[str, str] | None = None,
+                 zoom: tuple[float, float, float, float] = CAPITAL_BOX) -> plt.Figure:
+    """Every municipality shaded by a value (no value: light grey), with the capital area enlarged beside it.
 
     Parameters
     ----------
@@ -509,34 +517,50 @@ def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], 
     values : dict
         Area code -> value; a missing or NaN value is drawn grey, never as 0.
     names : dict
-        Area code -> name (the five largest values are named on the map).
+        Area code -> name; the five highest values and the areas outlined in the "above" colour are named (in the
+        zoom when they lie in it).
     outline : dict, optional
-        Area code -> edge colour (e.g. municipalities above the outer funnel limit).
+        Area code -> edge colour (e.g. municipalities outside the outer funnel limits).
+    zoom : (lon_min, lon_max, lat_min, lat_max)
+        The enlarged area (default: Copenhagen and its neighbours).
     """
-    fig, ax = plt.subplots(figsize=(7.5, 7))
+    fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(11, 6), gridspec_kw={"width_ratios": [1.25, 1]})
     cmap = plt.get_cmap("YlOrRd")
+    outline = outline or {}
     shown = [v for v in values.values() if np.isfinite(v)]
     norm = Normalize(vmin=min(shown), vmax=max(shown)) if shown else Normalize(0, 1)
-    codes = sorted(shapes)
-    patches = [_patch(shapes[c], 0.003) for c in codes]
-    faces = [cmap(norm(values[c])) if c in values and np.isfinite(values[c]) else "#e6e6e6" for c in codes]
-    ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.3))
-    for c, colour in (outline or {}).items():
-        if c in shapes:
-            p = _patch(shapes[c], 0.003)
-            p.set(facecolor="none", edgecolor=colour, linewidth=1.2, zorder=3)
-            ax.add_patch(p)
+    box = (zoom[0] * _LON_SCALE, zoom[1] * _LON_SCALE, zoom[2], zoom[3])
     top = sorted((c for c in values if c in shapes and np.isfinite(values[c])), key=lambda c: -values[c])[:5]
-    for c in top:
-        x, y = _centre(shapes[c])
-        ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=7,
-                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-    ax.autoscale_view()
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, orientation="horizontal", fraction=0.04,
-                 pad=0.02, label=label)
-    ax.set_title(title, fontsize=11, loc="left")
+    named = set(top) | {c for c, colour in outline.items() if c in shapes and colour == _FUNNEL_COLOURS["above_outer"]}
+    for ax, tol, zoomed in ((ax_all, 0.003, False), (ax_zoom, 0.0, True)):
+        codes = sorted(shapes)
+        patches = [_patch(shapes[c], tol) for c in codes]
+        faces = [cmap(norm(values[c])) if c in values and np.isfinite(values[c]) else "#e6e6e6" for c in codes]
+        ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.3))
+        for c, colour in outline.items():
+            if c in shapes:
+                p = _patch(shapes[c], tol)
+                p.set(facecolor="none", edgecolor=colour, linewidth=1.0 if zoomed else 0.8, zorder=3)
+                ax.add_patch(p)
+        for c in sorted(named):
+            x, y = _centre(shapes[c])
+            inside = box[0] <= x <= box[1] and box[2] <= y <= box[3]
+            if inside != zoomed:
+                continue
+            ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=6.5,
+                        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.7})
+        if zoomed:
+            ax.set_xlim(box[0], box[1])
+            ax.set_ylim(box[2], box[3])
+        else:
+            ax.autoscale_view()
+            ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
+                                       edgecolor="#555555", zorder=4))
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=[ax_all, ax_zoom], orientation="horizontal",
+                 fraction=0.04, pad=0.03, label=label)
+    fig.suptitle(title, fontsize=11, x=0.02, ha="left")
     if note:
         fig.text(0.02, 0.01, note, fontsize=8, ha="left", va="bottom")
     return fig
