@@ -244,6 +244,16 @@ def funnel_position(*, estimate: float, inner: tuple[float, float], outer: tuple
     return "within"
 
 
+def position_counts(funnel: pd.DataFrame, pipeline, coverage: tuple[float, float], lang: str) -> pd.DataFrame:
+    """How many municipalities lie in each position, one row per measure (its name), one column per position."""
+    counts = (funnel.groupby(["indicator_id", "position"]).size().unstack(fill_value=0)
+              if len(funnel) else pd.DataFrame())
+    counts = counts.reindex(columns=list(POSITIONS), fill_value=0).fillna(0).astype("int64")
+    counts.index = [pipeline.indicator(i).name[lang] for i in counts.index]
+    counts.columns = [position_words(p, coverage, lang) for p in POSITIONS]
+    return counts
+
+
 def _pct(c: float, lang: str) -> str:
     x = 100 * c
     return i18n.number(x, lang, 0 if abs(x - round(x)) < 1e-9 else 1) + " %"
@@ -442,15 +452,33 @@ class SimilarGroups:
 def similar_groups(*, raw_dir: str | Path, spec: SimilarSpec, year: int) -> SimilarGroups:
     """Read the socio-economic file and build every municipality's most similar group for ``year``.
 
-    ``spec.year`` overrides ``year`` unless it is ``report``.
+    ``spec.year`` overrides ``year`` unless it is ``report``. When the file is not in ``raw_dir`` there are no
+    groups (empty tables) and ``method`` says that the file was absent; any other problem with it is an error.
     """
     used = year if spec.year == "report" else int(spec.year)
+    if not (Path(raw_dir) / spec.file).is_file():
+        log.warning("no %s in %s: no most similar groups", spec.file, raw_dir)
+        empty = pd.DataFrame(columns=SIMILAR_COLUMNS).astype({"rank": "int64"})
+        return SimilarGroups(used, empty, pd.DataFrame(), pd.DataFrame(), f"not built: {spec.file} is not in the raw "
+                             "folder")
     values = read_socio(Path(raw_dir) / spec.file, spec, used)
     z = standardise(values, spec)
     names = ", ".join(("log " if v.log else "") + v.column for v in spec.variables)
     method = (f"{spec.k} nearest neighbours by Euclidean distance on z-scores over {len(z)} municipalities of "
               f"{names} ({spec.file}, {used})")
     return SimilarGroups(used, most_similar(z=z, k=spec.k), values, z, method)
+
+
+def similar_table(pipeline, similar: SimilarGroups, lang: str, top: int = 3) -> pd.DataFrame:
+    """Each municipality (rows, by name) and its ``top`` nearest neighbours' names (columns 1..top)."""
+    names = {a.code: a.name[lang] for a in pipeline.areas_at("municipality")}
+    g = similar.groups[similar.groups["rank"] <= top]
+    if g.empty:
+        return pd.DataFrame(columns=list(range(1, top + 1)))
+    wide = g.assign(neighbour=g["neighbour_code"].map(names).fillna(g["neighbour_code"])).pivot(
+        index="code", columns="rank", values="neighbour")
+    wide.index = [names.get(c, c) for c in wide.index]
+    return wide
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -591,10 +619,8 @@ def write_pages(pipeline, *, table: pd.DataFrame, changes: pd.DataFrame, trends:
         (report_dir / "kommuner" / f"{a.id}.html").write_text(html, encoding="utf-8")
         rows.append({"name": ctx["name"], "href": f"kommuner/{a.id}.html", "population": ctx["population"],
                      "cells": [(m["rate"], m["position"], m["position_code"]) for m in ctx["measures"]]})
-    counts = (funnel.groupby(["indicator_id", "position"]).size().unstack(fill_value=0)
-              .reindex(columns=list(POSITIONS), fill_value=0))
-    count_rows = [{"name": pipeline.indicator(i).name[lang], "cells": [int(counts.loc[i, p]) for p in POSITIONS]}
-                  for i in counts.index]
+    counts = position_counts(funnel, pipeline, spec.funnel.limits, lang)
+    count_rows = [{"name": name, "cells": [int(x) for x in row]} for name, row in zip(counts.index, counts.to_numpy())]
     national = env.get_template("national.html.j2").render(
         T=T, lang=lang, banner=banner, title=f"{pipeline.name[lang]} {year}", year=year,
         measures=[i.name[lang] for i in pipeline.indicators], rows=rows, figures=figures, notes=list(notes),
