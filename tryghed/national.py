@@ -526,6 +526,10 @@ def method_notes(pipeline, spec: NationalSpec, funnel: pd.DataFrame, similar: Si
     for ind_id, g in funnel.groupby("indicator_id", sort=False):
         notes.append(f"{pipeline.indicator(ind_id).name[lang]}: {g['dispersion_note'].iloc[0]}")
     variables = ", ".join(("log " if v.log else "") + v.name[lang] for v in spec.similar.variables)
+    if similar.groups.empty:
+        notes.append(("Mest lignende kommuner: ikke dannet; " if da else "Most similar municipalities: ")
+                     + similar.method)
+        return notes
     notes.append((f"Mest lignende kommuner (i ånden fra Home Office's most similar groups): for hver kommune de "
                   f"{spec.similar.k} nærmeste efter euklidisk afstand på standardiserede variable (z-værdier over "
                   f"kommunerne) fra {spec.similar.file}, {similar.year}: {variables}. Tallene er afledt af "
