@@ -502,7 +502,7 @@ def funnel_plot(points: pd.DataFrame, limits, ax: plt.Axes, *, title: str, xlabe
 
 
 #: The capital area drawn enlarged beside the national map (lon min, lon max, lat min, lat max).
-CAPITAL_BOX = (12.15, 12.75, 55.55, 55.90)
+CAPITAL_BOX = (12.15, 12.75, 55.50, 55.90)
 
 
 def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], *, names: dict[str, str],
@@ -534,11 +534,15 @@ def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], 
     named = set(top) | {c for c, colour in outline.items() if c in shapes and colour == _FUNNEL_COLOURS["above_outer"]}
     for ax, tol, zoomed in ((ax_all, 0.003, False), (ax_zoom, 0.0, True)):
         codes = sorted(shapes)
+        if zoomed:  # only the areas that reach into the zoom box
+            codes = [c for c in codes if any(r[:, 0].max() * _LON_SCALE >= box[0] and r[:, 0].min() * _LON_SCALE
+                                             <= box[1] and r[:, 1].max() >= box[2] and r[:, 1].min() <= box[3]
+                                             for r in shapes[c])]
         patches = [_patch(shapes[c], tol) for c in codes]
         faces = [cmap(norm(values[c])) if c in values and np.isfinite(values[c]) else "#e6e6e6" for c in codes]
         ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.3))
         for c, colour in outline.items():
-            if c in shapes:
+            if c in codes:
                 p = _patch(shapes[c], tol)
                 p.set(facecolor="none", edgecolor=colour, linewidth=1.0 if zoomed else 0.8, zorder=3)
                 ax.add_patch(p)

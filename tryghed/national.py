@@ -548,42 +548,58 @@ def _env():
                        undefined=StrictUndefined, keep_trailing_newline=True)
 
 
-def _ci(r, lang: str) -> str:
-    if not np.isfinite(r["ci_low"]):
-        return "–"
-    return f"{i18n.number(r['ci_low'], lang, 1)}–{i18n.number(r['ci_high'], lang, 1)}"
+@dataclass(frozen=True)
+class PageData:
+    """The run's tables as plain lookups, built once for every page: (indicator, area) -> record."""
+
+    rates: dict
+    changes: dict
+    trends: dict
+    positions: dict
 
 
-def municipality_context(pipeline, area_id: str, *, table: pd.DataFrame, changes: pd.DataFrame,
-                         trends: pd.DataFrame, funnel: pd.DataFrame, similar: SimilarGroups, spec: NationalSpec,
+def page_data(table: pd.DataFrame, changes: pd.DataFrame, trends: pd.DataFrame, funnel: pd.DataFrame,
+              year: int) -> PageData:
+    """Index the year's rates, the year-on-year changes, the trends and the funnel positions by (indicator, area)."""
+    def records(df: pd.DataFrame) -> dict:
+        return {(r["indicator_id"], r["area_id"]): r for r in df.to_dict("records")}
+
+    prev = changes[changes["comparison"] == "previous_year"] if "comparison" in changes else changes
+    return PageData(records(table[table["period"] == year]), records(prev), records(trends),
+                    {k: r["position"] for k, r in records(funnel).items()})
+
+
+def _finite(x) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def municipality_context(pipeline, area_id: str, *, data: PageData, similar: SimilarGroups, spec: NationalSpec,
                          year: int, lang: str) -> dict:
     """What one municipality's page shows: its rates with intervals, the national rate, funnel positions, the
     year-on-year change and trend statements, and its most similar municipalities with their rates."""
     a = pipeline.area(area_id)
     root = pipeline.city.id
-    yr = table[table["period"] == year]
-    by = yr.set_index(["indicator_id", "area_id"])
-    fun = funnel.set_index(["indicator_id", "area_id"])
-    ch = changes[(changes["area_id"] == area_id) & (changes["comparison"] == "previous_year")].set_index(
-        "indicator_id")
-    tr = trends[trends["area_id"] == area_id].set_index("indicator_id")
     measures = []
     for ind in pipeline.indicators:
         key = (ind.id, area_id)
-        r = by.loc[key] if key in by.index else None
-        has = r is not None and not bool(r["suppressed"]) and np.isfinite(r["estimate"])
-        nat = by.loc[(ind.id, root)] if (ind.id, root) in by.index else None
-        pos = fun.loc[key, "position"] if key in fun.index else "no_data"
+        r = data.rates.get(key)
+        has = r is not None and not bool(r["suppressed"]) and _finite(r["estimate"])
+        nat = data.rates.get((ind.id, root))
+        pos = data.positions.get(key, "no_data")
         measures.append({
             "name": ind.name[lang],
             "rate": i18n.number(r["estimate"], lang, 1) if has else "–",
-            "ci": _ci(r, lang) if has else "–",
+            "ci": f"{i18n.number(r['ci_low'], lang, 1)}–{i18n.number(r['ci_high'], lang, 1)}"
+            if has and _finite(r["ci_low"]) else "–",
             "count": i18n.number(r["numerator"], lang, 0) if has else "–",
-            "national": i18n.number(nat["estimate"], lang, 1) if nat is not None else "–",
+            "national": i18n.number(nat["estimate"], lang, 1) if nat is not None and _finite(nat["estimate"]) else "–",
             "position": position_words(pos, spec.funnel.limits, lang),
             "position_code": pos,
-            "change": i18n.change_statement(ch.loc[ind.id].to_dict(), ind.unit, lang) if ind.id in ch.index else "–",
-            "trend": i18n.trend_statement(tr.loc[ind.id].to_dict(), ind.unit, lang) if ind.id in tr.index else "–",
+            "change": i18n.change_statement(data.changes[key], ind.unit, lang) if key in data.changes else "–",
+            "trend": i18n.trend_statement(data.trends[key], ind.unit, lang) if key in data.trends else "–",
         })
     code_to_area = {x.code: x for x in pipeline.areas_at("municipality")}
     first = pipeline.indicators[0].id
@@ -591,16 +607,16 @@ def municipality_context(pipeline, area_id: str, *, table: pd.DataFrame, changes
     neighbours = []
     for g in group.itertuples():
         b = code_to_area.get(g.neighbour_code)
-        key = (first, b.id) if b else None
-        r = by.loc[key] if key is not None and key in by.index else None
+        r = data.rates.get((first, b.id)) if b else None
         neighbours.append({"rank": g.rank, "name": b.name[lang] if b else g.neighbour_code,
                            "href": f"{b.id}.html" if b else "", "distance": i18n.number(g.distance, lang, 2),
-                           "rate": i18n.number(r["estimate"], lang, 1) if r is not None and np.isfinite(
-                               r["estimate"]) else "–"})
-    pop = by.loc[(first, area_id), "denominator"] if (first, area_id) in by.index else np.nan
-    return {"name": a.name[lang], "code": a.code, "year": year, "population": i18n.number(pop, lang, 0)
-            if np.isfinite(pop) else "–", "measures": measures, "neighbours": neighbours,
-            "first_measure": pipeline.indicators[0].name[lang]}
+                           "rate": i18n.number(r["estimate"], lang, 1) if r is not None and _finite(r["estimate"])
+                           else "–"})
+    own = data.rates.get((first, area_id))
+    pop = own["denominator"] if own is not None else None
+    return {"name": a.name[lang], "code": a.code, "year": year,
+            "population": i18n.number(pop, lang, 0) if _finite(pop) else "–", "measures": measures,
+            "neighbours": neighbours, "first_measure": pipeline.indicators[0].name[lang]}
 
 
 def write_pages(pipeline, *, table: pd.DataFrame, changes: pd.DataFrame, trends: pd.DataFrame,
@@ -616,9 +632,9 @@ def write_pages(pipeline, *, table: pd.DataFrame, changes: pd.DataFrame, trends:
     T = TEXT[lang]
     page = env.get_template("municipality.html.j2")
     rows = []
+    data = page_data(table, changes, trends, funnel, year)
     for a in pipeline.areas_at("municipality"):
-        ctx = municipality_context(pipeline, a.id, table=table, changes=changes, trends=trends, funnel=funnel,
-                                   similar=similar, spec=spec, year=year, lang=lang)
+        ctx = municipality_context(pipeline, a.id, data=data, similar=similar, spec=spec, year=year, lang=lang)
         html = page.render(m=ctx, T=T, lang=lang, banner=banner, figures=[f"../{f}" for f in figures])
         (report_dir / "kommuner" / f"{a.id}.html").write_text(html, encoding="utf-8")
         rows.append({"name": ctx["name"], "href": f"kommuner/{a.id}.html", "population": ctx["population"],
