@@ -248,7 +248,8 @@ def position_counts(funnel: pd.DataFrame, pipeline, coverage: tuple[float, float
     """How many municipalities lie in each position, one row per measure (its name), one column per position."""
     counts = (funnel.groupby(["indicator_id", "position"]).size().unstack(fill_value=0)
               if len(funnel) else pd.DataFrame())
-    counts = counts.reindex(columns=list(POSITIONS), fill_value=0).fillna(0).astype("int64")
+    order = [i.id for i in pipeline.indicators if i.id in counts.index]
+    counts = counts.reindex(index=order, columns=list(POSITIONS), fill_value=0).fillna(0).astype("int64")
     counts.index = [pipeline.indicator(i).name[lang] for i in counts.index]
     counts.columns = [position_words(p, coverage, lang) for p in POSITIONS]
     return counts
@@ -524,7 +525,15 @@ def method_notes(pipeline, spec: NationalSpec, funnel: pd.DataFrame, similar: Si
               "year effects, the same φ̂ as the tests of changes) exceeds 1, the limits' distance from the national "
               "rate is multiplied by √φ̂. The national rate includes reports with no municipality stated.")]
     for ind_id, g in funnel.groupby("indicator_id", sort=False):
-        notes.append(f"{pipeline.indicator(ind_id).name[lang]}: {g['dispersion_note'].iloc[0]}")
+        phi = float(g["dispersion"].iloc[0])
+        if phi > 1:
+            text = (f"φ̂ = {i18n.number(phi, lang, 2)}: grænsernes afstand fra landsraten × "
+                    f"{i18n.number(math.sqrt(phi), lang, 2)}" if da else
+                    f"φ̂ = {i18n.number(phi, lang, 2)}: the limits' distance from the national rate × "
+                    f"{i18n.number(math.sqrt(phi), lang, 2)}")
+        else:
+            text = (("ingen udvidelse" if da else "not widened") + f" ({g['dispersion_note'].iloc[0]})")
+        notes.append(f"{pipeline.indicator(ind_id).name[lang]}: {text}")
     variables = ", ".join(("log " if v.log else "") + v.name[lang] for v in spec.similar.variables)
     if similar.groups.empty:
         notes.append(("Mest lignende kommuner: ikke dannet; " if da else "Most similar municipalities: ")
