@@ -129,3 +129,36 @@ def test_ishoej_page_shows_the_ishoej_pipelines_numbers(both_runs, tmp_path):
         assert national.position_words(f["position"], spec.funnel.limits, "en") in page
     assert len(list((tmp_path / "kommuner").glob("*.html"))) == 98
     assert "Brøndby" in page  # Ishøj's nearest municipality on the 2018 variables (test_national recomputes it)
+
+
+@pytest.mark.slow
+def test_ishoej_funnel_limits_recomputed_with_the_family_phi_by_hand(both_runs):
+    import statsmodels.api as sm
+    from scipy import stats as sps
+
+    _, out = both_runs
+    p, t, ch, _ = out["kommuner"]
+    funnel = national.funnel_table(p, t, YEAR)
+    sub = t[(t["indicator_id"] == "violence") & (t["level"] == "municipality") & (t["period"] <= YEAR)]
+    areas, periods = sorted(sub["area_id"].unique()), sorted(sub["period"].unique())
+    assert (len(areas), len(periods)) == (98, 11)
+    X = np.column_stack([np.ones(len(sub))] + [(sub["area_id"] == a).to_numpy(float) for a in areas[1:]]
+                        + [(sub["period"] == y).to_numpy(float) for y in periods[1:]])
+    fit = sm.GLM(sub["numerator"].to_numpy(float), X, family=sm.families.Poisson(),
+                 offset=np.log(sub["denominator"].to_numpy(float))).fit()
+    phi = fit.pearson_chi2 / fit.df_resid
+    assert phi > 1
+    row = funnel[(funnel["indicator_id"] == "violence") & (funnel["area_id"] == "ishoej")].iloc[0]
+    assert row["dispersion"] == pytest.approx(phi, rel=1e-6)
+    # the same φ̂ as the year-on-year tests of the family
+    fam = ch[(ch["indicator_id"] == "violence") & (ch["level"] == "municipality")]
+    assert fam["dispersion"].dropna().unique() == pytest.approx([phi], rel=1e-6)
+    target = float(t[(t["indicator_id"] == "violence") & (t["area_id"] == "hele-landet")
+                     & (t["period"] == YEAR)]["estimate"].iloc[0])
+    e = row["denominator"]
+    theta = target * e / 1000
+    for q, col in ((0.999, "outer_high"), (0.975, "inner_high"), (0.025, "inner_low"), (0.001, "outer_low")):
+        y = sps.poisson.ppf(q, theta)
+        f_y, f_below = sps.poisson.cdf(y, theta), sps.poisson.cdf(y - 1, theta)
+        exact = (y - (f_y - q) / (f_y - f_below)) / e * 1000
+        assert row[col] == pytest.approx(max(target + np.sqrt(phi) * (exact - target), 0.0), rel=1e-9)
