@@ -699,3 +699,184 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
             rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
                          "files": [p.name for p in files]})
     return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])
+
+
+# ================================================================================================================
+# The national view (tryghed.national): funnel plots against the national rate, and a map of every municipality
+# ================================================================================================================
+
+_FUNNEL_COLOURS = {"above_outer": "#c00000", "above_inner": "#f4a582", "within": "#7f7f7f", "below_inner": "#92c5de",
+                   "below_outer": "#2166ac", "no_data": "#ffffff"}
+
+
+def funnel_plot(points: pd.DataFrame, limits, ax: plt.Axes, *, title: str, xlabel: str, ylabel: str,
+                labels: dict | None = None, names: dict[str, str] | None = None, label_outer: bool = True
+                ) -> plt.Figure:
+    """A funnel plot: each unit's rate against its exposure, the target line and two pairs of control limits.
+
+    Parameters
+    ----------
+    points : DataFrame
+        ``area_id``, ``denominator`` (exposure), ``estimate`` (rate) and ``position``
+        (:data:`tryghed.national.POSITIONS`); rows without an estimate are not drawn.
+    limits : tryghed.national.FunnelLimits
+        Limits over a grid of exposures (two coverages, inner first).
+    labels : dict, optional
+        Legend texts: ``target``, ``inner``, ``outer`` and one per position.
+    names : dict, optional
+        Area id -> the name written beside units outside the outer limits (``label_outer``: the six farthest
+        from the target on each side).
+    """
+    labels = labels or {}
+    names = names or {}
+    e = limits.exposure
+    ax.axhline(limits.target, color="#1f1f1f", lw=1.2, label=labels.get("target", "target"))
+    for row, style, key in ((0, "--", "inner"), (1, "-", "outer")):
+        ax.plot(e, limits.upper[row], color=PALETTE["line"], lw=1, linestyle=style,
+                label=labels.get(key, f"{100 * limits.coverage[row]:g}% limits"))
+        ax.plot(e, limits.lower[row], color=PALETTE["line"], lw=1, linestyle=style)
+    shown = points[np.isfinite(points["estimate"].astype(float))]
+    for pos, colour in _FUNNEL_COLOURS.items():
+        sub = shown[shown["position"] == pos]
+        if len(sub):
+            ax.scatter(sub["denominator"], sub["estimate"], s=22, color=colour, edgecolor="#333333", lw=0.4,
+                       zorder=3, label=labels.get(pos, pos))
+    if label_outer:
+        outer = shown[shown["position"].isin(["above_outer", "below_outer"])]
+        far = (outer["estimate"].astype(float) - limits.target).abs()
+        for r in outer.loc[far.groupby(outer["position"]).nlargest(6).index.get_level_values(-1)].itertuples():
+            ax.annotate(names.get(r.area_id, r.area_id), (r.denominator, r.estimate), fontsize=6,
+                        xytext=(3, 2), textcoords="offset points", color="#333333")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title, fontsize=11, loc="left")
+    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    return ax.figure
+
+
+#: The capital area drawn enlarged beside the national map (lon min, lon max, lat min, lat max).
+CAPITAL_BOX = (12.15, 12.75, 55.50, 55.90)
+
+
+def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], *, names: dict[str, str],
+                 title: str, label: str, note: str = "", outline: dict[str, str] | None = None,
+                 zoom: tuple[float, float, float, float] = CAPITAL_BOX) -> plt.Figure:
+    """Every municipality shaded by a value (no value: light grey), with the capital area enlarged beside it.
+
+    Parameters
+    ----------
+    shapes : dict
+        Area code -> rings of lon/lat (``peers.load_boundaries``).
+    values : dict
+        Area code -> value; a missing or NaN value is drawn grey, never as 0.
+    names : dict
+        Area code -> name; the five highest values and the areas outlined in the "above" colour are named (in the
+        zoom when they lie in it).
+    outline : dict, optional
+        Area code -> edge colour (e.g. municipalities outside the outer funnel limits).
+    zoom : (lon_min, lon_max, lat_min, lat_max)
+        The enlarged area (default: Copenhagen and its neighbours).
+    """
+    fig, (ax_all, ax_zoom) = plt.subplots(1, 2, figsize=(11, 6), gridspec_kw={"width_ratios": [1.25, 1]})
+    cmap = plt.get_cmap("YlOrRd")
+    outline = outline or {}
+    shown = [v for v in values.values() if np.isfinite(v)]
+    norm = Normalize(vmin=min(shown), vmax=max(shown)) if shown else Normalize(0, 1)
+    box = (zoom[0] * _LON_SCALE, zoom[1] * _LON_SCALE, zoom[2], zoom[3])
+    top = sorted((c for c in values if c in shapes and np.isfinite(values[c])), key=lambda c: -values[c])[:5]
+    named = set(top) | {c for c, colour in outline.items() if c in shapes and colour == _FUNNEL_COLOURS["above_outer"]}
+    for ax, tol, zoomed in ((ax_all, 0.003, False), (ax_zoom, 0.0, True)):
+        codes = sorted(shapes)
+        if zoomed:  # only the areas that reach into the zoom box
+            codes = [c for c in codes if any(r[:, 0].max() * _LON_SCALE >= box[0] and r[:, 0].min() * _LON_SCALE
+                                             <= box[1] and r[:, 1].max() >= box[2] and r[:, 1].min() <= box[3]
+                                             for r in shapes[c])]
+        patches = [_patch(shapes[c], tol) for c in codes]
+        faces = [cmap(norm(values[c])) if c in values and np.isfinite(values[c]) else "#e6e6e6" for c in codes]
+        ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.3))
+        for c, colour in outline.items():
+            if c in codes:
+                p = _patch(shapes[c], tol)
+                p.set(facecolor="none", edgecolor=colour, linewidth=1.0 if zoomed else 0.8, zorder=3)
+                ax.add_patch(p)
+        for c in sorted(named):
+            x, y = _centre(shapes[c])
+            inside = box[0] <= x <= box[1] and box[2] <= y <= box[3]
+            if inside != zoomed:
+                continue
+            ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=6.5,
+                        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.7})
+        if zoomed:
+            ax.set_xlim(box[0], box[1])
+            ax.set_ylim(box[2], box[3])
+        else:
+            ax.autoscale_view()
+            ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
+                                       edgecolor="#555555", zorder=4))
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=[ax_all, ax_zoom], orientation="horizontal",
+                 fraction=0.04, pad=0.03, label=label)
+    fig.suptitle(title, fontsize=11, x=0.02, ha="left")
+    if note:
+        fig.text(0.02, 0.01, note, fontsize=8, ha="left", va="bottom")
+    return fig
+
+
+def national_figures(pipeline, funnel: pd.DataFrame, year: int, lang: str, raw_dir: Path, out_dir: Path, *,
+                     coverage: tuple[float, float] = (0.95, 0.998), method: str = "exact_poisson") -> pd.DataFrame:
+    """Save a funnel plot per rate indicator (``funnel_<id>``) and the national map (``national_map_<id>``).
+
+    ``funnel`` is :func:`tryghed.national.funnel_table`, made with the same ``coverage`` and ``method`` (the
+    national block's ``funnel``); the limits are drawn with each family's φ̂ from the table. The map is skipped
+    when the pipeline declares no map or its boundary file is not in ``raw_dir``. One row per figure with its files.
+    """
+    from . import national, peers
+    from .i18n import UNITS
+    from .i18n import number as i18n_number
+
+    house_style()
+    da = lang == "da"
+    names = {a.id: a.name[lang] for a in pipeline.areas}
+    unit = UNITS[lang].get("per_1000", "pr. 1.000" if da else "per 1,000")
+    rows = []
+    for ind_id, g in funnel.groupby("indicator_id", sort=False):
+        ok = g[np.isfinite(g["estimate"].astype(float))]
+        if ok.empty:
+            continue
+        lo, hi = float(ok["denominator"].min()), float(ok["denominator"].max())
+        grid = np.geomspace(lo * 0.8, hi * 1.25, 200)
+        first = ok.iloc[0]
+        spec_cov = tuple(float(c) for c in coverage)
+        lim = national.funnel_limits(target_rate=float(first["target"]), exposure=grid, coverage=spec_cov,
+                                     dispersion=float(first["dispersion"]), method=method)
+        pos_labels = {p: national.position_words(p, spec_cov, lang) for p in national.POSITIONS}
+        inner, outer = (national._pct(c, lang) for c in spec_cov)
+        fig, ax = plt.subplots(figsize=(8, 5))
+        funnel_plot(g, lim, ax, title=f"{pipeline.indicator(ind_id).name[lang]}, {year}",
+                    xlabel="indbyggere (log-skala)" if da else "residents (log scale)", ylabel=unit, names=names,
+                    labels={"target": "landsraten" if da else "national rate",
+                            "inner": f"{inner}-grænser" if da else f"{inner} limits",
+                            "outer": f"{outer}-grænser" if da else f"{outer} limits", **pos_labels})
+        files = save(fig, out_dir, f"funnel_{ind_id}")
+        rows.append({"indicator_id": ind_id, "figure": f"funnel_{ind_id}", "files": [p.name for p in files]})
+    spec = pipeline.map
+    if spec is not None and (Path(raw_dir) / spec.file).is_file():
+        shapes = peers.load_boundaries(Path(raw_dir) / spec.file, spec.code_property)
+        g = funnel[funnel["indicator_id"] == spec.indicator]
+        values = {str(c).zfill(3): float(v) for c, v in zip(g["code"], g["estimate"])}
+        outline = {str(c).zfill(3): _FUNNEL_COLOURS[p] for c, p in zip(g["code"], g["position"])
+                   if p in ("above_outer", "below_outer")}
+        codes = {str(c).zfill(3): names[a] for c, a in zip(g["code"], g["area_id"])}
+        note = ("Kant: uden for 99,8 %-grænserne (rød over, blå under)" if da else
+                "Outline: outside the 99.8% limits (red above, blue below)")
+        if len(g):
+            note += f" · {pipeline.city.name[lang]}: {i18n_number(float(g['target'].iloc[0]), lang, 1)} {unit}"
+        fig = national_map(shapes, values, names=codes, title=f"{pipeline.indicator(spec.indicator).name[lang]}, "
+                           f"{year}", label=unit, note=note, outline=outline)
+        files = save(fig, out_dir, f"national_map_{spec.indicator}")
+        rows.append({"indicator_id": spec.indicator, "figure": f"national_map_{spec.indicator}",
+                     "files": [p.name for p in files]})
+    return pd.DataFrame(rows, columns=["indicator_id", "figure", "files"])
