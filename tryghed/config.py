@@ -23,6 +23,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 from .effects import Evaluation
 from .efforts import EffortModel
 from .errors import ConfigError
+from .national import NationalSpec
 from .paths import NOTEBOOKS, PIPELINES, ROOT
 
 #: Area levels. ``police_district`` sits above the city (Copenhagen Police District: the municipality and its
@@ -365,6 +366,8 @@ class Pipeline(_Model):
     hotspots: tuple[Hotspot, ...] = ()
     #: Activity goals, planned against held (tryghed.activities.parse_goals checks each entry).
     activity_goals: tuple[dict[str, Any], ...] = ()
+    #: The national view (most similar groups, funnel plots; tryghed.national), inline or a shared file's name.
+    national: NationalSpec | None = None
     #: Evaluations of whether an effort in some areas worked (tryghed.effects: ITS, DiD, placebo, synthetic control).
     effects: tuple[Evaluation, ...] = ()
 
@@ -390,6 +393,16 @@ class Pipeline(_Model):
         if not isinstance(v, dict):
             raise ValueError("offence_groups must map a group id to its name, codes and definition")
         return {k: {**g, "id": k} if isinstance(g, dict) else g for k, g in v.items()}
+
+    @field_validator("national", mode="before")
+    @classmethod
+    def _national_file(cls, v):
+        if isinstance(v, str):  # a YAML file under pipelines/ (e.g. shared/national.yml)
+            shared = PIPELINES / v
+            if not shared.is_file():
+                raise ValueError(f"national names the file {v!r}, which is not in {PIPELINES}")
+            return yaml.safe_load(shared.read_text(encoding="utf-8"))
+        return v
 
     @field_validator("families", mode="before")
     @classmethod
