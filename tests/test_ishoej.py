@@ -113,7 +113,12 @@ def test_sikker_by_declares_an_optional_statbank_measure():
 
 
 def _bad(tmp_path, old, new):
+    """The ishoej YAML with ``old`` replaced by ``new``; the shared offence groups are written inline first."""
     text = config.pipeline_path("ishoej").read_text(encoding="utf-8")
+    shared = (config.PIPELINES / "shared" / "offence_groups.yml").read_text(encoding="utf-8")
+    inline = "offence_groups:\n" + "".join(f"  {line}\n" if line.strip() else "\n" for line in shared.splitlines()
+                                          if not line.startswith("#"))
+    text = text.replace("offence_groups: shared/offence_groups.yml\n", inline)
     assert old in text
     path = tmp_path / "bad.yml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -121,30 +126,30 @@ def _bad(tmp_path, old, new):
 
 
 @pytest.mark.parametrize("old, new, message", [
-    ("Vallensbæk, Hvidovre", "Atlantis, Hvidovre", r"bad.yml: 'peers\[3\]' is 'Atlantis'.*official name"),
+    ("Vallensbæk, Hvidovre", "Atlantis, Hvidovre", r"bad.yml, line \d+: 'peers\[3\]': .*'Atlantis'.*official name"),
     ("codes: [1316, 1320, 1324]", "codes: [1316, 1320, 1324, 13]",
-     r"bad.yml: 'offence_groups.burglary.codes' has both 1316 and 13.*counted twice"),
-    ("codes: [1316, 1320, 1324]", "codes: [1316, 1320, 1324, 9999]", r"'9999', which is not a STRAF11 offence code"),
+     r"bad.yml, line \d+: 'offence_groups.burglary.codes': .*both 1316 and 13.*counted twice"),
+    ("codes: [1316, 1320, 1324]", "codes: [1316, 1320, 1324, 9999]",
+     r"'offence_groups.burglary.codes': codes has '9999', which is not a STRAF11 offence code"),
     ("codes: [1316, 1320, 1324]", "codes: [1316, 1320, 1324, 1380]",
-     r"'offence_groups.burglary.definition.da' does not mention code 1380"),
-    ("offence_group: drugs", "offence_group: guns", r"'indicators.drugs.offence_group' is 'guns'.*citizen_directed"),
+     r"'offence_groups.burglary.definition.da': .*does not mention code 1380"),
+    ("offence_group: drugs", "offence_group: guns", r"'indicators.drugs.offence_group': .*'guns'.*citizen_directed"),
     ("population: dst_population\n    offence_group: violence", "population: offences\n    offence_group: violence",
-     r"'indicators.violence.population' is 'offences'.*table: FOLK1A"),
-    ("code: \"183\"", "code: \"9183\"", r"area 'ishoej'.*3-digit Statistics Denmark 'code'"),
-    ("  indicator: citizen_crime\n", "  indicator: nowhere\n", r"'map.indicator' is 'nowhere'"),
+     r"'indicators.violence.population': .*'offences'.*table: FOLK1A"),
+    ("code: \"183\"", "code: \"9183\"", r"'areas.ishoej.code': area 'ishoej'.*3-digit Statistics Denmark 'code'"),
+    ("  indicator: citizen_crime\n", "  indicator: nowhere\n", r"'map.indicator': .*'nowhere'"),
 ])
 def test_bad_ishoej_yaml_names_file_key_and_fix(tmp_path, old, new, message):
     with pytest.raises(ConfigError, match=message):
         config.load_pipeline(_bad(tmp_path, old, new))
 
 
-def test_optional_only_for_statbank(tmp_path):
+def test_any_source_may_be_optional(tmp_path):
     text = config.pipeline_path("sikker-by").read_text(encoding="utf-8").replace(
         "    file: bandelog_2010-2017.csv\n", "    file: bandelog_2010-2017.csv\n    optional: true\n")
-    path = tmp_path / "bad.yml"
+    path = tmp_path / "opt.yml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"'sources.gang_log.optional' is only supported for 'format: statbank'"):
-        config.load_pipeline(path)
+    assert config.load_pipeline(path).sources["gang_log"].optional
 
 
 # ------------------------------------------------------------------------------------------------------------ ranks

@@ -44,6 +44,14 @@ DISCLOSURE_MODES = ("DK", "rounding")
 PERIODS = ("year", "half_year", "quarter", "month")
 
 
+class KeyProblem(ValueError):
+    """A cross-reference problem at a key path below the model that found it (for the error's key path and line)."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc = tuple(loc)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -150,7 +158,7 @@ class OffenceGroup(_Model):
         known = offences().names
         for c in self.codes:
             if c not in known:
-                raise ValueError(f"{c!r} is not a STRAF11 offence code; use a code from "
+                raise ValueError(f"codes has {c!r}, which is not a STRAF11 offence code; use a code from "
                                  "tryghed/resources/straf11_offences.csv (e.g. 1320 residential burglary)")
             inside = [a for a in offence_ancestors(c) if a in self.codes]
             if inside:
@@ -469,13 +477,21 @@ class Pipeline(_Model):
         dupes = sorted({x for x in iids if iids.count(x) > 1})
         if dupes:
             raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dupes)}")
-        for ind in self.indicators:
+        for i, ind in enumerate(self.indicators):
             if ind.source not in self.sources:
-                raise ValueError(f"indicator '{ind.id}': source '{ind.source}' is not among sources: "
+                raise KeyProblem(("indicators", i, "source"), f"source '{ind.source}' is not among sources: "
                                  f"{', '.join(self.sources)}")
             if ind.headline_area is not None and ind.headline_area not in ids:
-                raise ValueError(f"indicator '{ind.id}': headline_area '{ind.headline_area}' is not an area id")
-            ind.impl.check(ind, self)
+                raise KeyProblem(("indicators", i, "headline_area"),
+                                 f"headline_area '{ind.headline_area}' is not an area id")
+            try:
+                ind.impl.check(ind, self)
+            except KeyProblem:
+                raise
+            except ValueError as exc:
+                text = re.sub(rf"^indicator '{re.escape(ind.id)}'(: | )", "", str(exc))
+                key = re.match(r"(\w+) (?:is|must|needs)\b", text)
+                raise KeyProblem(("indicators", i, *((key.group(1),) if key else ())), text) from None
         names = {n.lower(): a.id for a in self.areas for n in (a.id, *a.name.values(), *a.aliases)}
         for j, ev in enumerate(self.effects):
             if ev.indicator not in iids:
@@ -508,8 +524,8 @@ class Pipeline(_Model):
             rates = [i.id for i in self.indicators if i.kind == "rate"]
             chosen = self.map.indicator or (rates[0] if rates else None)
             if chosen not in rates:
-                raise ValueError(f"map.indicator is {chosen!r}; the map shows a rate indicator: "
-                                 f"{', '.join(rates) or 'declare one'}")
+                raise KeyProblem(("map", "indicator"), f"map.indicator is {chosen!r}; the map shows a rate "
+                                 f"indicator: {', '.join(rates) or 'declare one'}")
             object.__setattr__(self, "map", self.map.model_copy(update={"indicator": chosen}))
         self._index = {a.id: a for a in self.areas}
         return self
@@ -573,9 +589,9 @@ def _peer_areas(p: Pipeline) -> tuple[Area, ...]:
     for i, name in enumerate(p.peers):
         code = areas().code_of(name)
         if code is None or levels[code] not in PEER_LEVELS:
-            raise ValueError(f"peers[{i}] is {name!r}, which is not a Danish municipality or 'Hele landet' in "
-                             "Statistics Denmark's list; write the official name (e.g. Høje-Taastrup) or the 3-digit "
-                             "code (tryghed/resources/dst_areas.csv)")
+            raise KeyProblem(("peers", i), f"peers[{i}] is {name!r}, which is not a Danish municipality or "
+                             "'Hele landet' in Statistics Denmark's list; write the official name (e.g. "
+                             "Høje-Taastrup) or the 3-digit code (tryghed/resources/dst_areas.csv)")
         if any(a.code == code for a in (*root, *out)):
             raise ValueError(f"peers[{i}] ({name}) repeats an area already in the comparison; remove it")
         da = areas().names[code]
@@ -593,7 +609,8 @@ def _check_statbank_areas(source: Source, areas: tuple[Area, ...], sid: str) -> 
 
     for a in areas:
         if source.area_level in (None, a.level) and (a.code is None or dst_areas().code_of(a.code) is None):
-            raise ValueError(f"area '{a.id}' is read from the StatBank source '{sid}', so it needs its 3-digit "
+            raise KeyProblem(("areas", areas.index(a), "code"), f"area '{a.id}' is read from the StatBank source "
+                             f"'{sid}', so it needs its 3-digit "
                              f"Statistics Denmark 'code' (e.g. \"101\" for København); it has {a.code!r}. Set the "
                              f"code, or set sources.{sid}.area_level to the level that has codes")
 
@@ -682,6 +699,13 @@ def _message(path: Path, raw: dict, root: yaml.Node | None, exc: ValidationError
             problem = err["msg"].removeprefix("Value error, ")
             if err["type"] != "value_error" and "input" in err and not isinstance(err["input"], (dict, list)):
                 problem += f" (got {err['input']!r})"
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, KeyProblem):
+            loc = (*loc, *cause.loc)
+        elif err["type"] == "value_error":
+            lead = re.match(r"([a-z_]+(?:\.[a-z_]+)*) (?:has|does|is)\b", problem)
+            if lead and lead.group(1) not in ("codes", "definition") or lead and loc[:1] == ("offence_groups",):
+                loc = (*loc, *lead.group(1).split("."))
         # a model-level check names its key in the message: point the key path and the line at that key
         named = re.match(r"(?:unknown key '([^']+)'|(kind) )", problem)
         if named and (not loc or loc[-1] != (named.group(1) or named.group(2))):

@@ -172,11 +172,11 @@ class Rate(Kind):
                            "population on 1 January"))
         return out
 
-    def note_for(self, ind, pipeline, lang: str) -> str | None:
-        """The method note of a rate from a long table (None for StatBank: the kind's ``note``)."""
+    def note_for(self, ind, pipeline, lang: str) -> str:
+        """The method note: the kind's ``note`` for StatBank, the long table's by whether it has a population."""
         src = pipeline.sources[ind.source]
         if src.format != "long":
-            return None
+            return self.note[lang]
         return LONG_NOTES["population" in src.columns][lang]
 
     def long_rows(self, ind, pipeline, table, level):
