@@ -17,6 +17,7 @@ import openpyxl
 import pandas as pd
 import papermill as pm
 import pytest
+import statsmodels.api as sm
 from scipy.stats import chi2
 
 from tryghed import clean, config, demo, i18n, indicators, peers, sources
@@ -186,10 +187,10 @@ def test_country_needs_every_municipality(tmp_path):
 
 def test_rate_change_is_worded_on_the_ratio():
     row = {"change": 0.888, "pvalue": 0.0027, "qvalue": 0.008, "scale": "ratio", "flags": ""}
-    assert i18n.change_statement(row, "per_1000", "en") == \
-        "statistically significant decrease (-11.2%, rate ratio 0.888, p = 0.003)"
-    assert i18n.change_statement({**row, "change": 1.03, "pvalue": 0.85, "qvalue": 0.85}, "per_1000", "da") == \
-        "ingen statistisk signifikant ændring (+3,0 %, rate-forhold 1,030, p = 0,850)"
+    en = i18n.change_statement(row, "per_1000", "en").replace("\u00a0", " ")
+    assert en == "statistically significant decrease (−11.2%, rate ratio 0.888; p = 0.003, q = 0.008)"
+    da = i18n.change_statement({**row, "change": 1.03, "pvalue": 0.85, "qvalue": 0.85}, "per_1000", "da")
+    assert da.replace("\u00a0", " ") == "ingen statistisk signifikant ændring (+3,0 %, rate-forhold 1,030; p = 0,850)"
 
 
 def test_ishoej_demo_is_synthetic_and_valid(demo_dir):
@@ -215,9 +216,10 @@ def test_sikker_by_without_statbank_files_reports_no_data(demo_dir, tmp_path):
     manifest = json.loads((tmp_path / "staged" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["missing_optional"] == ["reported_offences", "dst_population"]
     assert "reported_crime" not in set(table["indicator_id"])
-    card = report.scorecard(p, table, changes.change_table(p, table, 2017), changes.target_table(p, table, 2017),
-                            2017, "en", trends=changes.trend_table(p, table, 2017))
-    assert card.set_index("indicator_id").loc["reported_crime", "This year (2017)"] == "no data"
+    got = {m["id"]: m for m in report.measures(p, table, changes.change_table(p, table, 2017),
+                                                changes.target_table(p, table, 2017), 2017, "en",
+                                                trends=changes.trend_table(p, table, 2017))}
+    assert not got["reported_crime"]["has_data"] and got["reported_crime"]["value_text"] == "no data"
     notes = " ".join(data_notes(p, "en", demo_dir, manifest["missing_optional"]))
     assert "shows 'no data'" in notes and STRAF11 in notes
     assert "76 per 1,000 residents in 2009, 60 in 2018" in notes and "not comparable" in notes
@@ -262,7 +264,18 @@ def test_rates_recomputed_from_the_raw_files(real_run):
                     & (table["period"] == YEAR)].iloc[0]
         assert (row["numerator"], row["denominator"]) == (n, pop), area_id
         assert row["estimate"] == pytest.approx(1000 * n / pop, rel=1e-12)
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx(exact_ci(n, pop), rel=1e-9)
+        # the area is alone at its level: φ̂ of its Poisson trend over 2008-2018 (statsmodels, on the counts read
+        # here); over 1 the exact interval is widened on the log scale by √φ̂ (METHODS §2.2 revised)
+        years = list(range(2008, YEAR + 1))
+        counts = [offences_by_hand(raw / STRAF11, name, CITIZEN_LABELS, y) for y in years]
+        pops = [population_by_hand(raw / FOLK1A, name, y) for y in years]
+        fit = sm.GLM(counts, sm.add_constant(np.arange(len(years), dtype=float)), family=sm.families.Poisson(),
+                     offset=np.log(pops)).fit()
+        phi = max(1.0, fit.pearson_chi2 / fit.df_resid)
+        est = 1000 * n / pop
+        lo, hi = exact_ci(n, pop)
+        widened = (est * (lo / est) ** np.sqrt(phi), est * (hi / est) ** np.sqrt(phi))
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(widened, rel=1e-6)
     # Ishøj's violence (one code, 12) too
     n = offences_by_hand(raw / STRAF11, "Ishøj", ["Crimes of violence, total"], YEAR)
     v = table[(table["indicator_id"] == "violence") & (table["area_id"] == "ishoej") & (table["period"] == YEAR)]
