@@ -11,12 +11,13 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, config, paths
+from . import __version__, paths
 from .errors import ConfigError, TryghedError
 
 log = logging.getLogger(__name__)
 
-LANGS = getattr(config, "LANGS", ("da", "en"))
+#: Report languages (``config.LANGS``; not imported here so the command starts fast).
+LANGS = ("da", "en")
 DEMO_SEED_HELP = "random seed of the generator (default: the seed the tests and README use)"
 
 
@@ -49,7 +50,7 @@ def _tasks(args) -> list:
         raise ConfigError("name a pipeline (see `tryghed list`) or give --all.")
     if args.year and args.years:
         raise ConfigError("give --year or --years, not both.")
-    names = config.available() if args.all else [args.pipeline]
+    names = sorted(p.stem for p in paths.PIPELINES.glob("*.yml")) if args.all else [args.pipeline]
     years = parse_years(args.years) if args.years else [args.year]
     out = str(Path(args.out).resolve() if args.out else paths.ROOT)
     raw = str(Path(args.raw).resolve()) if args.raw else None
@@ -84,7 +85,7 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_validate(args) -> int:
-    from . import sources
+    from . import config, sources
     from .run import resolve_raw, validate
 
     pipeline = config.load_pipeline(args.pipeline)
@@ -102,6 +103,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_list(args) -> int:
+    from . import config
     from .run import coverage
 
     for name in config.available():
@@ -206,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("tryghed").setLevel(logging.DEBUG if args.debug else logging.INFO)
+    if getattr(args, "quiet", False) and not args.debug:
+        for h in logging.getLogger().handlers:   # --quiet: warnings and errors only on stderr (run.log keeps all)
+            h.setLevel(logging.WARNING)
     try:
         return args.func(args)
     except TryghedError as exc:

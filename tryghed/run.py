@@ -24,10 +24,11 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import __version__, config
+from . import __version__
 from .errors import ConfigError, InputError, TryghedError
-from .paths import NOTEBOOKS, ROOT, STAGING, RunPaths, source_name
+from .paths import NOTEBOOKS, PIPELINES, ROOT, STAGING, RunPaths, source_name
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,12 @@ _UNTRACKED = {f"processed/{STEPS.as_posix()}", "report/run.log"}
 #: Executed notebooks carry timings: the manifest records that they exist, not their bytes.
 _EXISTS_ONLY = "report/executed/"
 _RENDER = "render"
+#: Report languages (``config.LANGS``).
+LANGS = ("da", "en")
+
+
+if TYPE_CHECKING:
+    from . import config
 
 
 def __getattr__(name: str):
@@ -183,7 +190,7 @@ def data_notes(pipeline: config.Pipeline, lang: str, raw_dir: Path, absent: list
 
 
 def resolve_raw(pipeline: config.Pipeline, raw_dir: str | Path | None) -> Path:
-    raw = Path(raw_dir) if raw_dir else pipeline.demo_raw
+    raw = Path(raw_dir) if raw_dir else Path(pipeline.demo_raw)
     if not raw.is_dir():
         hint = "Run `tryghed demo-data` to create the demo data." if not raw_dir else "Check the --raw path."
         raise InputError(raw, "the raw data folder does not exist", hint)
@@ -261,25 +268,67 @@ def package_sha() -> str:
     return _PACKAGE_SHA
 
 
-def raw_fingerprint(pipeline: config.Pipeline, raw: Path) -> dict[str, str | None]:
+@dataclass(frozen=True)
+class PipelineFacts:
+    """What the skip check needs from a pipeline; cached per YAML and package hash so that a warm rerun neither
+    parses nor validates the YAML again."""
+
+    id: str
+    path: str
+    notebooks: tuple[str, ...]
+    files: tuple[str, ...]
+    default_year: int
+    demo_raw: str
+
+    @classmethod
+    def of(cls, pipeline: config.Pipeline, path: Path) -> PipelineFacts:
+        files = [s.file for s in pipeline.sources.values()]
+        map_spec = getattr(pipeline, "map", None)
+        if map_spec is not None and getattr(map_spec, "file", None):
+            files.append(map_spec.file)
+        return cls(pipeline.id, str(path), tuple(pipeline.notebooks), tuple(sorted(set(map(str, files)))),
+                   int(pipeline.default_year), str(pipeline.demo_raw))
+
+
+def yaml_path(name_or_path: str | Path) -> Path:
+    """A pipeline's YAML: a path to a ``.yml``/``.yaml`` file, or the name of one in ``pipelines/``."""
+    p = Path(name_or_path)
+    return (p if p.suffix in (".yml", ".yaml") else PIPELINES / f"{name_or_path}.yml").resolve()
+
+
+def _facts_cache(out_root: Path, yaml: Path) -> Path | None:
+    if not yaml.is_file():
+        return None
+    key = _sha_json({"yaml": sha256_file(yaml), "path": str(yaml), "package": package_sha()})
+    return out_root / "data" / "processed" / ".pipelines" / f"{key[:32]}.json"
+
+
+def _cached_facts(cache: Path | None) -> PipelineFacts | None:
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        d = json.loads(cache.read_text(encoding="utf-8"))
+        return PipelineFacts(d["id"], d["path"], tuple(d["notebooks"]), tuple(d["files"]), int(d["default_year"]),
+                             d["demo_raw"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def raw_fingerprint(facts: PipelineFacts, raw: Path) -> dict[str, str | None]:
     """sha256 of every file the pipeline reads from ``raw`` (its sources and a map file); ``None`` when absent."""
-    files = [s.file for s in pipeline.sources.values()]
-    map_spec = getattr(pipeline, "map", None)
-    if map_spec is not None and getattr(map_spec, "file", None):
-        files.append(map_spec.file)
-    return {str(f): (sha256_file(raw / f) if (raw / f).is_file() else None) for f in sorted(set(map(str, files)))}
+    return {f: (sha256_file(raw / f) if (raw / f).is_file() else None) for f in facts.files}
 
 
-def step_keys(pipeline: config.Pipeline, year: int, lang: str, raw: Path) -> list[tuple[str, str, dict]]:
+def step_keys(facts: PipelineFacts, year: int, lang: str, raw: Path) -> list[tuple[str, str, dict]]:
     """Each notebook step with its key and the inputs the key hashes; the previous step's key is one input."""
     common = {
-        "parameters": {"pipeline": pipeline.id, "year": year, "lang": lang, "raw_dir": str(raw)},
-        "raw_files": raw_fingerprint(pipeline, raw),
-        "yaml": sha256_file(Path(pipeline.path)),
+        "parameters": {"pipeline": facts.id, "year": year, "lang": lang, "raw_dir": str(raw)},
+        "raw_files": raw_fingerprint(facts, raw),
+        "yaml": sha256_file(Path(facts.path)),
         "package": {"version": __version__, "source": package_sha()},
     }
     out, previous = [], None
-    for name in pipeline.notebooks:
+    for name in facts.notebooks:
         inputs = {"notebook": notebook_sha(NOTEBOOKS / f"{name}.ipynb"), **common, "previous": previous}
         previous = _sha_json(inputs)
         out.append((name, previous, inputs))
@@ -349,10 +398,10 @@ class Plan:
         return _sha_json({"render": self.keys[-1][1] if self.keys else None})
 
 
-def plan_run(pipeline: config.Pipeline, year: int, lang: str, raw: Path, final: RunPaths,
+def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPaths,
              force: bool = False) -> Plan:
     """Compare each step's key and recorded outputs with the previous run's ``steps.json``."""
-    keys = step_keys(pipeline, year, lang, raw)
+    keys = step_keys(facts, year, lang, raw)
     previous = _read_steps(final.processed_dir / STEPS)
     if force:
         return Plan(keys, 0, previous, "--force")
@@ -420,20 +469,31 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     staging_dir : Path, optional
         Build the outputs in a new folder inside this one (default: ``<out_root>/.staging``).
     """
-    langs = getattr(config, "LANGS", ("da", "en"))
-    if lang not in langs:
-        raise ConfigError(f"--lang is {lang!r}; use one of {', '.join(langs)}.")
-    pipeline = config.load_pipeline(pipeline_name)
-    year = int(year or pipeline.default_year)
-    raw = resolve_raw(pipeline, raw_dir)
+    if lang not in LANGS:
+        raise ConfigError(f"--lang is {lang!r}; use one of {', '.join(LANGS)}.")
     out_root = Path(out_root).resolve()
-    final = RunPaths.under(out_root, pipeline.id, year, raw, lang)
-    failed = RunPaths.failed_dir(out_root, pipeline.id, year, raw, lang)
-    plan = plan_run(pipeline, year, lang, raw, final, force)
+    yaml = yaml_path(pipeline_name)
+    cache = _facts_cache(out_root, yaml)
+    facts, pipeline = _cached_facts(cache), None
+    if facts is None:
+        from . import config
+
+        pipeline = config.load_pipeline(pipeline_name)
+        facts = PipelineFacts.of(pipeline, yaml)
+    year = int(year or facts.default_year)
+    raw = resolve_raw(facts, raw_dir)
+    final = RunPaths.under(out_root, facts.id, year, raw, lang)
+    failed = RunPaths.failed_dir(out_root, facts.id, year, raw, lang)
+    plan = plan_run(facts, year, lang, raw, final, force)
     if plan.first is None:
-        log.info("%s %s %s: nothing changed since the last run; every step skipped", pipeline.id, year,
+        log.info("%s %s %s: nothing changed since the last run; every step skipped", facts.id, year,
                  final.report_dir.name)
+        _write_facts(cache, facts)
         return final.report_dir / "index.html"
+    if pipeline is None:
+        from . import config
+
+        pipeline = config.load_pipeline(pipeline_name)
     validate(pipeline, raw, year, environ)
     is_demo = source_name(raw) == "demo"
     parent = Path(staging_dir) if staging_dir else out_root / STAGING
@@ -452,7 +512,7 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         log.info("run %s %s raw=%s lang=%s demo=%s: from step %d (%s)", pipeline.id, year, raw, lang, is_demo,
                  plan.first + 1, plan.reason)
         _warn_raw_changes(pipeline, year, raw, final)
-        steps = _execute(pipeline, year, lang, raw, plan, staged, executed_dir, failed, progress)
+        steps = _execute(pipeline, facts, year, lang, raw, plan, staged, executed_dir, failed, progress)
         render_outputs = _render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo)
         manifest = {"format": 1, "pipeline": pipeline.id, "year": year, "lang": lang, "source": source_name(raw),
                     "steps": steps, _RENDER: {"key": plan.render_key, "outputs": render_outputs}}
@@ -476,7 +536,18 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         shutil.rmtree(failed)
         _remove_if_empty(failed.parent)
         _remove_if_empty(failed.parent.parent)
+    _write_facts(cache, facts)
     return final.report_dir / "index.html"
+
+
+def _write_facts(cache: Path | None, facts: PipelineFacts) -> None:
+    """Keep the pipeline's facts for the next skip check (written only beside a successful run's outputs)."""
+    if cache is None or cache.is_file():
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(facts.__dict__, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, cache)
 
 
 def _warn_raw_changes(pipeline, year: int, raw: Path, final: RunPaths) -> None:
@@ -489,8 +560,8 @@ def _warn_raw_changes(pipeline, year: int, raw: Path, final: RunPaths) -> None:
                     change.file, pipeline.id, year, change.old_sha256, change.new_sha256)
 
 
-def _execute(pipeline, year, lang, raw, plan: Plan, staged: RunPaths, executed_dir: Path, failed: Path,
-             progress: bool) -> list[dict]:
+def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged: RunPaths, executed_dir: Path,
+             failed: Path, progress: bool) -> list[dict]:
     """Execute the notebooks from ``plan.first`` on; return every step's manifest entry."""
     previous = plan.previous["steps"] if plan.previous else []
     steps = [dict(previous[i]) for i in range(plan.first)]
@@ -500,7 +571,7 @@ def _execute(pipeline, year, lang, raw, plan: Plan, staged: RunPaths, executed_d
     import papermill as pm
     from tqdm.auto import tqdm
 
-    params = dict(pipeline=str(pipeline.path), year=year, lang=lang, raw_dir=str(raw),
+    params = dict(pipeline=facts.path, year=year, lang=lang, raw_dir=str(raw),
                   processed_dir=str(staged.processed_dir), figures_dir=str(staged.figures_dir),
                   report_dir=str(staged.report_dir))
     for name in pipeline.notebooks[:plan.first]:
