@@ -20,3 +20,7 @@ def shared_data():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs the real notebook chain (deselect with -m 'not slow')")

@@ -23,7 +23,7 @@ def runs(demo_dir, tmp_path_factory):
 
 
 def _table(root):
-    return pd.read_parquet(root / "data/processed/sikker-by/2017/indicators.parquet")
+    return pd.read_parquet(root / "data/processed/sikker-by/2017/demo-da/indicators.parquet")
 
 
 def _value(t, ind, area, year):
@@ -86,7 +86,7 @@ def test_indicators_match_hand_counts(runs, demo_dir):
 
 
 def test_changes_respect_the_series_break(runs):
-    ch = pd.read_parquet(runs["da"][0] / "data/processed/sikker-by/2017/changes.parquet")
+    ch = pd.read_parquet(runs["da"][0] / "data/processed/sikker-by/2017/demo-da/changes.parquet")
     city = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh")]
     assert (city["flags"] == "series_break").all()
     assert city["pvalue"].isna().all()
@@ -103,13 +103,13 @@ def test_rerun_gives_identical_processed_tables(runs):
     a, b = runs["da"][0], runs["en"][0]
     for rel in ("indicators.parquet", "changes.parquet", "targets.parquet", "trends.parquet",
                 "cluster_units.parquet", "staged/survey.parquet", "clean/closures.parquet"):
-        path = f"data/processed/sikker-by/2017/{rel}"
-        assert _sha(a / path) == _sha(b / path), rel
+        path = f"data/processed/sikker-by/2017/{{}}/{rel}"
+        assert _sha(a / path.format("demo-da")) == _sha(b / path.format("demo-en")), rel
 
 
 def test_redrawn_figures_are_byte_identical(runs, tmp_path):
     root = runs["da"][0]
-    made = sorted((root / "figures/sikker-by/2017").glob("*.*"))
+    made = sorted((root / "figures/sikker-by/2017/demo-da").glob("*.*"))
     assert {p.suffix for p in made} == {".png", ".svg"}
     figures.indicator_figures(config.load_pipeline("sikker-by"), _table(root), 2017, "da", tmp_path)
     for p in made:
