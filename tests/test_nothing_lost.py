@@ -50,14 +50,14 @@ def _run(raw: Path, out: Path, *extra: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def first_run(demo_dir, tmp_path_factory):
-    """One real, successful run on a copy of the demo data, with snapshots taken before and after."""
-    base = tmp_path_factory.mktemp("nothing_lost")
-    raw, out = base / "raw", base / "out"
-    shutil.copytree(demo_dir, raw)
-    raw_before = _snapshot(raw)
-    code = _run(raw, out)
-    return SimpleNamespace(raw=raw, out=out, code=code, raw_before=raw_before, outputs=_outputs(out))
+def first_run(sikker_by_demo_run, tmp_path_factory):
+    """One real, successful run on the demo data (a copy of the session's shared run, conftest.py, so the failed
+    runs below leave it alone), with snapshots taken before and after."""
+    shared = sikker_by_demo_run
+    out = tmp_path_factory.mktemp("nothing_lost") / "out"
+    shutil.copytree(shared.out, out)
+    return SimpleNamespace(raw=shared.raw, out=out, code=shared.code, raw_before=shared.raw_before,
+                           outputs=_outputs(out))
 
 
 def test_first_run_succeeds_and_writes_nothing_into_the_raw_folder(first_run):

@@ -12,10 +12,9 @@ from tryghed.run import run_pipeline
 
 
 @pytest.fixture(scope="module")
-def runs(demo_dir, tmp_path_factory):
-    da = tmp_path_factory.mktemp("run_da")
+def runs(demo_dir, tmp_path_factory, sikker_by_demo_run):
+    da, index_da = sikker_by_demo_run.out, sikker_by_demo_run.index   # the session's shared run (conftest.py)
     en = tmp_path_factory.mktemp("run_en")
-    index_da = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=da, progress=False)
     index_en = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=en, progress=False)
     again = tmp_path_factory.mktemp("run_da_again")
     index_again = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=again, progress=False)
