@@ -3,7 +3,9 @@ the finished outputs into place (a failed run leaves the previous outputs untouc
 
 Each notebook step records a manifest (``steps.json`` in the run's processed folder): the sha256 of the notebook
 without outputs, the parameters, every raw file the pipeline reads, the YAML, the package version and a hash of the
-package source, chained with the previous step's key; and the sha256 of every file the step wrote. A step whose
+package source, hashes of the ``TRYGHED_*`` environment variables (the pseudonymisation key), chained with the
+previous step's key; and the sha256 of every file the step wrote (the last step to write a file owns it; executed
+notebooks, which carry timings, are recorded as existing). A step whose
 manifest and outputs are unchanged is skipped, so a rerun with nothing changed starts no kernel (and imports neither
 pandas nor papermill); changing one notebook reruns it and every step after it. ``force=True`` reruns every step.
 
@@ -326,6 +328,9 @@ def step_keys(facts: PipelineFacts, year: int, lang: str, raw: Path) -> list[tup
         "raw_files": raw_fingerprint(facts, raw),
         "yaml": sha256_file(Path(facts.path)),
         "package": {"version": __version__, "source": package_sha()},
+        # the notebooks' kernel inherits the environment: a new pseudonymisation key changes the outputs
+        "environment": {k: hashlib.sha256(f"tryghed\0{k}\0{v}".encode()).hexdigest()
+                        for k, v in sorted(os.environ.items()) if k.startswith("TRYGHED_")},
     }
     out, previous = [], None
     for name in facts.notebooks:
@@ -694,6 +699,13 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them and removes the sweep's staging folders."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def make_executor(spec: str | None = None, workers: int | None = None) -> Iterator:
     """A ``concurrent.futures`` executor for a sweep.
@@ -708,7 +720,8 @@ def make_executor(spec: str | None = None, workers: int | None = None) -> Iterat
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_sigint)
         try:
             yield pool
         except BaseException:
