@@ -257,3 +257,40 @@ def test_dask_local_sweep_equals_the_process_pool_byte_for_byte(demo_dir, tmp_pa
     manifest = json.loads((tmp_path / "process" / "data/processed" / PIPELINE / "2017" / "demo-da" /
                            run_mod.STEPS).read_text(encoding="utf-8"))
     assert [s["name"] for s in manifest["steps"]] == _chain()
+
+
+@pytest.mark.slow
+def test_real_chain_warm_rerun_and_an_edited_notebook(sikker_by_demo_run, tmp_path, monkeypatch):
+    """On the real chain: a rerun with nothing changed starts no kernel; a harmless edit of 05_figures reruns 05 and
+    06 only, from the earlier steps' outputs, and gives the same files as the full run."""
+    out = tmp_path / "out"
+    shutil.copytree(sikker_by_demo_run.out, out)
+    full = _tree(out)
+    with monkeypatch.context() as mp:
+        mp.setattr(run_mod.pm, "execute_notebook", _no_kernel)
+        index = run_mod.run_pipeline(PIPELINE, 2017, raw_dir=sikker_by_demo_run.raw, out_root=out, progress=False)
+    assert index == out / sikker_by_demo_run.index.relative_to(sikker_by_demo_run.out)
+    assert _tree(out) == full
+
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS, nbs)
+    monkeypatch.setattr(run_mod, "NOTEBOOKS", nbs)
+    chain = _chain()
+    edited = nbs / f"{chain[4]}.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    cell.source = "# an edit that changes nothing\n" + cell.source
+    nbformat.write(nb, edited)
+    ran = []
+    real = run_mod.pm.execute_notebook
+
+    def counting(input_path, *args, **kwargs):
+        ran.append(Path(input_path).stem)
+        return real(input_path, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", counting)
+    run_mod.run_pipeline(PIPELINE, 2017, raw_dir=sikker_by_demo_run.raw, out_root=out, progress=False)
+    assert ran == chain[4:]
+    after = _tree(out)
+    steps = f"data/processed/{PIPELINE}/2017/demo-da/{run_mod.STEPS}"
+    assert {k: v for k, v in after.items() if k != steps} == {k: v for k, v in full.items() if k != steps}
