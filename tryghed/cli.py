@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__, paths
@@ -211,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "quiet", False) and not args.debug:
         for h in logging.getLogger().handlers:   # --quiet: warnings and errors only on stderr (run.log keeps all)
             h.setLevel(logging.WARNING)
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is threading.main_thread() and previous is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     try:
         return args.func(args)
     except TryghedError as exc:
@@ -225,6 +230,17 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print("tryghed: interrupted; earlier outputs are untouched and no staging folder is left", file=sys.stderr)
         return 130
+    finally:
+        if signal.getsignal(signal.SIGINT) is _interrupted:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _interrupted(signum, frame):
+    """Ctrl-C: silence the log messages of the notebook kernel's shutdown (papermill's "kernel died", asyncio's
+    unretrieved task) so that the one line ``main`` prints is all a person sees; then interrupt as usual."""
+    logging.disable(logging.CRITICAL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

@@ -60,17 +60,26 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _encrypted_kernel_manager():
+def _encrypted_kernel_manager(stderr_log: Path | None = None):
     """A kernel manager that asks for CurveZMQ transport encryption where the kernelspec supports it.
 
     ipykernel 7 warns on every start when its local TCP sockets are unencrypted; with ``transport_encryption="auto"``
-    the traffic between the runner and the notebook kernel is encrypted and the warning goes away.
+    the traffic between the runner and the notebook kernel is encrypted and the warning goes away. With
+    ``stderr_log`` the kernel process's own stderr (its log, and the traceback it prints when Ctrl-C stops the run
+    mid-cell) is appended to that file instead of the terminal; cell output reaches the notebook either way.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
 
     class EncryptedKernelManager(AsyncKernelManager):
         transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto", config=True)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if stderr_log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(stderr_log, "ab") as err:   # the child keeps its own copy of the descriptor
+                kw.setdefault("stderr", err)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return EncryptedKernelManager
 
@@ -581,6 +590,7 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
                   report_dir=str(staged.report_dir))
     for name in pipeline.notebooks[:plan.first]:
         log.info("skipped %s: unchanged", name)
+    manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
     bar = tqdm(todo, desc=f"{pipeline.id} {year} {staged.report_dir.name}", unit="notebook", disable=not progress)
     for name, key, inputs in bar:
         bar.set_postfix_str(name)
@@ -589,7 +599,7 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
         try:
             pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
                                 progress_bar=False, cwd=str(NOTEBOOKS),
-                                kernel_manager_class=_encrypted_kernel_manager())
+                                kernel_manager_class=manager)
         except pm.PapermillExecutionError as exc:
             failed.mkdir(parents=True, exist_ok=True)
             saved = failed / out_nb.name
