@@ -30,7 +30,7 @@ def _sha(p: Path) -> str:
 @pytest.fixture
 def fake_chain(monkeypatch, tmp_path):
     """A copy of the notebooks, a papermill stand-in that records which notebooks it ran and writes one table per
-    step (its content: the step and the text of the notebook's code), and a rendering stand-in."""
+    step (its content: the step and the text of the notebook's code), and rendering stand-ins."""
     nbs = tmp_path / "notebooks"
     shutil.copytree(paths.NOTEBOOKS, nbs)
     monkeypatch.setattr(run_mod, "NOTEBOOKS", nbs)
@@ -49,8 +49,12 @@ def fake_chain(monkeypatch, tmp_path):
         (staged.report_dir / "index.html").write_text(f"{pipeline.id} {year} {lang}", encoding="utf-8")
         return run_mod._written(staged, before)
 
+    def page(self, name):
+        (self.staged.report_dir / f"{name}.html").write_text(name, encoding="utf-8")
+
     monkeypatch.setattr(run_mod.pm, "execute_notebook", execute)
     monkeypatch.setattr(run_mod, "_render", render)
+    monkeypatch.setattr(run_mod._Renderer, "_render", page)
     return nbs, calls
 
 
@@ -82,7 +86,8 @@ def test_warm_rerun_starts_no_kernel_and_an_edited_notebook_reruns_from_itself(f
         mp.setattr(run_mod.pm, "execute_notebook", _no_kernel)
         assert run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False) == index
 
-    # an edited notebook (a code cell's text) reruns it and every step after it
+    # an edited notebook (a code cell's text) reruns it and every step after it; only their pages are redrawn
+    pages = {n: (final.report_dir / f"{n}.html").stat().st_mtime_ns for n in chain}
     edited = nbs / f"{chain[3]}.ipynb"
     nb = nbformat.read(edited, as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
@@ -92,6 +97,7 @@ def test_warm_rerun_starts_no_kernel_and_an_edited_notebook_reruns_from_itself(f
     assert calls == chain[3:]
     now = {p.name: _sha(p) for p in final.processed_dir.glob("0*.txt")}
     assert [n for n in sorted(now) if now[n] != first[n]] == [f"{chain[3]}.txt"]
+    assert [n for n in chain if (final.report_dir / f"{n}.html").stat().st_mtime_ns != pages[n]] == chain[3:]
 
     # saving outputs into a notebook (as JupyterLab does) is not an edit
     calls.clear()
