@@ -526,8 +526,18 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         log.info("run %s %s raw=%s lang=%s demo=%s: from step %d (%s)", pipeline.id, year, raw, lang, is_demo,
                  plan.first + 1, plan.reason)
         _warn_raw_changes(pipeline, year, raw, final)
-        steps = _execute(pipeline, facts, year, lang, raw, plan, staged, executed_dir, failed, progress)
-        render_outputs = _render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo)
+        render_before = _stat_snapshot(staged)
+        with _Renderer(staged, executed_dir, is_demo, lang) as renderer:
+            steps = _execute(pipeline, facts, year, lang, raw, plan, staged, executed_dir, failed, progress,
+                             renderer.submit)
+            for name in pipeline.notebooks:   # a notebook skipped this time keeps its page, unless it is missing
+                if not (staged.report_dir / f"{name}.html").is_file():
+                    renderer.submit(name)
+        rendered = _written(staged, render_before)
+        rendered = {k: v for k, v in rendered.items() if k.startswith("report/") and k.endswith(".html")}
+        kept = ((plan.previous or {}).get(_RENDER) or {}).get("outputs", {})
+        render_outputs = {**{k: v for k, v in kept.items() if _resolve(staged, k).is_file()}, **rendered,
+                          **_render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo)}
         manifest = {"format": 1, "pipeline": pipeline.id, "year": year, "lang": lang, "source": source_name(raw),
                     "steps": steps, _RENDER: {"key": plan.render_key, "outputs": render_outputs}}
         (staged.processed_dir / STEPS).write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
@@ -564,6 +574,40 @@ def _write_facts(cache: Path | None, facts: PipelineFacts) -> None:
     os.replace(tmp, cache)
 
 
+class _Renderer:
+    """Renders executed notebooks to HTML on a background thread, so a page is drawn while the next notebook runs
+    (the kernel is another process; on two cores the rendering costs almost no wall time)."""
+
+    def __init__(self, staged: RunPaths, executed_dir: Path, is_demo: bool, lang: str):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.staged, self.executed_dir, self.is_demo, self.lang = staged, executed_dir, is_demo, lang
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryghed-render")
+        self.futures = []
+
+    def _render(self, name: str) -> None:
+        from . import report
+
+        report.render_notebook(self.executed_dir / f"{name}.ipynb", self.staged.report_dir / f"{name}.html",
+                               demo=self.is_demo, lang=self.lang)
+
+    def submit(self, name: str) -> None:
+        self.futures.append(self.pool.submit(self._render, name))
+
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            for f in self.futures:
+                f.cancel()
+            self.pool.shutdown(wait=True)
+            return
+        self.pool.shutdown(wait=True)
+        for f in self.futures:
+            f.result()   # a rendering error surfaces here
+
+
 def _warn_raw_changes(pipeline, year: int, raw: Path, final: RunPaths) -> None:
     from . import sources
 
@@ -575,8 +619,9 @@ def _warn_raw_changes(pipeline, year: int, raw: Path, final: RunPaths) -> None:
 
 
 def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged: RunPaths, executed_dir: Path,
-             failed: Path, progress: bool) -> list[dict]:
-    """Execute the notebooks from ``plan.first`` on; return every step's manifest entry."""
+             failed: Path, progress: bool, render: Callable[[str], None]) -> list[dict]:
+    """Execute the notebooks from ``plan.first`` on, handing each executed notebook to ``render``; return every
+    step's manifest entry."""
     previous = plan.previous["steps"] if plan.previous else []
     steps = [dict(previous[i]) for i in range(plan.first)]
     todo = plan.keys[plan.first:]
@@ -608,6 +653,7 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             log.error("notebook %s failed: %s", name, exc.evalue)
             raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
         written = _written(staged, before)
+        render(name)
         for earlier in steps:   # the last step to write a file owns it
             earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
         steps.append({"name": name, "key": key, "inputs": inputs, "outputs": written})
@@ -617,17 +663,13 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
             is_demo: bool) -> dict[str, str]:
-    """Render the executed notebooks and the index page; return the files written."""
+    """Render the index page (the notebooks' pages are rendered by :class:`_Renderer`); return the files written."""
     import pandas as pd
 
     from . import report, sources
 
     before = _stat_snapshot(staged)
-    notebooks = []
-    for name in pipeline.notebooks:
-        report.render_notebook(executed_dir / f"{name}.ipynb", staged.report_dir / f"{name}.html",
-                               demo=is_demo, lang=lang)
-        notebooks.append((name, f"{name}.html"))
+    notebooks = [(name, f"{name}.html") for name in pipeline.notebooks]
     card = pd.read_parquet(staged.processed_dir / "scorecard.parquet")
     changes = pd.read_parquet(staged.processed_dir / "changes.parquet")
     rel = os.path.relpath(final.figures_dir, final.report_dir)
