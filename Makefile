@@ -3,7 +3,7 @@
 PYTHON ?= $(shell for v in python3.11 python3.12 python3.13 python3; do command -v $$v && break; done)
 # uv installs the lock in seconds; found on PATH, else installed from PyPI into .venv, else pip does the work.
 UV     ?= $(shell command -v uv)
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := data/raw/demo/SYNTHETIC.md
