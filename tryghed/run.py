@@ -635,6 +635,7 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
                   report_dir=str(staged.report_dir))
     for name in pipeline.notebooks[:plan.first]:
         log.info("skipped %s: unchanged", name)
+    pages = {f"report/{n}.html" for n in pipeline.notebooks}
     manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
     bar = tqdm(todo, desc=f"{pipeline.id} {year} {staged.report_dir.name}", unit="notebook", disable=not progress)
     for name, key, inputs in bar:
@@ -652,7 +653,8 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             cell, _ = _first_error(out_nb)
             log.error("notebook %s failed: %s", name, exc.evalue)
             raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
-        written = _written(staged, before)
+        # the pages the background thread draws meanwhile belong to the rendering, not to this step
+        written = {k: v for k, v in _written(staged, before).items() if k not in pages}
         render(name)
         for earlier in steps:   # the last step to write a file owns it
             earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
@@ -826,6 +828,12 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
         sweep_dirs[r] = Path(tempfile.mkdtemp(prefix="sweep-", dir=parent))
     results: list[TaskResult | None] = [None] * len(tasks)
     try:
+        if executor == "serial" or (workers == 1 and executor in (None, "", "process")):
+            for i, t in enumerate(tasks):   # in order, each reported as it finishes
+                results[i] = run_task(t, str(sweep_dirs[Path(t.out_root).resolve()]))
+                if on_done:
+                    on_done(i + 1, len(tasks), results[i])
+            return results
         with make_executor(executor, workers) as pool:
             futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()])): i
                        for i, t in enumerate(tasks)}
