@@ -152,7 +152,7 @@ def test_annual_target_reports_slope_within_segment(runs):
 
 def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
     root, index = runs["en"]
-    card = pd.read_parquet(root / "data/processed/sikker-by/2017/scorecard.parquet").set_index("indicator_id")
+    card = pd.read_parquet(root / "data/processed/sikker-by/2017/demo-en/scorecard.parquet").set_index("indicator_id")
     pipeline = config.load_pipeline("sikker-by")
     assert set(card.index) == {i.id for i in pipeline.indicators}
     # the optional StatBank measure has no file in the demo data: reported as missing, not as an error
@@ -163,7 +163,7 @@ def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
     # the 2017 survey crosses the declared break: no test, and the size limit is computed from the actual n
     unsafe = card.loc["unsafe_night"]
     assert "no test across a series break" in unsafe["Change since last year"]
-    ch = pd.read_parquet(root / "data/processed/sikker-by/2017/changes.parquet")
+    ch = pd.read_parquet(root / "data/processed/sikker-by/2017/demo-en/changes.parquet")
     prev = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh") & (ch.comparison == "previous_year")]
     t = _table(root)
     a, b = _value(t, "unsafe_night", "kbh", 2016), _value(t, "unsafe_night", "kbh", 2017)

@@ -100,14 +100,14 @@ def test_no_cpr_number_in_any_file_the_run_wrote(protected_run):
     pattern = re.compile("|".join(re.escape(c) + "|" + re.escape(c.replace("-", "")) for c in cprs))
     leaks = [str(p.relative_to(out)) for p in written if any(pattern.search(t) for t in _texts(p))]
     assert leaks == []
-    staged = pd.read_parquet(out / "data/processed/sikker-by/2017/staged/survey.parquet")
+    staged = pd.read_parquet(out / "data/processed/sikker-by/2017/demo-da/staged/survey.parquet")
     assert staged["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
     assert staged["respondent_id"].nunique() == len(set(cprs))
 
 
 def test_small_person_counts_are_withheld_and_cannot_be_recovered(protected_run):
     out, _ = protected_run
-    base = out / "data/processed/sikker-by/2017"
+    base = out / "data/processed/sikker-by/2017/demo-da"
     true = pd.read_parquet(base / "indicators.parquet")
     pub = pd.read_parquet(base / "published.parquet")
     for ind, area, level, n in (("youth_charged", "indre-by", "district", 3),
