@@ -22,7 +22,8 @@ def runs(demo_dir, tmp_path_factory, sikker_by_demo_run):
 
 
 def _table(root):
-    return pd.read_parquet(root / "data/processed/sikker-by/2017/demo-da/indicators.parquet")
+    (run,) = (root / "data/processed/sikker-by/2017").iterdir()   # the root's one <source>-<lang> folder
+    return pd.read_parquet(run / "indicators.parquet")
 
 
 def _value(t, ind, area, year):
