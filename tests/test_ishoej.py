@@ -251,7 +251,7 @@ def real_run(shared_data, tmp_path_factory):
 
 
 def _processed(out: Path) -> Path:
-    return out / "data" / "processed" / "ishoej" / str(YEAR)
+    return out / "data" / "processed" / "ishoej" / str(YEAR) / "data-da"  # <source>-<lang>: the raw folder is data/
 
 
 def test_rates_recomputed_from_the_raw_files(real_run):
@@ -292,7 +292,7 @@ def test_rank_table_matches_a_ranking_by_hand(real_run):
     mine = ranks[ranks["indicator_id"] == "citizen_crime"].set_index("area_id")
     assert {a: int(mine.loc[a, "rank"]) for a in MUNICIPALITIES} == {a: by_hand.index(a) + 1 for a in MUNICIPALITIES}
     assert np.isnan(mine.loc["hele-landet", "rank"]) and (mine["of"] == 7).all()
-    assert (out / "reports" / "ishoej" / str(YEAR) / "peers.csv").is_file()
+    assert (out / "reports" / "ishoej" / str(YEAR) / "data-da" / "peers.csv").is_file()
 
 
 def test_index_page_map_and_definitions(real_run):
@@ -303,7 +303,7 @@ def test_index_page_map_and_definitions(real_run):
                  'href="07_compare_peers.html"', "map_citizen_crime.svg"):
         assert text in page, text
     assert "DEMODATA" not in page and "sprunget over" not in page
-    figures = out / "figures" / "ishoej" / str(YEAR)
+    figures = out / "figures" / "ishoej" / str(YEAR) / "data-da"
     assert (figures / "map_citizen_crime.png").stat().st_size > 10_000
     assert (figures / "map_citizen_crime.svg").is_file()
     rendered = (index.parent / "07_compare_peers.html").read_text(encoding="utf-8")

@@ -36,27 +36,28 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def _year_dirs(out: Path) -> dict[str, Path]:
-    return {"reports": out / "reports" / PIPELINE / str(YEAR), "figures": out / "figures" / PIPELINE / str(YEAR),
-            "processed": out / "data" / "processed" / PIPELINE / str(YEAR)}
+    return {"reports": out / "reports" / PIPELINE / str(YEAR) / "demo-da",
+            "figures": out / "figures" / PIPELINE / str(YEAR) / "demo-da",
+            "processed": out / "data" / "processed" / PIPELINE / str(YEAR) / "demo-da"}
 
 
 def _outputs(out: Path) -> dict[str, dict[str, str]]:
     return {k: _snapshot(d) for k, d in _year_dirs(out).items()}
 
 
-def _run(raw: Path, out: Path) -> int:
-    return cli.main(["run", PIPELINE, "--year", str(YEAR), "--raw", str(raw), "--out", str(out), "--quiet"])
+def _run(raw: Path, out: Path, *extra: str) -> int:
+    return cli.main(["run", PIPELINE, "--year", str(YEAR), "--raw", str(raw), "--out", str(out), "--quiet", *extra])
 
 
 @pytest.fixture(scope="module")
-def first_run(demo_dir, tmp_path_factory):
-    """One real, successful run on a copy of the demo data, with snapshots taken before and after."""
-    base = tmp_path_factory.mktemp("nothing_lost")
-    raw, out = base / "raw", base / "out"
-    shutil.copytree(demo_dir, raw)
-    raw_before = _snapshot(raw)
-    code = _run(raw, out)
-    return SimpleNamespace(raw=raw, out=out, code=code, raw_before=raw_before, outputs=_outputs(out))
+def first_run(sikker_by_demo_run, tmp_path_factory):
+    """One real, successful run on the demo data (a copy of the session's shared run, conftest.py, so the failed
+    runs below leave it alone), with snapshots taken before and after."""
+    shared = sikker_by_demo_run
+    out = tmp_path_factory.mktemp("nothing_lost") / "out"
+    shutil.copytree(shared.out, out)
+    return SimpleNamespace(raw=shared.raw, out=out, code=shared.code, raw_before=shared.raw_before,
+                           outputs=_outputs(out))
 
 
 def test_first_run_succeeds_and_writes_nothing_into_the_raw_folder(first_run):
@@ -99,7 +100,7 @@ def _fail_at(notebook: str):
 
 def test_failing_notebook_leaves_earlier_outputs_byte_identical(first_run, monkeypatch, capsys):
     monkeypatch.setattr(run_mod.pm, "execute_notebook", _fail_at("04_change_tests"))
-    assert _run(first_run.raw, first_run.out) == 1
+    assert _run(first_run.raw, first_run.out, "--force") == 1   # nothing changed: only --force runs the notebooks
     assert "04_change_tests" in capsys.readouterr().err
     assert _outputs(first_run.out) == first_run.outputs
     assert _snapshot(first_run.raw) == first_run.raw_before

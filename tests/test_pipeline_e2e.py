@@ -12,10 +12,9 @@ from tryghed.run import run_pipeline
 
 
 @pytest.fixture(scope="module")
-def runs(demo_dir, tmp_path_factory):
-    da = tmp_path_factory.mktemp("run_da")
+def runs(demo_dir, tmp_path_factory, sikker_by_demo_run):
+    da, index_da = sikker_by_demo_run.out, sikker_by_demo_run.index   # the session's shared run (conftest.py)
     en = tmp_path_factory.mktemp("run_en")
-    index_da = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=da, progress=False)
     index_en = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=en, progress=False)
     again = tmp_path_factory.mktemp("run_da_again")
     index_again = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=again, progress=False)
@@ -23,7 +22,8 @@ def runs(demo_dir, tmp_path_factory):
 
 
 def _table(root):
-    return pd.read_parquet(root / "data/processed/sikker-by/2017/indicators.parquet")
+    (run,) = (root / "data/processed/sikker-by/2017").iterdir()   # the root's one <source>-<lang> folder
+    return pd.read_parquet(run / "indicators.parquet")
 
 
 def _value(t, ind, area, year):
@@ -86,7 +86,7 @@ def test_indicators_match_hand_counts(runs, demo_dir):
 
 
 def test_changes_respect_the_series_break(runs):
-    ch = pd.read_parquet(runs["da"][0] / "data/processed/sikker-by/2017/changes.parquet")
+    ch = pd.read_parquet(runs["da"][0] / "data/processed/sikker-by/2017/demo-da/changes.parquet")
     city = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh")]
     assert (city["flags"] == "series_break").all()
     assert city["pvalue"].isna().all()
@@ -103,13 +103,13 @@ def test_rerun_gives_identical_processed_tables(runs):
     a, b = runs["da"][0], runs["en"][0]
     for rel in ("indicators.parquet", "changes.parquet", "targets.parquet", "trends.parquet",
                 "cluster_units.parquet", "staged/survey.parquet", "clean/closures.parquet"):
-        path = f"data/processed/sikker-by/2017/{rel}"
-        assert _sha(a / path) == _sha(b / path), rel
+        path = f"data/processed/sikker-by/2017/{{}}/{rel}"
+        assert _sha(a / path.format("demo-da")) == _sha(b / path.format("demo-en")), rel
 
 
 def test_redrawn_figures_are_byte_identical(runs, tmp_path):
     root = runs["da"][0]
-    made = sorted((root / "figures/sikker-by/2017").glob("*.*"))
+    made = sorted((root / "figures/sikker-by/2017/demo-da").glob("*.*"))
     assert {p.suffix for p in made} == {".png", ".svg"}
     figures.indicator_figures(config.load_pipeline("sikker-by"), _table(root), 2017, "da", tmp_path)
     for p in made:
@@ -153,7 +153,7 @@ def test_annual_target_reports_slope_within_segment(runs):
 
 def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
     root, index = runs["en"]
-    card = pd.read_parquet(root / "data/processed/sikker-by/2017/scorecard.parquet").set_index("indicator_id")
+    card = pd.read_parquet(root / "data/processed/sikker-by/2017/demo-en/scorecard.parquet").set_index("indicator_id")
     pipeline = config.load_pipeline("sikker-by")
     assert set(card.index) == {i.id for i in pipeline.indicators}
     # the optional StatBank measure has no file in the demo data: reported as missing, not as an error
@@ -164,7 +164,7 @@ def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
     # the 2017 survey crosses the declared break: no test, and the size limit is computed from the actual n
     unsafe = card.loc["unsafe_night"]
     assert "no test across a series break" in unsafe["Change since last year"]
-    ch = pd.read_parquet(root / "data/processed/sikker-by/2017/changes.parquet")
+    ch = pd.read_parquet(root / "data/processed/sikker-by/2017/demo-en/changes.parquet")
     prev = ch[(ch.indicator_id == "unsafe_night") & (ch.area_id == "kbh") & (ch.comparison == "previous_year")]
     t = _table(root)
     a, b = _value(t, "unsafe_night", "kbh", 2016), _value(t, "unsafe_night", "kbh", 2017)

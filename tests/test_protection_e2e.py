@@ -100,14 +100,14 @@ def test_no_cpr_number_in_any_file_the_run_wrote(protected_run):
     pattern = re.compile("|".join(re.escape(c) + "|" + re.escape(c.replace("-", "")) for c in cprs))
     leaks = [str(p.relative_to(out)) for p in written if any(pattern.search(t) for t in _texts(p))]
     assert leaks == []
-    staged = pd.read_parquet(out / "data/processed/sikker-by/2017/staged/survey.parquet")
+    staged = pd.read_parquet(out / "data/processed/sikker-by/2017/demo-da/staged/survey.parquet")
     assert staged["respondent_id"].str.fullmatch(r"[0-9a-f]{16}").all()
     assert staged["respondent_id"].nunique() == len(set(cprs))
 
 
 def test_small_person_counts_are_withheld_and_cannot_be_recovered(protected_run):
     out, _ = protected_run
-    base = out / "data/processed/sikker-by/2017"
+    base = out / "data/processed/sikker-by/2017/demo-da"
     true = pd.read_parquet(base / "indicators.parquet")
     pub = pd.read_parquet(base / "published.parquet")
     for ind, area, level, n in (("youth_charged", "indre-by", "district", 3),
@@ -123,8 +123,8 @@ def test_small_person_counts_are_withheld_and_cannot_be_recovered(protected_run)
         assert city["numerator"].notna().item()
         same = pub[(pub["indicator_id"] == ind) & (pub["level"] == level) & (pub["period"] == 2017)]
         assert same["numerator"].isna().sum() >= 2
-    areas = pd.read_csv(out / "reports/sikker-by/2017/areas.csv", dtype=str)
+    areas = pd.read_csv(out / "reports/sikker-by/2017/demo-da/areas.csv", dtype=str)
     row = areas[(areas["Mål"].str.contains("15–25")) & (areas["Niveau"] == "Bydel") & (areas["Område"] == "Indre By")]
     assert row["2017"].tolist() == ["*"]
-    notes = (out / "reports/sikker-by/2017/index.html").read_text(encoding="utf-8")
+    notes = (out / "reports/sikker-by/2017/demo-da/index.html").read_text(encoding="utf-8")
     assert "Diskretionering (METHODS.md §6)" in notes and "Personantal under 5" in notes

@@ -22,7 +22,7 @@ def _fake_execute(fail_at):
 
 
 def test_failing_notebook_exit_1_and_previous_outputs_kept(monkeypatch, demo_dir, tmp_path, capsys):
-    final = tmp_path / "reports" / "sikker-by" / "2016"
+    final = tmp_path / "reports" / "sikker-by" / "2016" / "demo-da"
     final.mkdir(parents=True)
     (final / "index.html").write_text("previous run", encoding="utf-8")
     monkeypatch.setattr(run_mod.pm, "execute_notebook", _fake_execute("03_indicators"))
@@ -30,7 +30,7 @@ def test_failing_notebook_exit_1_and_previous_outputs_kept(monkeypatch, demo_dir
                      "--quiet"])
     err = capsys.readouterr().err
     assert code == 1
-    saved = tmp_path / "reports" / "sikker-by" / "_failed" / "2016" / "03_indicators.ipynb"
+    saved = tmp_path / "reports" / "sikker-by" / "_failed" / "2016" / "demo-da" / "03_indicators.ipynb"
     assert "notebook 03_indicators failed in code cell 2" in err
     assert str(saved) in err and saved.is_file()
     assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,27 +13,66 @@ DATA_RAW = ROOT / "data" / "raw"
 DEMO_RAW = DATA_RAW / "demo"
 #: Interactive runs of a notebook (JupyterLab, nbval) write here, never over a published run.
 SCRATCH = ROOT / "build" / "notebooks"
+#: The marker file the demo generator writes into a synthetic raw folder (``tryghed.demo.MARKER``).
+DEMO_MARKER = "SYNTHETIC.md"
+#: Where runs build their outputs before moving them into place, relative to the output root.
+STAGING = ".staging"
+
+
+def source_name(raw_dir: str | Path) -> str:
+    """The data source's name in output paths: ``demo`` for the synthetic data set, else the raw folder's name.
+
+    Characters other than letters, digits, ``.``, ``_`` and ``-`` become ``_`` so the name is a safe folder name.
+    """
+    raw = Path(raw_dir)
+    if (raw / DEMO_MARKER).is_file():
+        return "demo"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", raw.resolve().name).strip("._") or "raw"
+    return name
 
 
 @dataclass(frozen=True)
 class RunPaths:
-    """Where one run of one pipeline for one year reads and writes."""
+    """Where one run of one pipeline for one year, data source and language reads and writes.
+
+    The standard layout below an output root keeps every source and language apart, so no run replaces another's::
+
+        data/processed/<pipeline>/<year>/<source>-<lang>/   tables (scorecard statements are in the language)
+        figures/<pipeline>/<year>/<source>-<lang>/          figures (labels are in the language)
+        reports/<pipeline>/<year>/<source>-<lang>/          index.html, rendered notebooks, exports, run.log
+        reports/<pipeline>/_failed/<year>/<source>-<lang>/  the executed notebook of a failed run
+
+    ``<source>`` is ``demo`` or the raw folder's name (:func:`source_name`).
+    """
 
     raw_dir: Path
     processed_dir: Path
     figures_dir: Path
     report_dir: Path
 
+    @staticmethod
+    def run_id(raw_dir: str | Path, lang: str) -> str:
+        """The ``<source>-<lang>`` folder name of a run."""
+        return f"{source_name(raw_dir)}-{lang}"
+
     @classmethod
-    def under(cls, out_root: Path, pipeline: str, year: int, raw_dir: Path) -> RunPaths:
-        """The standard layout below ``out_root``: data/processed, figures and reports per pipeline and year."""
+    def under(cls, out_root: Path, pipeline: str, year: int, raw_dir: Path, lang: str | None = None) -> RunPaths:
+        """The standard layout below ``out_root``; without ``lang`` the plain ``<pipeline>/<year>`` folders."""
         out_root = Path(out_root)
+        tail = Path(pipeline) / str(year)
+        if lang is not None:
+            tail = tail / cls.run_id(raw_dir, lang)
         return cls(
             raw_dir=Path(raw_dir),
-            processed_dir=out_root / "data" / "processed" / pipeline / str(year),
-            figures_dir=out_root / "figures" / pipeline / str(year),
-            report_dir=out_root / "reports" / pipeline / str(year),
+            processed_dir=out_root / "data" / "processed" / tail,
+            figures_dir=out_root / "figures" / tail,
+            report_dir=out_root / "reports" / tail,
         )
+
+    @staticmethod
+    def failed_dir(out_root: Path, pipeline: str, year: int, raw_dir: Path, lang: str) -> Path:
+        """Where the executed notebook of a failed run is kept (removed again by the next successful run)."""
+        return Path(out_root) / "reports" / pipeline / "_failed" / str(year) / RunPaths.run_id(raw_dir, lang)
 
     @classmethod
     def for_notebook(

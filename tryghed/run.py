@@ -1,41 +1,85 @@
 """Orchestration: validate, run the notebook chain through papermill into a staging folder, render, then move
-the finished outputs into place (a failed run leaves the previous outputs untouched)."""
+the finished outputs into place (a failed run leaves the previous outputs untouched).
+
+Each notebook step records a manifest (``steps.json`` in the run's processed folder): the sha256 of the notebook
+without outputs, the parameters, every raw file the pipeline reads, the YAML, the package version and a hash of the
+package source, hashes of the ``TRYGHED_*`` environment variables (the pseudonymisation key), chained with the
+previous step's key; and the sha256 of every file the step wrote (the last step to write a file owns it; executed
+notebooks, which carry timings, are recorded as existing). A step whose
+manifest and outputs are unchanged is skipped, so a rerun with nothing changed starts no kernel (and imports neither
+pandas nor papermill); changing one notebook reruns it and every step after it. ``force=True`` reruns every step.
+
+:func:`run_sweep` fans several runs (years, pipelines) out over a ``concurrent.futures`` executor: a local process
+pool, a Dask ``LocalCluster`` (``dask-local``) or a Dask distributed scheduler (``dask://HOST:PORT``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import papermill as pm
-from tqdm.auto import tqdm
-
-from . import config, demo, i18n, report, sources
-from .errors import InputError, TryghedError
-from .paths import NOTEBOOKS, ROOT, RunPaths
-from .sources.statbank import complete_years
+from . import __version__
+from .errors import ConfigError, InputError, TryghedError
+from .paths import NOTEBOOKS, PIPELINES, ROOT, STAGING, RunPaths, source_name
 
 log = logging.getLogger(__name__)
 
 #: Where 01_ingest records the sha256 of every raw file it read, relative to a run's processed folder.
 MANIFEST = Path("staged") / "manifest.json"
+#: The step manifest of a run, relative to its processed folder.
+STEPS = Path("steps.json")
+#: Files that are never a step's output: the step manifest itself and the run log (it grows with every run).
+_UNTRACKED = {f"processed/{STEPS.as_posix()}", "report/run.log"}
+#: Executed notebooks carry timings: the manifest records that they exist, not their bytes.
+_EXISTS_ONLY = "report/executed/"
+_RENDER = "render"
+#: Report languages (``config.LANGS``).
+LANGS = ("da", "en")
 
 
-def _encrypted_kernel_manager():
+if TYPE_CHECKING:
+    from . import config
+
+
+def __getattr__(name: str):
+    """``run.pm`` is papermill, imported on first use (a warm rerun never needs it)."""
+    if name == "pm":
+        import papermill
+
+        return papermill
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _encrypted_kernel_manager(stderr_log: Path | None = None):
     """A kernel manager that asks for CurveZMQ transport encryption where the kernelspec supports it.
 
     ipykernel 7 warns on every start when its local TCP sockets are unencrypted; with ``transport_encryption="auto"``
-    the traffic between the runner and the notebook kernel is encrypted and the warning goes away.
+    the traffic between the runner and the notebook kernel is encrypted and the warning goes away. With
+    ``stderr_log`` the kernel process's own stderr (its log, and the traceback it prints when Ctrl-C stops the run
+    mid-cell) is appended to that file instead of the terminal; cell output reaches the notebook either way.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
 
     class EncryptedKernelManager(AsyncKernelManager):
         transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto", config=True)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if stderr_log is None:
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            with open(stderr_log, "ab") as err:   # the child keeps its own copy of the descriptor
+                kw.setdefault("stderr", err)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return EncryptedKernelManager
 
@@ -62,6 +106,11 @@ def coverage(pipeline: config.Pipeline, raw_dir: Path, environ=None) -> list[Cov
     A StatBank table covers the years it holds completely (four quarters; FOLK1A: the first). An optional source
     that is absent is left out (its measures are reported as missing).
     """
+    import pandas as pd
+
+    from . import sources
+    from .sources.statbank import complete_years
+
     out = []
     absent = sources.missing_optional(pipeline, raw_dir)
     for sid, source in pipeline.sources.items():
@@ -139,6 +188,8 @@ def raw_changes(previous_manifest: Path, current: dict[str, str]) -> list[RawCha
 def data_notes(pipeline: config.Pipeline, lang: str, raw_dir: Path, absent: list[str]) -> list[str]:
     """Method notes on the data behind the rates: the offence groups' definitions (and why a published figure of
     the same name is not comparable), the optional sources that were absent, and a map that was skipped."""
+    from . import i18n
+
     notes = [i18n.offence_group_note(g, lang) for g in pipeline.offence_groups.values()]
     notes += [g.comparability[lang] for g in pipeline.offence_groups.values() if g.comparability]
     if absent:
@@ -150,7 +201,7 @@ def data_notes(pipeline: config.Pipeline, lang: str, raw_dir: Path, absent: list
 
 
 def resolve_raw(pipeline: config.Pipeline, raw_dir: str | Path | None) -> Path:
-    raw = Path(raw_dir) if raw_dir else pipeline.demo_raw
+    raw = Path(raw_dir) if raw_dir else Path(pipeline.demo_raw)
     if not raw.is_dir():
         hint = "Run `tryghed demo-data` to create the demo data." if not raw_dir else "Check the --raw path."
         raise InputError(raw, "the raw data folder does not exist", hint)
@@ -185,9 +236,230 @@ def _replace(staged: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
+# --- fingerprints and the step manifest -------------------------------------------------------------------------
+
+def sha256_file(path: Path) -> str:
+    """The sha256 (hex) of a file's bytes."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _sha_json(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def notebook_sha(path: Path) -> str:
+    """The sha256 of a notebook without outputs, execution counts and execution metadata.
+
+    Re-saving a notebook after running it in JupyterLab does not change it; editing a cell does.
+    """
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        cell.pop("outputs", None)
+        cell.pop("execution_count", None)
+        for key in ("execution", "papermill", "collapsed", "scrolled"):
+            cell.get("metadata", {}).pop(key, None)
+    nb.get("metadata", {}).pop("papermill", None)
+    return _sha_json(nb)
+
+
+_PACKAGE_SHA: str | None = None
+
+
+def package_sha() -> str:
+    """A hash over the package source (every file below ``tryghed/`` but byte-code), computed once per process."""
+    global _PACKAGE_SHA
+    if _PACKAGE_SHA is None:
+        pkg = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for p in sorted(pkg.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}:
+                h.update(p.relative_to(pkg).as_posix().encode("utf-8") + b"\0" + sha256_file(p).encode() + b"\n")
+        _PACKAGE_SHA = h.hexdigest()
+    return _PACKAGE_SHA
+
+
+@dataclass(frozen=True)
+class PipelineFacts:
+    """What the skip check needs from a pipeline; cached per YAML and package hash so that a warm rerun neither
+    parses nor validates the YAML again."""
+
+    id: str
+    path: str
+    notebooks: tuple[str, ...]
+    files: tuple[str, ...]
+    default_year: int
+    demo_raw: str
+
+    @classmethod
+    def of(cls, pipeline: config.Pipeline, path: Path) -> PipelineFacts:
+        files = [s.file for s in pipeline.sources.values()]
+        map_spec = getattr(pipeline, "map", None)
+        if map_spec is not None and getattr(map_spec, "file", None):
+            files.append(map_spec.file)
+        return cls(pipeline.id, str(path), tuple(pipeline.notebooks), tuple(sorted(set(map(str, files)))),
+                   int(pipeline.default_year), str(pipeline.demo_raw))
+
+
+def yaml_path(name_or_path: str | Path) -> Path:
+    """A pipeline's YAML: a path to a ``.yml``/``.yaml`` file, or the name of one in ``pipelines/``."""
+    p = Path(name_or_path)
+    return (p if p.suffix in (".yml", ".yaml") else PIPELINES / f"{name_or_path}.yml").resolve()
+
+
+def _facts_cache(out_root: Path, yaml: Path) -> Path | None:
+    if not yaml.is_file():
+        return None
+    key = _sha_json({"yaml": sha256_file(yaml), "path": str(yaml), "package": package_sha()})
+    return out_root / "data" / "processed" / ".pipelines" / f"{key[:32]}.json"
+
+
+def _cached_facts(cache: Path | None) -> PipelineFacts | None:
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        d = json.loads(cache.read_text(encoding="utf-8"))
+        return PipelineFacts(d["id"], d["path"], tuple(d["notebooks"]), tuple(d["files"]), int(d["default_year"]),
+                             d["demo_raw"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def raw_fingerprint(facts: PipelineFacts, raw: Path) -> dict[str, str | None]:
+    """sha256 of every file the pipeline reads from ``raw`` (its sources and a map file); ``None`` when absent."""
+    return {f: (sha256_file(raw / f) if (raw / f).is_file() else None) for f in facts.files}
+
+
+def step_keys(facts: PipelineFacts, year: int, lang: str, raw: Path) -> list[tuple[str, str, dict]]:
+    """Each notebook step with its key and the inputs the key hashes; the previous step's key is one input."""
+    common = {
+        "parameters": {"pipeline": facts.id, "year": year, "lang": lang, "raw_dir": str(raw)},
+        "raw_files": raw_fingerprint(facts, raw),
+        "yaml": sha256_file(Path(facts.path)),
+        "package": {"version": __version__, "source": package_sha()},
+        # the notebooks' kernel inherits the environment: a new pseudonymisation key changes the outputs
+        "environment": {k: hashlib.sha256(f"tryghed\0{k}\0{v}".encode()).hexdigest()
+                        for k, v in sorted(os.environ.items()) if k.startswith("TRYGHED_")},
+    }
+    out, previous = [], None
+    for name in facts.notebooks:
+        inputs = {"notebook": notebook_sha(NOTEBOOKS / f"{name}.ipynb"), **common, "previous": previous}
+        previous = _sha_json(inputs)
+        out.append((name, previous, inputs))
+    return out
+
+
+def _roots(paths: RunPaths) -> dict[str, Path]:
+    return {"processed": paths.processed_dir, "figures": paths.figures_dir, "report": paths.report_dir}
+
+
+def _stat_snapshot(paths: RunPaths) -> dict[str, tuple[int, int]]:
+    """Every output file (``processed/…``, ``figures/…``, ``report/…``) with its (mtime_ns, size)."""
+    snap = {}
+    for prefix, root in _roots(paths).items():
+        if root.is_dir():
+            for p in root.rglob("*"):
+                if p.is_file():
+                    st = p.stat()
+                    snap[f"{prefix}/{p.relative_to(root).as_posix()}"] = (st.st_mtime_ns, st.st_size)
+    return snap
+
+
+def _written(paths: RunPaths, before: dict[str, tuple[int, int]]) -> dict[str, str]:
+    """The files written since ``before`` with their sha256 (``exists`` for executed notebooks)."""
+    after = _stat_snapshot(paths)
+    out = {}
+    for rel, st in sorted(after.items()):
+        if rel in _UNTRACKED or before.get(rel) == st:
+            continue
+        out[rel] = "exists" if rel.startswith(_EXISTS_ONLY) else sha256_file(_resolve(paths, rel))
+    return out
+
+
+def _resolve(paths: RunPaths, rel: str) -> Path:
+    prefix, _, tail = rel.partition("/")
+    return _roots(paths)[prefix] / tail
+
+
+def _outputs_intact(paths: RunPaths, outputs: dict[str, str]) -> bool:
+    for rel, sha in outputs.items():
+        p = _resolve(paths, rel)
+        if not p.is_file() or (sha != "exists" and sha256_file(p) != sha):
+            return False
+    return True
+
+
+def _read_steps(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and isinstance(data.get("steps"), list) else None
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run must do: ``first`` is the index of the first notebook to execute (``len(notebooks)`` when only
+    the rendering is out of date; ``None`` when nothing is)."""
+
+    keys: list[tuple[str, str, dict]]
+    first: int | None
+    previous: dict | None
+    reason: str
+
+    @property
+    def render_key(self) -> str:
+        return _sha_json({"render": self.keys[-1][1] if self.keys else None})
+
+
+def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPaths,
+             force: bool = False) -> Plan:
+    """Compare each step's key and recorded outputs with the previous run's ``steps.json``."""
+    keys = step_keys(facts, year, lang, raw)
+    previous = _read_steps(final.processed_dir / STEPS)
+    if force:
+        return Plan(keys, 0, previous, "--force")
+    if previous is None:
+        return Plan(keys, 0, None, "no previous run")
+    steps = previous["steps"]
+    for i, (name, key, _) in enumerate(keys):
+        rec = steps[i] if i < len(steps) and isinstance(steps[i], dict) else {}
+        if rec.get("name") != name or rec.get("key") != key:
+            return Plan(keys, i, previous, f"{name}: its inputs changed")
+        if not _outputs_intact(final, rec.get("outputs", {})):
+            return Plan(keys, i, previous, f"{name}: an output is missing or changed")
+    rend = previous.get(_RENDER) or {}
+    plan = Plan(keys, None, previous, "nothing changed")
+    if (rend.get("key") != plan.render_key or not _outputs_intact(final, rend.get("outputs", {}))
+            or not (final.report_dir / "index.html").is_file()):
+        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed")
+    return plan
+
+
+# --- one run ------------------------------------------------------------------------------------------------------
+
+def _copy_into(final: RunPaths, staged: RunPaths) -> None:
+    """Start an incremental run from the previous outputs (file times kept, so unchanged files stay unchanged)."""
+    for src, dst in ((final.processed_dir, staged.processed_dir), (final.figures_dir, staged.figures_dir),
+                     (final.report_dir, staged.report_dir)):
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
 def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir: str | Path | None = None,
-                 lang: str = "da", out_root: Path = ROOT, progress: bool = True, environ=None) -> Path:
+                 lang: str = "da", out_root: Path = ROOT, progress: bool = True, environ=None,
+                 force: bool = False, staging_dir: Path | None = None) -> Path:
     """Run a pipeline's notebook chain for one year and return the path of its index page.
+
+    Steps whose manifest and outputs are unchanged since the previous run into the same folders are skipped (see
+    the module docstring); when nothing changed, nothing is validated, executed or rendered.
 
     Parameters
     ----------
@@ -199,73 +471,81 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         Folder with the raw extracts (default: the pipeline's demo data).
     lang : {"da", "en"}
     out_root : Path
-        Folder under which ``data/processed``, ``figures`` and ``reports`` are written.
+        Folder under which ``data/processed``, ``figures`` and ``reports`` are written (layout:
+        :class:`tryghed.paths.RunPaths`).
+    progress : bool
+        Show a progress bar over the notebooks.
     environ : mapping, optional
         The caller's environment (``os.environ``) for the pseudonymisation key; the notebooks' kernel inherits the
         process environment.
+    force : bool
+        Rerun every step even when nothing changed.
+    staging_dir : Path, optional
+        Build the outputs in a new folder inside this one (default: ``<out_root>/.staging``).
     """
-    if lang not in config.LANGS:
-        raise config.ConfigError(f"--lang is {lang!r}; use one of {', '.join(config.LANGS)}.")
-    pipeline = config.load_pipeline(pipeline_name)
-    year = int(year or pipeline.default_year)
-    raw = resolve_raw(pipeline, raw_dir)
-    validate(pipeline, raw, year, environ)
-    is_demo = demo.is_demo(raw)
+    if lang not in LANGS:
+        raise ConfigError(f"--lang is {lang!r}; use one of {', '.join(LANGS)}.")
     out_root = Path(out_root).resolve()
-    final = RunPaths.under(out_root, pipeline.id, year, raw)
-    staging_root = out_root / ".staging" / f"{pipeline.id}-{year}-{os.getpid()}"
-    if staging_root.exists():
-        shutil.rmtree(staging_root)
-    staged = RunPaths.under(staging_root, pipeline.id, year, raw).make()
+    yaml = yaml_path(pipeline_name)
+    cache = _facts_cache(out_root, yaml)
+    facts, pipeline = _cached_facts(cache), None
+    if facts is None:
+        from . import config
+
+        pipeline = config.load_pipeline(pipeline_name)
+        facts = PipelineFacts.of(pipeline, yaml)
+    year = int(year or facts.default_year)
+    raw = resolve_raw(facts, raw_dir)
+    final = RunPaths.under(out_root, facts.id, year, raw, lang)
+    failed = RunPaths.failed_dir(out_root, facts.id, year, raw, lang)
+    plan = plan_run(facts, year, lang, raw, final, force)
+    if plan.first is None:
+        log.info("%s %s %s: nothing changed since the last run; every step skipped", facts.id, year,
+                 final.report_dir.name)
+        _write_facts(cache, facts)
+        return final.report_dir / "index.html"
+    if pipeline is None:
+        from . import config
+
+        pipeline = config.load_pipeline(pipeline_name)
+    validate(pipeline, raw, year, environ)
+    is_demo = source_name(raw) == "demo"
+    parent = Path(staging_dir) if staging_dir else out_root / STAGING
+    parent.mkdir(parents=True, exist_ok=True)
+    staging_root = Path(tempfile.mkdtemp(prefix=f"{pipeline.id}-{year}-{final.report_dir.name}-", dir=parent))
+    staged = RunPaths.under(staging_root, pipeline.id, year, raw, lang)
+    if plan.first > 0:
+        _copy_into(final, staged)
+    staged.make()
     executed_dir = staged.report_dir / "executed"
-    executed_dir.mkdir(parents=True)
+    executed_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(staged.report_dir / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.getLogger("tryghed").addHandler(handler)
     try:
-        log.info("run %s %s raw=%s lang=%s demo=%s", pipeline.id, year, raw, lang, is_demo)
-        absent = sources.missing_optional(pipeline, raw)
-        current = {s.file: sources.sha256(raw / s.file) for sid, s in pipeline.sources.items() if sid not in absent}
-        for change in raw_changes(final.processed_dir / MANIFEST, current):
-            log.warning("raw file %s changed since the last run of %s %s: sha256 was %s, is now %s",
-                        change.file, pipeline.id, year, change.old_sha256, change.new_sha256)
-        params = dict(pipeline=str(pipeline.path), year=year, lang=lang, raw_dir=str(raw),
-                      processed_dir=str(staged.processed_dir), figures_dir=str(staged.figures_dir),
-                      report_dir=str(staged.report_dir))
-        bar = tqdm(pipeline.notebooks, desc=f"{pipeline.id} {year}", unit="notebook", disable=not progress)
-        for name in bar:
-            bar.set_postfix_str(name)
-            out_nb = executed_dir / f"{name}.ipynb"
-            try:
-                pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
-                                    progress_bar=False, cwd=str(NOTEBOOKS),
-                                    kernel_manager_class=_encrypted_kernel_manager())
-            except pm.PapermillExecutionError as exc:
-                failed = out_root / "reports" / pipeline.id / "_failed" / str(year)
-                failed.mkdir(parents=True, exist_ok=True)
-                saved = failed / out_nb.name
-                shutil.copyfile(out_nb, saved)
-                cell, _ = _first_error(out_nb)
-                log.error("notebook %s failed: %s", name, exc.evalue)
-                raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
-            log.info("executed %s", name)
-        notebooks = []
-        for name in pipeline.notebooks:
-            report.render_notebook(executed_dir / f"{name}.ipynb", staged.report_dir / f"{name}.html",
-                                   demo=is_demo, lang=lang)
-            notebooks.append((name, f"{name}.html"))
-        card = pd.read_parquet(staged.processed_dir / "scorecard.parquet")
-        changes = pd.read_parquet(staged.processed_dir / "changes.parquet")
-        rel = os.path.relpath(final.figures_dir, final.report_dir)
-        figs = [f"{rel}/{p.name}" for p in sorted(staged.figures_dir.glob("*.svg"))]
-        page = report.index_page(pipeline, year, lang, card, notebooks, figs, demo=is_demo,
-                                 notes=report.method_notes(pipeline, changes, lang, disclosure=json.loads(
-                                     (staged.processed_dir / "disclosure.json").read_text(encoding="utf-8")))
-                                 + data_notes(pipeline, lang, raw, absent))
-        (staged.report_dir / "index.html").write_text(page, encoding="utf-8")
-        log.info("rendered %d notebooks and the index page", len(notebooks))
+        log.info("run %s %s raw=%s lang=%s demo=%s: from step %d (%s)", pipeline.id, year, raw, lang, is_demo,
+                 plan.first + 1, plan.reason)
+        _warn_raw_changes(pipeline, year, raw, final)
+        render_before = _stat_snapshot(staged)
+        with _Renderer(staged, executed_dir, is_demo, lang) as renderer:
+            steps = _execute(pipeline, facts, year, lang, raw, plan, staged, executed_dir, failed, progress,
+                             renderer.submit)
+            for name in pipeline.notebooks:   # a notebook skipped this time keeps its page, unless it is missing
+                if not (staged.report_dir / f"{name}.html").is_file():
+                    renderer.submit(name)
+        rendered = _written(staged, render_before)
+        rendered = {k: v for k, v in rendered.items() if k.startswith("report/") and k.endswith(".html")}
+        kept = ((plan.previous or {}).get(_RENDER) or {}).get("outputs", {})
+        render_outputs = {**{k: v for k, v in kept.items() if _resolve(staged, k).is_file()}, **rendered,
+                          **_render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo)}
+        manifest = {"format": 1, "pipeline": pipeline.id, "year": year, "lang": lang, "source": source_name(raw),
+                    "steps": steps, _RENDER: {"key": plan.render_key, "outputs": render_outputs}}
+        (staged.processed_dir / STEPS).write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
+                                                  + "\n", encoding="utf-8")
     except BaseException:
         shutil.rmtree(staging_root, ignore_errors=True)
+        if not staging_dir:
+            _remove_if_empty(parent)
         raise
     finally:
         logging.getLogger("tryghed").removeHandler(handler)
@@ -274,7 +554,296 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
                  (staged.report_dir, final.report_dir)):
         _replace(s, f)
     shutil.rmtree(staging_root, ignore_errors=True)
-    failed = out_root / "reports" / pipeline.id / "_failed" / str(year)
+    if not staging_dir:
+        _remove_if_empty(parent)
     if failed.exists():
         shutil.rmtree(failed)
+        _remove_if_empty(failed.parent)
+        _remove_if_empty(failed.parent.parent)
+    _write_facts(cache, facts)
     return final.report_dir / "index.html"
+
+
+def _write_facts(cache: Path | None, facts: PipelineFacts) -> None:
+    """Keep the pipeline's facts for the next skip check (written only beside a successful run's outputs)."""
+    if cache is None or cache.is_file():
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(facts.__dict__, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, cache)
+
+
+class _Renderer:
+    """Renders executed notebooks to HTML on a background thread, so a page is drawn while the next notebook runs
+    (the kernel is another process; on two cores the rendering costs almost no wall time)."""
+
+    def __init__(self, staged: RunPaths, executed_dir: Path, is_demo: bool, lang: str):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.staged, self.executed_dir, self.is_demo, self.lang = staged, executed_dir, is_demo, lang
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tryghed-render")
+        self.futures = []
+
+    def _render(self, name: str) -> None:
+        from . import report
+
+        report.render_notebook(self.executed_dir / f"{name}.ipynb", self.staged.report_dir / f"{name}.html",
+                               demo=self.is_demo, lang=self.lang)
+
+    def submit(self, name: str) -> None:
+        self.futures.append(self.pool.submit(self._render, name))
+
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            for f in self.futures:
+                f.cancel()
+            self.pool.shutdown(wait=True)
+            return
+        self.pool.shutdown(wait=True)
+        for f in self.futures:
+            f.result()   # a rendering error surfaces here
+
+
+def _warn_raw_changes(pipeline, year: int, raw: Path, final: RunPaths) -> None:
+    from . import sources
+
+    absent = sources.missing_optional(pipeline, raw)
+    current = {s.file: sources.sha256(raw / s.file) for sid, s in pipeline.sources.items() if sid not in absent}
+    for change in raw_changes(final.processed_dir / MANIFEST, current):
+        log.warning("raw file %s changed since the last run of %s %s: sha256 was %s, is now %s",
+                    change.file, pipeline.id, year, change.old_sha256, change.new_sha256)
+
+
+def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged: RunPaths, executed_dir: Path,
+             failed: Path, progress: bool, render: Callable[[str], None]) -> list[dict]:
+    """Execute the notebooks from ``plan.first`` on, handing each executed notebook to ``render``; return every
+    step's manifest entry."""
+    previous = plan.previous["steps"] if plan.previous else []
+    steps = [dict(previous[i]) for i in range(plan.first)]
+    todo = plan.keys[plan.first:]
+    if not todo:
+        return steps
+    import papermill as pm
+    from tqdm.auto import tqdm
+
+    params = dict(pipeline=facts.path, year=year, lang=lang, raw_dir=str(raw),
+                  processed_dir=str(staged.processed_dir), figures_dir=str(staged.figures_dir),
+                  report_dir=str(staged.report_dir))
+    for name in pipeline.notebooks[:plan.first]:
+        log.info("skipped %s: unchanged", name)
+    pages = {f"report/{n}.html" for n in pipeline.notebooks}
+    manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
+    bar = tqdm(todo, desc=f"{pipeline.id} {year} {staged.report_dir.name}", unit="notebook", disable=not progress)
+    for name, key, inputs in bar:
+        bar.set_postfix_str(name)
+        out_nb = executed_dir / f"{name}.ipynb"
+        before = _stat_snapshot(staged)
+        try:
+            pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
+                                progress_bar=False, cwd=str(NOTEBOOKS),
+                                kernel_manager_class=manager)
+        except pm.PapermillExecutionError as exc:
+            failed.mkdir(parents=True, exist_ok=True)
+            saved = failed / out_nb.name
+            shutil.copyfile(out_nb, saved)
+            cell, _ = _first_error(out_nb)
+            log.error("notebook %s failed: %s", name, exc.evalue)
+            raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
+        # the pages the background thread draws meanwhile belong to the rendering, not to this step
+        written = {k: v for k, v in _written(staged, before).items() if k not in pages}
+        render(name)
+        for earlier in steps:   # the last step to write a file owns it
+            earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
+        steps.append({"name": name, "key": key, "inputs": inputs, "outputs": written})
+        log.info("executed %s", name)
+    return steps
+
+
+def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
+            is_demo: bool) -> dict[str, str]:
+    """Render the index page (the notebooks' pages are rendered by :class:`_Renderer`); return the files written."""
+    import pandas as pd
+
+    from . import report, sources
+
+    before = _stat_snapshot(staged)
+    notebooks = [(name, f"{name}.html") for name in pipeline.notebooks]
+    card = pd.read_parquet(staged.processed_dir / "scorecard.parquet")
+    changes = pd.read_parquet(staged.processed_dir / "changes.parquet")
+    rel = os.path.relpath(final.figures_dir, final.report_dir)
+    figs = [f"{rel}/{p.name}" for p in sorted(staged.figures_dir.glob("*.svg"))]
+    absent = sources.missing_optional(pipeline, raw)
+    disclosure = json.loads((staged.processed_dir / "disclosure.json").read_text(encoding="utf-8"))
+    page = report.index_page(pipeline, year, lang, card, notebooks, figs, demo=is_demo,
+                             notes=report.method_notes(pipeline, changes, lang, disclosure=disclosure)
+                             + data_notes(pipeline, lang, raw, absent))
+    (staged.report_dir / "index.html").write_text(page, encoding="utf-8")
+    log.info("rendered %d notebooks and the index page", len(notebooks))
+    return _written(staged, before)
+
+
+# --- sweeps -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep (the arguments of :func:`run_pipeline`, all picklable)."""
+
+    pipeline: str
+    year: int | None
+    raw_dir: str | None = None
+    lang: str = "da"
+    out_root: str = str(ROOT)
+    force: bool = False
+
+    def label(self) -> str:
+        return f"{self.pipeline} {self.year or 'default year'} {self.lang}"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """The outcome of one task: the index page, or the error and the exit code it would give (1 notebook, 2
+    input)."""
+
+    task: Task
+    index: str | None
+    seconds: float
+    error: str | None = None
+    code: int = 0
+
+
+def run_task(task: Task, staging_dir: str | None = None) -> TaskResult:
+    """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions."""
+    start = time.perf_counter()
+    try:
+        index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
+                             out_root=Path(task.out_root), progress=False, environ=os.environ, force=task.force,
+                             staging_dir=Path(staging_dir) if staging_dir else None)
+    except TryghedError as exc:
+        return TaskResult(task, None, time.perf_counter() - start, str(exc), 1 if isinstance(exc, NotebookFailed)
+                          else 2)
+    return TaskResult(task, str(index), time.perf_counter() - start)
+
+
+class _Serial:
+    """A ``concurrent.futures``-shaped executor that runs each task when it is submitted (``--workers 1``)."""
+
+    def submit(self, fn, *args, **kwargs):
+        from concurrent.futures import Future
+
+        fut = Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            fut.set_exception(exc)
+        return fut
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        pass
+
+
+def default_workers() -> int:
+    """The cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    """Pool workers leave Ctrl-C to the parent, which stops them and removes the sweep's staging folders."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def make_executor(spec: str | None = None, workers: int | None = None) -> Iterator:
+    """A ``concurrent.futures`` executor for a sweep.
+
+    ``spec``: ``None`` or ``"process"`` (a local process pool of ``workers`` processes, default: the cores),
+    ``"serial"`` (in this process), ``"dask-local"`` (a Dask ``LocalCluster`` of ``workers`` single-threaded worker
+    processes) or ``"dask://HOST:PORT"`` (an existing Dask distributed scheduler; its workers need this package and
+    the same paths to the raw and output folders).
+    """
+    workers = workers or default_workers()
+    if spec in (None, "", "process"):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_sigint)
+        try:
+            yield pool
+        except BaseException:
+            for p in list(getattr(pool, "_processes", {}).values()):
+                p.terminate()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    elif spec == "serial":
+        yield _Serial()
+    elif spec == "dask-local" or spec.startswith(("dask://", "tcp://", "tls://")):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise ConfigError(f"--executor {spec} needs Dask distributed: pip install distributed") from exc
+        if spec == "dask-local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            cluster = None
+            client = Client(spec.replace("dask://", "tcp://", 1))
+        try:
+            yield client.get_executor(pure=False)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        raise ConfigError(f"--executor is {spec!r}; use process, serial, dask-local or dask://HOST:PORT.")
+
+
+def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: int | None = None,
+              on_done: Callable[[int, int, TaskResult], None] | None = None) -> list[TaskResult]:
+    """Run every task, each in its own staging folder, over a ``concurrent.futures`` executor.
+
+    Results come back in the tasks' order; ``on_done(finished, total, result)`` is called as each task finishes.
+    On an interrupt the workers are stopped and every staging folder of the sweep is removed.
+    """
+    from concurrent.futures import as_completed
+
+    tasks = list(tasks)
+    if not tasks:
+        return []
+    roots = {Path(t.out_root).resolve() for t in tasks}
+    parents = {r: r / STAGING for r in roots}
+    sweep_dirs = {}
+    for r, parent in parents.items():
+        parent.mkdir(parents=True, exist_ok=True)
+        sweep_dirs[r] = Path(tempfile.mkdtemp(prefix="sweep-", dir=parent))
+    results: list[TaskResult | None] = [None] * len(tasks)
+    try:
+        if executor == "serial" or (workers == 1 and executor in (None, "", "process")):
+            for i, t in enumerate(tasks):   # in order, each reported as it finishes
+                results[i] = run_task(t, str(sweep_dirs[Path(t.out_root).resolve()]))
+                if on_done:
+                    on_done(i + 1, len(tasks), results[i])
+            return results
+        with make_executor(executor, workers) as pool:
+            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()])): i
+                       for i, t in enumerate(tasks)}
+            for n, fut in enumerate(as_completed(futures), start=1):
+                i = futures[fut]
+                results[i] = fut.result()
+                if on_done:
+                    on_done(n, len(tasks), results[i])
+    finally:
+        for r, d in sweep_dirs.items():
+            shutil.rmtree(d, ignore_errors=True)
+            _remove_if_empty(parents[r])
+    return results

@@ -1,0 +1,302 @@
+"""The runner: step manifests (a warm rerun starts no kernel; an edited notebook reruns from itself), output paths
+per source and language, sweeps, and the command line (--debug after the subcommand, --version, help, Ctrl-C).
+
+The fast tests replace papermill and the rendering with stand-ins that write one file per step; the slow test runs
+the real chain for two years on a process pool and on a Dask LocalCluster and compares the outputs byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tryghed import __version__, cli, config, paths
+from tryghed import run as run_mod
+from tryghed.paths import RunPaths
+
+PIPELINE, YEAR = "sikker-by", 2016
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def fake_chain(monkeypatch, tmp_path):
+    """A copy of the notebooks, a papermill stand-in that records which notebooks it ran and writes one table per
+    step (its content: the step and the text of the notebook's code), and rendering stand-ins."""
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS, nbs)
+    monkeypatch.setattr(run_mod, "NOTEBOOKS", nbs)
+    calls: list[str] = []
+
+    def execute(input_path, output_path, parameters, **kwargs):
+        name = Path(input_path).stem
+        calls.append(name)
+        nb = nbformat.read(input_path, as_version=4)
+        code = "".join(c.source for c in nb.cells if c.cell_type == "code")
+        (Path(parameters["processed_dir"]) / f"{name}.txt").write_text(f"{name}\n{code}", encoding="utf-8")
+        nbformat.write(nb, output_path)
+
+    def render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo):
+        before = run_mod._stat_snapshot(staged)
+        (staged.report_dir / "index.html").write_text(f"{pipeline.id} {year} {lang}", encoding="utf-8")
+        return run_mod._written(staged, before)
+
+    def page(self, name):
+        (self.staged.report_dir / f"{name}.html").write_text(name, encoding="utf-8")
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", execute)
+    monkeypatch.setattr(run_mod, "_render", render)
+    monkeypatch.setattr(run_mod._Renderer, "_render", page)
+    return nbs, calls
+
+
+def _no_kernel(*args, **kwargs):
+    raise AssertionError("a kernel was started")
+
+
+def _chain() -> list[str]:
+    return list(config.load_pipeline(PIPELINE).notebooks)
+
+
+def test_warm_rerun_starts_no_kernel_and_an_edited_notebook_reruns_from_itself(fake_chain, demo_dir, tmp_path,
+                                                                                   monkeypatch):
+    nbs, calls = fake_chain
+    out = tmp_path / "out"
+    chain = _chain()
+    assert len(chain) == 6
+
+    index = run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
+    assert index == out / "reports" / PIPELINE / str(YEAR) / "demo-da" / "index.html"
+    assert calls == chain
+    final = RunPaths.under(out, PIPELINE, YEAR, demo_dir, "da")
+    first = {p.name: _sha(p) for p in final.processed_dir.glob("0*.txt")}
+    assert sorted(first) == [f"{n}.txt" for n in chain]
+
+    # nothing changed: no kernel, the same index page
+    calls.clear()
+    with monkeypatch.context() as mp:
+        mp.setattr(run_mod.pm, "execute_notebook", _no_kernel)
+        assert run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False) == index
+
+    # an edited notebook (a code cell's text) reruns it and every step after it; only their pages are redrawn
+    pages = {n: (final.report_dir / f"{n}.html").stat().st_mtime_ns for n in chain}
+    edited = nbs / f"{chain[3]}.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    cell.source += "\n# edited"
+    nbformat.write(nb, edited)
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
+    assert calls == chain[3:]
+    now = {p.name: _sha(p) for p in final.processed_dir.glob("0*.txt")}
+    assert [n for n in sorted(now) if now[n] != first[n]] == [f"{chain[3]}.txt"]
+    assert [n for n in chain if (final.report_dir / f"{n}.html").stat().st_mtime_ns != pages[n]] == chain[3:]
+
+    # saving outputs into a notebook (as JupyterLab does) is not an edit
+    calls.clear()
+    nb = nbformat.read(edited, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="42\n")]
+    cell.execution_count = 7
+    nbformat.write(nb, edited)
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
+    assert calls == []
+
+    # an output that was changed by hand reruns the step that wrote it and what follows
+    (final.processed_dir / f"{chain[1]}.txt").write_text("tampered", encoding="utf-8")
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
+    assert calls == chain[1:]
+    assert (final.processed_dir / f"{chain[1]}.txt").read_text(encoding="utf-8").startswith(chain[1])
+
+    # --force reruns everything
+    calls.clear()
+    assert cli.main(["run", PIPELINE, "--year", str(YEAR), "--raw", str(demo_dir), "--out", str(out), "--quiet",
+                     "--force"]) == 0
+    assert calls == chain
+    assert not (out / paths.STAGING).exists()
+
+
+def test_changed_raw_file_reruns_every_step(fake_chain, demo_dir, tmp_path):
+    nbs, calls = fake_chain
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(demo_dir, raw)
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    calls.clear()
+    survey = raw / "tryghedsundersoegelse_2010-2017.csv"
+    survey.write_bytes(survey.read_bytes().replace(b"\n", b"\r\n", 1))
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    assert calls == _chain()
+
+
+def test_skipped_run_prints_the_index_path_last(fake_chain, demo_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["run", PIPELINE, "--year", str(YEAR), "--raw", str(demo_dir), "--out", str(out)]
+    assert cli.main(argv + ["--quiet"]) == 0
+    for extra in (["--quiet"], []):
+        capsys.readouterr()
+        assert cli.main(argv + extra) == 0
+        printed = capsys.readouterr().out.splitlines()
+        assert printed[-1] == str(out / "reports" / PIPELINE / str(YEAR) / "demo-da" / "index.html")
+
+
+def test_languages_and_sources_get_their_own_folders(fake_chain, demo_dir, tmp_path):
+    nbs, calls = fake_chain
+    out, raw = tmp_path / "out", tmp_path / "kbh 2017"
+    shutil.copytree(demo_dir, raw)
+    (raw / paths.DEMO_MARKER).unlink()
+    da = run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
+    en = run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, lang="en", out_root=out, progress=False)
+    real = run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    base = out / "reports" / PIPELINE / str(YEAR)
+    assert (da, en, real) == (base / "demo-da" / "index.html", base / "demo-en" / "index.html",
+                              base / "kbh_2017-da" / "index.html")
+    assert [p.read_text(encoding="utf-8") for p in (da, en, real)] == [f"{PIPELINE} {YEAR} da",
+                                                                       f"{PIPELINE} {YEAR} en",
+                                                                       f"{PIPELINE} {YEAR} da"]
+    for root in ("data/processed", "figures"):
+        assert sorted(p.name for p in (out / root / PIPELINE / str(YEAR)).iterdir()) == ["demo-da", "demo-en",
+                                                                                         "kbh_2017-da"]
+
+
+def test_ctrl_c_prints_one_line_and_leaves_no_staging_folder(fake_chain, demo_dir, tmp_path, monkeypatch, capsys):
+    nbs, calls = fake_chain
+    out = tmp_path / "out"
+
+    def interrupted(input_path, output_path, **kwargs):
+        if Path(input_path).stem == _chain()[2]:
+            raise KeyboardInterrupt
+        shutil.copyfile(input_path, output_path)
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", interrupted)
+    code = cli.main(["run", PIPELINE, "--year", str(YEAR), "--raw", str(demo_dir), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert len(err.strip().splitlines()) == 1 and "interrupted" in err and "Traceback" not in err
+    assert not (out / paths.STAGING).exists()
+    assert not (out / "reports").exists()
+
+
+def test_notebook_sha_ignores_outputs_and_counts(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1", id="a")])
+    plain, ran = tmp_path / "plain.ipynb", tmp_path / "ran.ipynb"
+    nbformat.write(nb, plain)
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "1"}, execution_count=3)]
+    nb.cells[0].execution_count = 3
+    nbformat.write(nb, ran)
+    assert plain.read_bytes() != ran.read_bytes()
+    assert run_mod.notebook_sha(plain) == run_mod.notebook_sha(ran)
+    nb.cells[0].source = "x = 2"
+    nbformat.write(nb, ran)
+    assert run_mod.notebook_sha(plain) != run_mod.notebook_sha(ran)
+
+
+@pytest.mark.parametrize(("text", "years"), [("2010-2013", [2010, 2011, 2012, 2013]), ("2014,2016", [2014, 2016]),
+                                             ("2017, 2010-2011,2017", [2010, 2011, 2017]), ("2015", [2015])])
+def test_parse_years(text, years):
+    assert cli.parse_years(text) == years
+
+
+@pytest.mark.parametrize("text", ["2017-2010", "20x0", ""])
+def test_parse_years_rejects(text):
+    with pytest.raises(cli.ConfigError):
+        cli.parse_years(text)
+
+
+def test_sweep_tasks_and_serial_sweep(fake_chain, demo_dir, tmp_path):
+    nbs, calls = fake_chain
+    out = tmp_path / "out"
+    args = cli.build_parser().parse_args(["run", PIPELINE, "--years", "2015-2016", "--raw", str(demo_dir),
+                                          "--out", str(out)])
+    tasks = cli._tasks(args)
+    assert [(t.pipeline, t.year) for t in tasks] == [(PIPELINE, 2015), (PIPELINE, 2016)]
+    seen = []
+    results = run_mod.run_sweep(tasks, executor="serial", on_done=lambda n, total, r: seen.append((n, total)))
+    assert seen == [(1, 2), (2, 2)]
+    assert [r.index for r in results] == [str(out / "reports" / PIPELINE / str(y) / "demo-da" / "index.html")
+                                          for y in (2015, 2016)]
+    assert not (out / paths.STAGING).exists()
+    all_args = cli.build_parser().parse_args(["run", "--all", "--year", "2016"])
+    assert sorted(t.pipeline for t in cli._tasks(all_args)) == sorted(config.available())
+
+
+def test_debug_after_the_subcommand_version_and_help_for_every_option(capsys):
+    parser = cli.build_parser()
+    assert parser.parse_args(["run", PIPELINE, "--debug"]).debug is True
+    assert parser.parse_args(["--debug", "run", PIPELINE]).debug is True
+    assert parser.parse_args(["run", PIPELINE]).debug is False
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out.strip() == f"tryghed {__version__}"
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subs.choices) >= {"run", "validate", "list", "demo-data", "fetch"}
+    for name, sub in [("tryghed", parser), *subs.choices.items()]:
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every output file with its sha256, but the run logs and executed notebooks (they carry times)."""
+    return {p.relative_to(root).as_posix(): _sha(p) for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != "run.log" and "executed" not in p.parts
+            and ".pipelines" not in p.parts}
+
+
+@pytest.mark.slow
+def test_dask_local_sweep_equals_the_process_pool_byte_for_byte(demo_dir, tmp_path):
+    tasks = {kind: [run_mod.Task(PIPELINE, y, str(demo_dir), "da", str(tmp_path / kind)) for y in (2016, 2017)]
+             for kind in ("process", "dask-local")}
+    for kind, ts in tasks.items():
+        results = run_mod.run_sweep(ts, executor=kind, workers=2)
+        assert [r.error for r in results] == [None, None]
+    a, b = _tree(tmp_path / "process"), _tree(tmp_path / "dask-local")
+    assert len(a) > 40 and any(k.endswith("index.html") for k in a)
+    assert a == b
+    manifest = json.loads((tmp_path / "process" / "data/processed" / PIPELINE / "2017" / "demo-da" /
+                           run_mod.STEPS).read_text(encoding="utf-8"))
+    assert [s["name"] for s in manifest["steps"]] == _chain()
+
+
+@pytest.mark.slow
+def test_real_chain_warm_rerun_and_an_edited_notebook(sikker_by_demo_run, tmp_path, monkeypatch):
+    """On the real chain: a rerun with nothing changed starts no kernel; a harmless edit of 05_figures reruns 05 and
+    06 only, from the earlier steps' outputs, and gives the same files as the full run."""
+    out = tmp_path / "out"
+    shutil.copytree(sikker_by_demo_run.out, out)
+    full = _tree(out)
+    with monkeypatch.context() as mp:
+        mp.setattr(run_mod.pm, "execute_notebook", _no_kernel)
+        index = run_mod.run_pipeline(PIPELINE, 2017, raw_dir=sikker_by_demo_run.raw, out_root=out, progress=False)
+    assert index == out / sikker_by_demo_run.index.relative_to(sikker_by_demo_run.out)
+    assert _tree(out) == full
+
+    nbs = tmp_path / "notebooks"
+    shutil.copytree(paths.NOTEBOOKS, nbs)
+    monkeypatch.setattr(run_mod, "NOTEBOOKS", nbs)
+    chain = _chain()
+    edited = nbs / f"{chain[4]}.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    cell.source = "# an edit that changes nothing\n" + cell.source
+    nbformat.write(nb, edited)
+    ran = []
+    real = run_mod.pm.execute_notebook
+
+    def counting(input_path, *args, **kwargs):
+        ran.append(Path(input_path).stem)
+        return real(input_path, *args, **kwargs)
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", counting)
+    run_mod.run_pipeline(PIPELINE, 2017, raw_dir=sikker_by_demo_run.raw, out_root=out, progress=False)
+    assert ran == chain[4:]
+    after = _tree(out)
+    steps = f"data/processed/{PIPELINE}/2017/demo-da/{run_mod.STEPS}"
+    assert {k: v for k, v in after.items() if k != steps} == {k: v for k, v in full.items() if k != steps}
