@@ -40,10 +40,16 @@ ASSETS_SUBDIR = "assets"
 NOTEBOOK_TITLES = {
     "da": {"01_ingest": "Indlæsning af rådata", "02_clean": "Rensning", "03_indicators": "Indikatorer",
            "04_change_tests": "Test af ændringer og trends", "05_figures": "Figurer", "06_report": "Resultater",
-           "07_compare_peers": "Sammenligning med andre kommuner"},
+           "07_compare_peers": "Sammenligning med andre kommuner", "08_effects": "Virkede indsatsen?",
+           "09_partnership": "Partnerskabets statusrapport", "09_national": "Alle kommuner",
+           "i1_register": "Indsatsregistret", "i2_scores": "Effekt- og evidensscore",
+           "i3_june_report": "Junirapporten"},
     "en": {"01_ingest": "Reading the raw data", "02_clean": "Cleaning", "03_indicators": "Indicators",
            "04_change_tests": "Tests of changes and trends", "05_figures": "Figures", "06_report": "Report",
-           "07_compare_peers": "Comparison with other municipalities"},
+           "07_compare_peers": "Comparison with other municipalities", "08_effects": "Did it work?",
+           "09_partnership": "The partnership's status report", "09_national": "Every municipality",
+           "i1_register": "The effort register", "i2_scores": "Effect and evidence scores",
+           "i3_june_report": "The June report"},
 }
 
 
@@ -582,8 +588,20 @@ def _peer_section(pipeline: Pipeline, processed_dir: Path, report_dir: Path, lan
                           if p.is_file()]}
 
 
+#: Pages a pipeline's own notebooks write into the report folder, linked from the index page.
+EXTRA_PAGES = {
+    "juni/index.html": {"da": "Junirapporten: indsatser, der er godt på vej", "en": "The June report: efforts well "
+                        "on the way"},
+    "statusrapport.html": {"da": "Statusrapporten til styregrupperne", "en": "The status report to the steering "
+                           "groups"},
+    "national.html": {"da": "Alle kommuner: tragtdiagrammer, kort og sider pr. kommune", "en": "Every municipality: "
+                      "funnel plots, map and a page per municipality"},
+}
+
+
 def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source: str,
-          notes: list[str] | None = None, extra_notes: list[str] = (), executed_dir: Path | None = None) -> Path:
+          notes: list[str] | None = None, extra_notes: list[str] = (), executed_dir: Path | None = None,
+          render_notebooks: bool = True, reports_root: Path | None = None) -> Path:
     """Make ``paths.report_dir`` a finished, self-contained report folder and return its index page.
 
     Renders every executed notebook of the pipeline (from ``executed_dir``, default ``report_dir/executed``),
@@ -609,10 +627,21 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         map).
     executed_dir : Path, optional
         Where the executed notebooks are (default ``report_dir/executed``).
+    render_notebooks : bool
+        Render the notebooks' pages here (the runner renders them while the chain runs and passes False).
+    reports_root : Path, optional
+        The ``reports`` folder holding earlier reports (for "since last year's report"; default: the one above
+        ``report_dir``).
     """
     processed, report_dir = Path(paths.processed_dir), Path(paths.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
-    read = lambda name: pd.read_parquet(processed / name)  # noqa: E731
+    def read(name: str) -> pd.DataFrame:
+        """A processed table; a pipeline without indicators (e.g. the effort register) has none: empty."""
+        path = processed / name
+        return pd.read_parquet(path) if path.is_file() else pd.DataFrame(
+            columns=["indicator_id", "area_id", "level", "period", "comparison", "pvalue", "method", "flags",
+                     "estimate", "suppressed", "target_no", "status"])
+
     published = read("published.parquet")
     changes = read("changes.parquet")
     targets = read("targets.parquet")
@@ -629,14 +658,17 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     for name in pipeline.notebooks:
         nb = executed_dir / f"{name}.ipynb"
         if nb.is_file():
-            render_notebook(nb, report_dir / f"{name}.html", demo=demo, lang=lang,
-                            title=f"{notebook_title(name, lang)} – {title}")
+            if render_notebooks:
+                render_notebook(nb, report_dir / f"{name}.html", demo=demo, lang=lang,
+                                title=f"{notebook_title(name, lang)} – {title}")
             notebooks.append({"href": f"{name}.html", "title": notebook_title(name, lang)})
+    notebooks = [{"href": href, "title": names[lang]} for href, names in EXTRA_PAGES.items()
+                 if (report_dir / href).is_file()] + notebooks
     figs = _copy_figures(paths.figures_dir, report_dir)
     assets = report_dir / ASSETS_SUBDIR
     assets.mkdir(exist_ok=True)
     shutil.copyfile(TEMPLATES / "report.css", assets / "report.css")
-    rows = measures(pipeline, published, changes, targets, year, lang, trends)
+    rows = measures(pipeline, published, changes, targets, year, lang, trends) if pipeline.indicators else []
     for m in rows:
         m["figures"] = [{**f, "svg": f"{FIGURES_SUBDIR}/{f['figure']}.svg",
                          "png": f"{FIGURES_SUBDIR}/{f['figure']}.png"}
@@ -650,7 +682,9 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
                  if p.stem not in ("peers",)]
     root = _reports_root(report_dir)
-    since = since_last_report(root, pipeline.id, year, lang, source, rows) if root else None
+    earlier = Path(reports_root) if reports_root else root
+    since = since_last_report(earlier, pipeline.id, year, lang, source, rows) if earlier and earlier.is_dir() \
+        else None
     catalogue_href = Path(_relpath(root / "index.html", report_dir)).as_posix() if root else None
     page = _env().get_template("index.html.j2").render(
         lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
@@ -662,7 +696,8 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
     index = report_dir / "index.html"
     index.write_text(page, encoding="utf-8")
-    record = {"pipeline": pipeline.id, "name": pipeline.name, "year": int(year), "lang": lang, "source": source,
+    record = {"pipeline": pipeline.id, "name": {"da": pipeline.name.da, "en": pipeline.name.en}, "year": int(year),
+              "lang": lang, "source": source,
               "demo": bool(demo), "title": title,
               "measures": {m["id"]: {"name": m["name"], "value_text": m["value_text"],
                                      "statuses": [[t.target, t.status, t.text] for t in m["targets"]]}

@@ -118,6 +118,8 @@ def coverage(pipeline: config.Pipeline, raw_dir: Path, environ=None) -> list[Cov
             log.debug("optional source %s (%s) is not in %s", sid, source.file, raw_dir)
             continue
         df = sources.read_source(pipeline, sid, raw_dir, environ)
+        if source.format == "assessment":   # a text, not a series: no years to cover
+            continue
         if source.format == "statbank":
             years = pd.Series(complete_years(df), dtype="int64")
             if years.empty:
@@ -125,6 +127,9 @@ def coverage(pipeline: config.Pipeline, raw_dir: Path, environ=None) -> list[Cov
                                  "the first quarter for FOLK1A)", "Extract whole years.")
         else:
             years = df["year"] if "year" in df else df["start"].dt.year
+        years = pd.Series(years).dropna()
+        if years.empty:
+            continue
         out.append(Coverage(sid, int(years.min()), int(years.max())))
     return out
 
@@ -137,12 +142,31 @@ def validate(pipeline: config.Pipeline, raw_dir: Path, year: int | None = None, 
     cov = coverage(pipeline, raw_dir, environ)
     if year is not None:
         outside = [c for c in cov if not c.first <= year <= c.last]
-        if outside:
-            c = outside[0]
+        # a source that ended (or is measured every second year, or holds one year of a series) does not block the
+        # year: its measures say "not measured this year"; the year must be in at least one required source
+        required = [c for c in cov if not pipeline.sources[c.source].optional]
+        blocking = [c for c in outside if not pipeline.sources[c.source].optional] if required else \
+            (outside if len(outside) == len(cov) else [])
+        if blocking and len(blocking) == len(required or cov):
+            c = blocking[0]
+            together = _common_years(cov)
+            hint = f" The sources cover {together} together." if together else ""
             raise InputError(Path(raw_dir) / pipeline.sources[c.source].file,
                              f"year {year} is outside the data of source '{c.source}' ({c.first}–{c.last})",
-                             f"Choose a year in {c.first}–{c.last}, or add the {year} extract to the raw folder.")
+                             f"Choose a year in {c.first}–{c.last}, or add the {year} extract to the raw folder."
+                             + hint)
+        for c in outside:
+            log.info("source %s covers %d–%d: its measures are not measured in %d", c.source, c.first, c.last,
+                     year)
     return cov
+
+
+def _common_years(cov: list[Coverage]) -> str:
+    """The years every source covers, as ``first–last`` (empty when they share none)."""
+    if not cov:
+        return ""
+    first, last = max(c.first for c in cov), min(c.last for c in cov)
+    return f"{first}–{last}" if first <= last else ""
 
 
 @dataclass(frozen=True)
@@ -560,6 +584,9 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         shutil.rmtree(failed)
         _remove_if_empty(failed.parent)
         _remove_if_empty(failed.parent.parent)
+    from . import report
+
+    report.write_catalogue(out_root / "reports")   # only a finished run updates the catalogue
     _write_facts(cache, facts)
     return final.report_dir / "index.html"
 
@@ -630,7 +657,11 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
     import papermill as pm
     from tqdm.auto import tqdm
 
-    params = dict(pipeline=facts.path, year=year, lang=lang, raw_dir=str(raw),
+    # one configuration per run: the notebooks read the snapshot of the YAML that was validated for this run
+    snapshot = staged.processed_dir / "pipeline" / Path(facts.path).name
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(facts.path, snapshot)
+    params = dict(pipeline=str(snapshot), year=year, lang=lang, raw_dir=str(raw),
                   processed_dir=str(staged.processed_dir), figures_dir=str(staged.figures_dir),
                   report_dir=str(staged.report_dir))
     for name in pipeline.notebooks[:plan.first]:
@@ -665,24 +696,16 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
             is_demo: bool) -> dict[str, str]:
-    """Render the index page (the notebooks' pages are rendered by :class:`_Renderer`); return the files written."""
-    import pandas as pd
-
+    """Build the self-contained report folder around the notebooks' pages (rendered by :class:`_Renderer`): the
+    index page from templates, the figures, the style sheet and ``report.json``; return the files written."""
     from . import report, sources
 
     before = _stat_snapshot(staged)
-    notebooks = [(name, f"{name}.html") for name in pipeline.notebooks]
-    card = pd.read_parquet(staged.processed_dir / "scorecard.parquet")
-    changes = pd.read_parquet(staged.processed_dir / "changes.parquet")
-    rel = os.path.relpath(final.figures_dir, final.report_dir)
-    figs = [f"{rel}/{p.name}" for p in sorted(staged.figures_dir.glob("*.svg"))]
     absent = sources.missing_optional(pipeline, raw)
-    disclosure = json.loads((staged.processed_dir / "disclosure.json").read_text(encoding="utf-8"))
-    page = report.index_page(pipeline, year, lang, card, notebooks, figs, demo=is_demo,
-                             notes=report.method_notes(pipeline, changes, lang, disclosure=disclosure)
-                             + data_notes(pipeline, lang, raw, absent))
-    (staged.report_dir / "index.html").write_text(page, encoding="utf-8")
-    log.info("rendered %d notebooks and the index page", len(notebooks))
+    report.build(pipeline, staged, year, lang, demo=is_demo, source=source_name(raw),
+                 extra_notes=data_notes(pipeline, lang, raw, absent), executed_dir=executed_dir,
+                 render_notebooks=False, reports_root=final.report_dir.parents[2])
+    log.info("rendered the index page")
     return _written(staged, before)
 
 
