@@ -8,6 +8,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 DEMO   := data/raw/demo/SYNTHETIC.md
 YEAR   ?= 2017
+# numpy's multithreaded BLAS fights pytest-xdist and the notebook kernels for the same cores: one thread each
+OPENBLAS_NUM_THREADS ?= 1
+export OPENBLAS_NUM_THREADS
 # pytest-xdist: every core; one worker per notebook and per end-to-end run (conftest.py groups them)
 XDIST  ?= -n auto --dist loadgroup
 

@@ -1,5 +1,6 @@
 """Indicator kinds: one module each, and missing is never zero (counts by hand on tables built here)."""
 
+import inspect
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,6 +89,9 @@ def test_every_kind_module_declares_its_options():
         assert kind.name == name
         assert kind.Options.model_config.get("extra") == "forbid"
         assert kind.note["da"] and kind.note["en"] and kind.note["da"] != kind.note["en"]
+        # the change step calls every kind the same way (one alpha for the pipeline)
+        assert {"units", "dispersion", "alpha"} <= set(inspect.signature(kind.compare).parameters), name
+        assert "alpha" in inspect.signature(kind.trend).parameters, name
 
 
 def test_reopening_plan_counts_danish_public_holidays():

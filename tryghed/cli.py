@@ -156,6 +156,13 @@ def _cmd_new(args) -> int:
     return 0
 
 
+def _cmd_new_register(args) -> int:
+    from .efforts import write_template
+
+    print(write_template(Path(args.path)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryghed", description="Yearly evaluation of public-safety programmes.")
     parser.add_argument("--version", action="version", version=f"tryghed {__version__}",
@@ -214,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help=f"save here instead of {(paths.DATA_RAW / 'dst').relative_to(paths.ROOT)}")
     p.set_defaults(func=_cmd_fetch)
 
-    p = sub.add_parser("new", help="write pipelines/NAME.yml for a long table (area, period, measure, numbers)",
+    p = sub.add_parser("new", parents=[common],
+                       help="write pipelines/NAME.yml for a long table (area, period, measure, numbers)",
                        description="Read a long table (CSV, xlsx or parquet), place its columns by their headers "
                        "(English or Danish) or by the options, and write a pipeline YAML that `tryghed run NAME` "
                        "runs as written; each choice is explained in a comment.")
@@ -233,6 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="write the YAML here instead of pipelines/")
     p.add_argument("--force", action="store_true", help="overwrite an existing pipeline of that name")
     p.set_defaults(func=_cmd_new)
+
+    p = sub.add_parser("new-register", parents=[common], help="write an empty effort register to fill in",
+                       description="Write the effort register's template (efforts, resources, success criteria, "
+                       "results and evidence) with Danish headers: one xlsx with a sheet per table when PATH ends in "
+                       ".xlsx, otherwise a folder of CSV files.")
+    p.add_argument("path", help="the xlsx file or folder to write")
+    p.set_defaults(func=_cmd_new_register)
     return parser
 
 

@@ -68,7 +68,7 @@ class ContextValue(Kind):
                                                 "no test)")
         return [out[k] for k in sorted(out)]
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         d = float(row["estimate"] - ref_row["estimate"])
         return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference",
                             "published values: difference shown, not tested")

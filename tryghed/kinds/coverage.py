@@ -113,8 +113,8 @@ class Coverage(ShareKind):
                   "talks": "concern talks held in the period (SSP log)"}[self.measure]
         return coverage_rows(counts, self.measure, {p.label: y for p, y in zip(periods, labels)}, method)
 
-    def trend(self, ind, seg):
+    def trend(self, ind, seg, alpha=stats.ALPHA):
         if ((seg["estimate"] > 0) & (seg["estimate"] < 100)).all():
-            return super().trend(ind, seg)
-        return Kind.trend(self, ind, seg)
+            return super().trend(ind, seg, alpha)
+        return Kind.trend(self, ind, seg, alpha)
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .. import stats
 from .base import Kind
 from .coverage import Coverage
 
@@ -48,8 +49,8 @@ class SspCount(Coverage):
                   else "concern talks held in the period (SSP log)")
         return coverage_rows(counts, ind.spec.measure, {p.label: y for p, y in zip(periods, labels)}, method)
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
         return Kind.compare(self, ind, ref_row, row)
 
-    def trend(self, ind, seg):
-        return Kind.trend(self, ind, seg)
+    def trend(self, ind, seg, alpha=stats.ALPHA):
+        return Kind.trend(self, ind, seg, alpha)
