@@ -123,8 +123,10 @@ def test_small_person_counts_are_withheld_and_cannot_be_recovered(protected_run)
         assert city["numerator"].notna().item()
         same = pub[(pub["indicator_id"] == ind) & (pub["level"] == level) & (pub["period"] == 2017)]
         assert same["numerator"].isna().sum() >= 2
-    areas = pd.read_csv(out / "reports/sikker-by/2017/demo-da/areas.csv", dtype=str)
-    row = areas[(areas["Mål"].str.contains("15–25")) & (areas["Niveau"] == "Bydel") & (areas["Område"] == "Indre By")]
+    # the Danish export: ';'-separated with a BOM (what a Danish Excel opens in columns)
+    areas = pd.read_csv(out / "reports/sikker-by/2017/demo-da/areas.csv", dtype=str, sep=";", encoding="utf-8-sig")
+    row = areas[(areas["Indikator"].str.contains("15–25")) & (areas["Niveau"] == "Bydel")
+                & (areas["Område"] == "Indre By")]
     assert row["2017"].tolist() == ["*"]
     notes = (out / "reports/sikker-by/2017/demo-da/index.html").read_text(encoding="utf-8")
     assert "Diskretionering (METHODS.md §6)" in notes and "Personantal under 5" in notes

@@ -114,7 +114,10 @@ def _cmd_list(args) -> int:
         if raw.is_dir():
             try:
                 cov = coverage(pipeline, raw)
-                years = f"{max(c.first for c in cov)}–{min(c.last for c in cov)}"
+                first, last = (max(c.first for c in cov), min(c.last for c in cov)) if cov else (None, None)
+                years = f"{first}–{last}" if cov and first <= last else \
+                    (f"{min(c.first for c in cov)}–{max(c.last for c in cov)} (not every source every year)" if cov
+                     else "no dated source")
             except TryghedError as exc:
                 years = f"inputs not readable ({exc})"
         else:

@@ -15,6 +15,7 @@ pool, a Dask ``LocalCluster`` (``dask-local``) or a Dask distributed scheduler (
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -430,10 +431,12 @@ class Plan:
     first: int | None
     previous: dict | None
     reason: str
+    #: sha256 of the previous year's report record (its "since last year's report" section reads it), or None
+    earlier_report: str | None = None
 
     @property
     def render_key(self) -> str:
-        return _sha_json({"render": self.keys[-1][1] if self.keys else None})
+        return _sha_json({"render": self.keys[-1][1] if self.keys else None, "earlier": self.earlier_report})
 
 
 def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPaths,
@@ -441,22 +444,24 @@ def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPa
     """Compare each step's key and recorded outputs with the previous run's ``steps.json``."""
     keys = step_keys(facts, year, lang, raw)
     previous = _read_steps(final.processed_dir / STEPS)
+    record = final.report_dir.parents[1] / str(year - 1) / final.report_dir.name / "report.json"
+    earlier = sha256_file(record) if record.is_file() else None
     if force:
-        return Plan(keys, 0, previous, "--force")
+        return Plan(keys, 0, previous, "--force", earlier)
     if previous is None:
-        return Plan(keys, 0, None, "no previous run")
+        return Plan(keys, 0, None, "no previous run", earlier)
     steps = previous["steps"]
     for i, (name, key, _) in enumerate(keys):
         rec = steps[i] if i < len(steps) and isinstance(steps[i], dict) else {}
         if rec.get("name") != name or rec.get("key") != key:
-            return Plan(keys, i, previous, f"{name}: its inputs changed")
+            return Plan(keys, i, previous, f"{name}: its inputs changed", earlier)
         if not _outputs_intact(final, rec.get("outputs", {})):
-            return Plan(keys, i, previous, f"{name}: an output is missing or changed")
+            return Plan(keys, i, previous, f"{name}: an output is missing or changed", earlier)
     rend = previous.get(_RENDER) or {}
-    plan = Plan(keys, None, previous, "nothing changed")
+    plan = Plan(keys, None, previous, "nothing changed", earlier)
     if (rend.get("key") != plan.render_key or not _outputs_intact(final, rend.get("outputs", {}))
             or not (final.report_dir / "index.html").is_file()):
-        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed")
+        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed", earlier)
     return plan
 
 
@@ -865,6 +870,14 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                 results[i] = fut.result()
                 if on_done:
                     on_done(n, len(tasks), results[i])
+        # a year's page says what changed since the previous year's report, which a parallel run may have finished
+        # after it: settle in year order (steps are skipped; only such pages are drawn again), as a serial run has it
+        for i in sorted(range(len(tasks)), key=lambda j: (tasks[j].pipeline, tasks[j].year or 0)):
+            if results[i] is not None and results[i].error is None:
+                staging = str(sweep_dirs[Path(tasks[i].out_root).resolve()])
+                settled = run_task(dataclasses.replace(tasks[i], force=False), staging)
+                if settled.error is None:
+                    results[i] = dataclasses.replace(results[i], index=settled.index)
     finally:
         for r, d in sweep_dirs.items():
             shutil.rmtree(d, ignore_errors=True)
