@@ -45,8 +45,9 @@ demo: $(STAMP) $(DEMO) ## write the synthetic demo data into data/raw/demo (if m
 report: $(STAMP) $(DEMO) ## run the sikker-by pipeline for YEAR (default 2017) on the demo data
 	$(BIN)/tryghed run sikker-by --year $(YEAR)
 
-test: $(STAMP) $(DEMO) ## the whole test suite on every core, nbval over every notebook included
-	$(BIN)/python -m pytest $(XDIST)
+test: $(STAMP) $(DEMO) ## the whole test suite on every core, then nbval over every notebook in order
+	$(BIN)/python -m pytest tests $(XDIST)
+	$(BIN)/python -m pytest notebooks -p no:xdist
 
 test-fast: $(STAMP) $(DEMO) ## everything that starts no notebook kernel (no nbval, no pipeline run)
 	$(BIN)/python -m pytest tests -m "not slow" -n auto
