@@ -451,3 +451,29 @@ def test_property_hierarchy_with_changes_nothing_recoverable(case, k):
         assert hi - lo > 1e-6, f"{rows[c]} is recoverable"
     assert hidden[[1 <= v < k for v in vals]].all()
     assert (res.table["flags"] == np.where(hidden, "disclosure", "")).all()
+
+
+def test_person_denominators_are_controlled_and_cannot_be_recovered():
+    """A share whose denominator counts persons (identified young people, of whom some had a concern talk): the
+    denominator 3 of area b is withheld, and so is a second area's, so the city's 20 + 3 + 9 = 32 does not give it
+    back (hand counts)."""
+    parents = {"city": None, "a": "city", "b": "city", "c": "city"}
+    identified = {"a": 20, "b": 3, "c": 9}
+    talks = {"a": 18, "b": 3, "c": 8}
+    rows = [dict(indicator_id="cov", area_id=a, level="district", period=2020, numerator=float(talks[a]),
+                 denominator=float(identified[a]), estimate=100 * talks[a] / identified[a], ci_low=1.0, ci_high=99.0,
+                 n_unweighted=float(identified[a]), n_effective=float(identified[a]), unit="percent",
+                 suppressed=False, flags="", method="Wilson") for a in identified]
+    rows.append(dict(indicator_id="cov", area_id="city", level="city", period=2020, numerator=29.0, denominator=32.0,
+                     estimate=100 * 29 / 32, ci_low=1.0, ci_high=99.0, n_unweighted=32.0, n_effective=32.0,
+                     unit="percent", suppressed=False, flags="", method="Wilson"))
+    table = pd.DataFrame(rows)
+    out = dc.protect_indicator_table(table, parents=parents, person_ids={"cov"},
+                                             denominator_person_ids={"cov"}, k=5, mode="DK").table.set_index("area_id")
+    assert np.isnan(out.loc["b", "denominator"]) and np.isnan(out.loc["b", "estimate"])
+    assert out.loc["b", "suppressed"] and "disclosure" in out.loc["b", "flags"]
+    assert np.isnan(out.loc["b", "n_unweighted"])
+    # the city's published denominator minus the published districts' must not pin b's 3
+    shown = out.loc[["a", "c"], "denominator"]
+    assert shown.isna().sum() >= 1
+    assert out.loc["city", "denominator"] == 32

@@ -792,7 +792,8 @@ def _protect_person_indicator(sub: pd.DataFrame, *, parents, changes, k, mode, m
 
 
 def protect_indicator_table(table: pd.DataFrame, *, parents: Mapping[str, str | None], person_ids: Collection[str],
-                            survey_ids: Collection[str] = (), k: int = 5, mode: str = "DK",
+                            survey_ids: Collection[str] = (), denominator_person_ids: Collection[str] = (),
+                            k: int = 5, mode: str = "DK",
                             published_changes: Iterable[tuple[str, str, int, int]] = (), min_answers: int = 50,
                             min_denominator: int = 10, reveal_total: int = 10) -> ProtectedTable:
     """The published indicator table: METHODS.md §6 applied to person counts and §1.3 precision to survey shares.
@@ -854,6 +855,25 @@ def protect_indicator_table(table: pd.DataFrame, *, parents: Mapping[str, str | 
         out["flags"] = _add_flag(out["flags"], sub.index[withheld], FLAG)
         for key, n in counts.items():
             totals[key] += n
+    # Shares whose denominator counts persons too (e.g. identified young people, of whom those with a concern talk):
+    # the denominators are controlled as person counts of their own, and a share over a withheld one is withheld.
+    for iid in [i for i in out["indicator_id"].unique() if i in set(denominator_person_ids)]:
+        sub = out[(out["indicator_id"] == iid) & np.isfinite(out["denominator"].astype(float))]
+        if sub.empty:
+            continue
+        pseudo = sub.assign(numerator=sub["denominator"], estimate=sub["denominator"], denominator=np.nan,
+                            ci_low=np.nan, ci_high=np.nan, suppressed=False, unit="count")
+        new, withheld, counts = _protect_person_indicator(pseudo, parents=parents, changes=(), k=k, mode=mode,
+                                                          min_denominator=min_denominator, reveal_total=reveal_total)
+        out.loc[sub.index, ["denominator", "n_unweighted", "n_effective"]] = \
+            np.repeat(new["numerator"].to_numpy(dtype=float)[:, None], 3, axis=1)
+        gone = sub.index[withheld]
+        out.loc[gone, ["numerator", "denominator", "estimate", "ci_low", "ci_high", "n_unweighted",
+                       "n_effective"]] = np.nan
+        out.loc[gone, "suppressed"] = True
+        out["flags"] = _add_flag(out["flags"], gone, FLAG)
+        for key, n in counts.items():
+            totals[key] += n
     survey = out["indicator_id"].isin(set(survey_ids))
     n_unw = out["n_unweighted"].astype(float)
     few = survey & ((n_unw < min_answers) | out["suppressed"])
@@ -906,4 +926,5 @@ def protect_pipeline_table(pipeline, table: pd.DataFrame, *, min_answers: int = 
         table, parents={a.id: a.parent for a in pipeline.areas},
         person_ids={i.id for i in pipeline.indicators if i.persons},
         survey_ids={i.id for i in pipeline.indicators if i.impl.survey},
+        denominator_person_ids={i.id for i in pipeline.indicators if i.persons and i.impl.denominator_persons},
         k=pipeline.disclosure_k, mode=pipeline.disclosure_mode, min_answers=min_answers)

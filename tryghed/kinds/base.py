@@ -38,6 +38,8 @@ class Kind:
     #: the kind's rows count persons whenever the indicator says ``persons: true`` (METHODS.md §6); survey shares are
     #: controlled for precision instead (n_unweighted)
     survey: ClassVar[bool] = False
+    #: the denominator counts persons too (not a public population): disclosure control covers it as well
+    denominator_persons: ClassVar[bool] = False
 
     # -- configuration ---------------------------------------------------------------------------------------------
     def check(self, ind: Indicator, pipeline: Pipeline) -> None:

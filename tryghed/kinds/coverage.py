@@ -79,6 +79,7 @@ class Coverage(ShareKind):
     measure = "coverage"
 
     name = "coverage"
+    denominator_persons = True
     #: the report's method note (tryghed.report.method_notes)
     note = {
         "da": "andel af de unge identificeret i perioden, der har haft en bekymringssamtale ved periodens slutning, "
