@@ -305,6 +305,7 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
                     if _crosses_break(pipeline, ind.id, year - 1, year):
                         r["status"] = "not_assessable"
                         r["flags"] = "across_series_break"
+                        r["detail"] += " (series break)"
                     else:
                         # the target's value is signed (−1 = a fall of at least 1): met when the change is at least as
                         # large in the desired direction
