@@ -245,8 +245,7 @@ def _test_text(v: stats.Verdict | None, c: stats.Change | None, lang: str, descr
              "en": {"significant_increase": "statistically significant increase",
                     "significant_decrease": "statistically significant decrease",
                     "no_significant_change": "no statistically significant change"}}[lang]
-    q = "q" if lang == "en" else "q"
-    return f"{words[v.code]} ({q} = {i18n.number(v.pvalue, lang, 3)}; Holm)"
+    return f"{words[v.code]} ({i18n.qvalue(v.pvalue, lang)}; Holm)"
 
 
 def overview(pipeline: Pipeline, tables: dict[str, pd.DataFrame], published: pd.DataFrame, year: int, lang: str
