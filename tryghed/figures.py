@@ -431,6 +431,19 @@ def _centre(rings: list[np.ndarray]) -> tuple[float, float]:
             float(((y + np.roll(y, -1)) * cross).sum() / (3 * cross.sum())))
 
 
+def _frame(ax, box, zoomed: bool) -> None:
+    """A map panel's frame: the zoomed panel shows only ``box``; the whole map outlines ``box`` with a rectangle."""
+    if zoomed:
+        ax.set_xlim(box[0], box[1])
+        ax.set_ylim(box[2], box[3])
+    else:
+        ax.autoscale_view()
+        ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
+                                   edgecolor="#555555", zorder=4))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
 def municipality_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], *, highlight: str,
                      names: dict[str, str], title: str, label: str, note: str = "") -> plt.Figure:
     """Municipalities shaded by a rate, the highlighted one outlined; the whole country and a zoom around it.
@@ -479,15 +492,7 @@ def municipality_map(shapes: dict[str, list[np.ndarray]], values: dict[str, floa
             ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=7,
                         fontweight="bold" if c == highlight else "normal", color="#1f1f1f",
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
-        if zoom:
-            ax.set_xlim(box[0], box[1])
-            ax.set_ylim(box[2], box[3])
-        else:
-            ax.autoscale_view()
-            ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
-                                       edgecolor="#555555", zorder=4))
-        ax.set_aspect("equal")
-        ax.set_axis_off()
+        _frame(ax, box, zoom)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     fig.colorbar(sm, ax=[ax_all, ax_zoom], orientation="horizontal", fraction=0.05, pad=0.04, label=label)
     fig.suptitle(title, fontsize=11, x=0.02, ha="left")
@@ -808,15 +813,7 @@ def national_map(shapes: dict[str, list[np.ndarray]], values: dict[str, float], 
                 continue
             ax.annotate(names.get(c, c), (x, y), ha="center", va="center", fontsize=6.5,
                         bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.7})
-        if zoomed:
-            ax.set_xlim(box[0], box[1])
-            ax.set_ylim(box[2], box[3])
-        else:
-            ax.autoscale_view()
-            ax.add_patch(plt.Rectangle((box[0], box[2]), box[1] - box[0], box[3] - box[2], fill=False, lw=0.8,
-                                       edgecolor="#555555", zorder=4))
-        ax.set_aspect("equal")
-        ax.set_axis_off()
+        _frame(ax, box, zoomed)
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=[ax_all, ax_zoom], orientation="horizontal",
                  fraction=0.04, pad=0.03, label=label)
     fig.suptitle(title, fontsize=11, x=0.02, ha="left")

@@ -116,25 +116,5 @@ def _read(pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
         a = read_assessment(path, attribution={"da": attribution["da"], "en": attribution["en"]})
         return pd.DataFrame({"supplied": [a.supplied], "text": [a.text or ""], "attribution_da": [attribution["da"]],
                              "attribution_en": [attribution["en"]], "file": [a.file]})
-    if fmt == "long":
-        return read_context_long(pipeline, source, path)
     raise ValueError(f"{fmt!r} is not a partnership source format")
 
-
-def read_context_long(pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
-    """A long table (:func:`tryghed.sources.long.read_long`) with ``area_id`` from its area names.
-
-    Used for the partnership's context measures until the package's own ``long`` wiring is in place; an area name
-    not in the pipeline's area tree is an error naming the row.
-    """
-    from .long import read_long
-    from .police import map_areas
-
-    df = read_long(path, columns=dict(source.columns or {}), sheet=source.sheet)
-    frame = df.rename(columns={"area": "_area"})
-    frame.attrs = {**df.attrs, "columns": {"_area": (source.columns or {}).get("area", "area")}}
-    frame.index = frame["row"] - 2
-    ids = map_areas(frame, "_area", path, area_names(pipeline, source_levels(source)))
-    out = df.copy()
-    out.insert(0, "area_id", ids.to_numpy())
-    return out
