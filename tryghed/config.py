@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
-from .effects import Evaluation
+from .effects_spec import Evaluation
 from .efforts import EffortModel
 from .errors import ConfigError
 from .national import NationalSpec

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from scipy import stats as sps
 
 from . import i18n
 from .errors import ConfigError, InputError
@@ -143,6 +142,8 @@ class FunnelLimits:
 
 def _exact_count_limit(p: np.ndarray | float, theta: np.ndarray) -> np.ndarray:
     """Spiegelhalter's interpolated Poisson quantile: ``y_p − α`` with α = (F(y_p) − p) / (F(y_p) − F(y_p − 1))."""
+    from scipy import stats as sps     # here, not at the top: reading a configuration must stay light
+
     y = sps.poisson.ppf(p, theta)
     f_y = sps.poisson.cdf(y, theta)
     f_below = sps.poisson.cdf(y - 1, theta)
@@ -208,6 +209,8 @@ def funnel_limits(*, target_rate: float, exposure, coverage=(0.95, 0.998), per: 
             lo = _exact_count_limit(tail, theta) / e * per
             hi = _exact_count_limit(1 - tail, theta) / e * per
         else:
+            from scipy import stats as sps
+
             half = sps.norm.isf(tail) * np.sqrt(target * per / e)
             lo, hi = target - half, target + half
         if phi > 1:
