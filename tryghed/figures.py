@@ -272,9 +272,12 @@ def save(fig: plt.Figure, folder: Path, name: str, *, title: str = "", alt: str 
     svg_meta = {"Date": None, "Creator": None, **({"Title": title} if title else {}),
                 **({"Description": alt} if alt else {})}
     with plt.rc_context({"svg.hashsalt": "tryghed", "svg.fonttype": "none"}):
+        # The tight box is laid out once for both files (savefig's bbox_inches="tight" would lay out twice per file).
+        fig.set_dpi(DPI)
+        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.15)
         for ext, meta in (("png", png_meta), ("svg", svg_meta)):
             p = folder / f"{name}.{ext}"
-            fig.savefig(p, format=ext, metadata=meta, bbox_inches="tight", pad_inches=0.15, dpi=DPI)
+            fig.savefig(p, format=ext, metadata=meta, bbox_inches=bbox, dpi=DPI)
             out.append(p)
     if title or alt:
         _svg_title(out[1], title, alt)

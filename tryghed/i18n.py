@@ -14,6 +14,7 @@ statement names its test.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -147,9 +148,14 @@ def number(x: float, lang: str, decimals: int = 1) -> str:
     """``x`` with the language's decimal mark and thousands separator (Babel), a true minus; missing -> "–"."""
     if _missing(x):
         return "–"
+    return _number(float(x), lang, int(decimals))
+
+
+@functools.lru_cache(maxsize=65536)
+def _number(x: float, lang: str, decimals: int) -> str:
+    # Cached: a figure's tick formatter asks for the same few values thousands of times while matplotlib lays out.
     fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    s = format_decimal(float(x), format=fmt, locale=LOCALES[lang])
-    return s.replace("-", MINUS)
+    return format_decimal(x, format=fmt, locale=LOCALES[lang]).replace("-", MINUS)
 
 
 def signed(x: float, lang: str, decimals: int = 1) -> str:
