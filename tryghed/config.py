@@ -25,6 +25,7 @@ from .efforts import EffortModel
 from .errors import ConfigError
 from .national import NationalSpec
 from .paths import NOTEBOOKS, PIPELINES, ROOT
+from .significance import ALPHA
 
 #: Area levels. ``police_district`` sits above the city (Copenhagen Police District: the municipality and its
 #: neighbours), the others below it or beside it (peers).
@@ -361,7 +362,7 @@ class Pipeline(_Model):
     peers: tuple[str, ...] = ()
     map: MapSpec | None = None
     #: Significance level of every test of the pipeline (METHODS.md §0).
-    alpha: float = Field(0.05, gt=0, lt=0.5)
+    alpha: float = Field(ALPHA, gt=0, lt=0.5)
     #: The period the pipeline reports at (long tables aggregate finer periods to it, complete ones only).
     period: Literal[PERIODS] = "year"  # type: ignore[valid-type]
     #: The effort register and its effect-and-evidence model (tryghed.efforts), for pipelines that score efforts.

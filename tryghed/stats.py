@@ -23,9 +23,9 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.stats.rates import confint_poisson
 
+from .significance import ALPHA  # noqa: F401  (stats.ALPHA, the level of every test)
+
 Z95 = 1.959963984540054
-#: The significance level of every test unless the pipeline YAML sets another (METHODS.md §0).
-ALPHA = 0.05
 #: Below this effective n, or with fewer than this many effective events / non-events, Clopper-Pearson replaces
 #: Wilson and the Newcombe interval replaces the Wald difference (METHODS.md §1.3, §1.4).
 SMALL_N_EFF = 100

@@ -9,7 +9,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 if TYPE_CHECKING:
     from ..config import Indicator, Pipeline
@@ -68,12 +71,12 @@ class Kind:
 
     # -- changes and trends ----------------------------------------------------------------------------------------
     def compare(self, ind: Indicator, ref_row: pd.Series, row: pd.Series, *, units=None,
-                dispersion: float = 1.0, alpha: float = stats.ALPHA) -> stats.Change:
+                dispersion: float = 1.0, alpha: float = ALPHA) -> stats.Change:
         d = float(row["estimate"] - ref_row["estimate"])
         return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference", "descriptive (not a sample: no test)",
                             tested=False, reason="descriptive")
 
-    def trend(self, ind: Indicator, seg: pd.DataFrame, alpha: float = stats.ALPHA) -> dict:
+    def trend(self, ind: Indicator, seg: pd.DataFrame, alpha: float = ALPHA) -> dict:
         t = seg.index.to_numpy(float)
         y = seg["estimate"].to_numpy(float)
         slope = float(np.polyfit(t, y, 1)[0]) if len(t) >= 2 else np.nan
@@ -159,14 +162,14 @@ class ShareKind(Kind):
 
     test = "share"
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         c = stats.compare_shares(share1=ref_row["estimate"] / 100, n_eff1=ref_row["n_effective"],
                                  share2=row["estimate"] / 100, n_eff2=row["n_effective"], alpha=alpha)
         method = c.method if self.survey else c.method.replace("Kish effective n", "counts as n")
         return dataclasses.replace(c, estimate=100 * c.estimate, ci_low=100 * c.ci_low, ci_high=100 * c.ci_high,
                                    scale="difference (percentage points)", method=method)
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         p = seg["estimate"].to_numpy(float) / 100
         n = seg["n_effective"].to_numpy(float)
         t = seg.index.to_numpy(float)
@@ -182,8 +185,10 @@ class ShareKind(Kind):
         return r
 
 
-def share_slope(seg: pd.DataFrame, alpha: float = stats.ALPHA) -> stats.Trend:
-    """Inverse-variance slope of a share series (percent) with SEs from its effective n (METHODS.md §1.5 (i))."""
+def share_slope(seg: pd.DataFrame, alpha: float | None = None) -> stats.Trend:
+    """Inverse-variance slope of a share series (percent) with SEs from its effective n (METHODS.md §1.5 (i));
+    ``alpha`` defaults to :data:`tryghed.stats.ALPHA`."""
+    alpha = ALPHA if alpha is None else alpha
     p = seg["estimate"].to_numpy(float) / 100
     n = seg["n_effective"].to_numpy(float)
     return stats.weighted_trend(years=seg.index.to_numpy(float), values=p, n_effective=n, alpha=alpha)

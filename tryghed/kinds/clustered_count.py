@@ -8,9 +8,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from .base import Kind, count_rows
 from .stock_count import _zero_filled
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 #: Fixed seed of the bootstrap over institutions, so reruns give identical tables.
 BOOTSTRAP_SEED = 20140101
@@ -47,7 +50,7 @@ class ClusteredCount(Kind):
                           "working days summed over closures (clustered by institution; descriptive)",
                           source.area_level)
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         if units is None or len(units[0]) < 2:
             return super().compare(ind, ref_row, row)
         b = stats.bootstrap_change(values1=units[0], values2=units[1], seed=BOOTSTRAP_SEED, alpha=alpha)

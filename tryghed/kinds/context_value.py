@@ -11,8 +11,11 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from .base import Kind, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 class Options(BaseModel):
@@ -68,7 +71,7 @@ class ContextValue(Kind):
                                                 "no test)")
         return [out[k] for k in sorted(out)]
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         d = float(row["estimate"] - ref_row["estimate"])
         return stats.Change(d, np.nan, np.nan, np.nan, np.nan, "difference",
                             "published values: difference shown, not tested")

@@ -12,10 +12,13 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from ..activities import Period, ssp_coverage
 from ._reporting import period_of, period_years
 from .base import Kind, ShareKind, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 class Options(BaseModel):
@@ -114,7 +117,7 @@ class Coverage(ShareKind):
                   "talks": "concern talks held in the period (SSP log)"}[self.measure]
         return coverage_rows(counts, self.measure, {p.label: y for p, y in zip(periods, labels)}, method)
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         if ((seg["estimate"] > 0) & (seg["estimate"] < 100)).all():
             return super().trend(ind, seg, alpha)
         return Kind.trend(self, ind, seg, alpha)

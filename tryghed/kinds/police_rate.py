@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
 from ._reporting import calendar_year, months_of, period_of, period_years
 from .base import at_level, flags, row
 from .rate import Rate
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 class Options(BaseModel):

@@ -13,9 +13,12 @@ from __future__ import annotations
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from . import long_table
 from .base import Kind, flags, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 IMPLIED = "exposure_implied"
 NO_COUNT = "published_rate_only"
@@ -115,7 +118,7 @@ class PublishedRate(Kind):
                            method=f"published rate, shown as published; {ci.method} on the published count; {how}"))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         ok = all(np.isfinite(r["numerator"]) and np.isfinite(r["denominator"]) and r["denominator"] > 0
                  for r in (ref_row, row))
         if not ok:
@@ -132,7 +135,7 @@ class PublishedRate(Kind):
                                     "count and rate")
         return c
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         counts = seg["numerator"].to_numpy(float)
         exposure = seg["denominator"].to_numpy(float)
         if len(seg) and np.isfinite(counts).all() and np.isfinite(exposure).all():
@@ -146,7 +149,7 @@ class PublishedRate(Kind):
         return r
 
 
-def against_rest(ind, pipeline, table, year: int, *, alpha: float = stats.ALPHA) -> list[dict]:
+def against_rest(ind, pipeline, table, year: int, *, alpha: float | None = None) -> list[dict]:
     """Each area of level ``ind.spec.against_rest`` against the sum of the level's other areas in ``year``.
 
     H0: the area's rate equals the rate of the other areas together; H1: it differs (two-sided). The exact conditional
@@ -156,6 +159,7 @@ def against_rest(ind, pipeline, table, year: int, *, alpha: float = stats.ALPHA)
     tested. Returns rows in the change table's layout (``comparison`` ``rest_of_level``; ``ref_estimate`` the rest's
     rate; ``change`` the rate ratio area / rest).
     """
+    alpha = ALPHA if alpha is None else alpha
     level = ind.spec.against_rest
     if level is None:
         return []

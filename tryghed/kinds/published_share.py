@@ -14,9 +14,12 @@ import dataclasses
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from . import long_table
 from .base import ShareKind, flags as join_flags, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 ASSUMED = "assumed_n"
 
@@ -126,7 +129,7 @@ class PublishedShare(ShareKind):
                            method=f"published share, shown as published; {ci.method} on {note}"))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         if not (np.isfinite(ref_row["n_effective"]) and np.isfinite(row["n_effective"])):
             return long_table.not_tested(row["estimate"] - ref_row["estimate"], "difference (percentage points)",
                                          "published shares without a sample size: described, not tested",
@@ -136,7 +139,7 @@ class PublishedShare(ShareKind):
             c = dataclasses.replace(c, method=f"{c.method}; n assumed, not published (flag {ASSUMED})")
         return c
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         if not np.isfinite(seg["n_effective"].to_numpy(float)).all():
             return super(ShareKind, self).trend(ind, seg, alpha)
         r = super().trend(ind, seg, alpha)

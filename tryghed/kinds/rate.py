@@ -15,9 +15,12 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from . import long_table
 from .base import Kind, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 class Options(BaseModel):
@@ -205,7 +208,7 @@ class Rate(Kind):
                            ci_low=ci.ci_low, ci_high=ci.ci_high, flags=v.flags, method=method))
         return out
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         c = stats.compare_rates(count1=ref_row["numerator"], exposure1=ref_row["denominator"],
                                 count2=row["numerator"], exposure2=row["denominator"], dispersion=dispersion,
                                 alpha=alpha)
@@ -213,7 +216,7 @@ class Rate(Kind):
             c = dataclasses.replace(c, method=f"{c.method}; {EQUAL_EXPOSURE}")
         return c
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         t = seg.index.to_numpy(float)
         g = stats.poisson_trend(periods=t, counts=seg["numerator"], exposure=seg["denominator"], alpha=alpha)
         offset = ("equal exposure (no population)" if EQUAL_EXPOSURE in " ".join(seg["method"].astype(str))

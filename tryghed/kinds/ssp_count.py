@@ -10,9 +10,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
+from ..significance import ALPHA
 from .base import Kind
 from .coverage import Coverage
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 class Options(BaseModel):
@@ -49,8 +52,8 @@ class SspCount(Coverage):
                   else "concern talks held in the period (SSP log)")
         return coverage_rows(counts, ind.spec.measure, {p.label: y for p, y in zip(periods, labels)}, method)
 
-    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=stats.ALPHA):
+    def compare(self, ind, ref_row, row, *, units=None, dispersion=1.0, alpha=ALPHA):
         return Kind.compare(self, ind, ref_row, row)
 
-    def trend(self, ind, seg, alpha=stats.ALPHA):
+    def trend(self, ind, seg, alpha=ALPHA):
         return Kind.trend(self, ind, seg, alpha)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from .. import stats
+from .._lazy import lazy_module
 from .base import ShareKind, at_level, row
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 #: Survey shares from fewer unweighted answers are not published (METHODS.md §1.3).
 MIN_ANSWERS = 50
