@@ -46,7 +46,7 @@ report: $(STAMP) $(DEMO) ## run the sikker-by pipeline for YEAR (default 2017) o
 	$(BIN)/tryghed run sikker-by --year $(YEAR)
 
 test: $(STAMP) $(DEMO) ## the whole test suite on every core, then nbval over every notebook in order
-	$(BIN)/python -m pytest tests $(XDIST)
+	$(BIN)/python -m pytest tests $(XDIST) --durations=25
 	$(BIN)/python -m pytest notebooks -p no:xdist
 
 test-fast: $(STAMP) $(DEMO) ## everything that starts no notebook kernel (no nbval, no pipeline run)

@@ -8,7 +8,7 @@ from tryghed import demo
 
 #: Fixtures that run the real notebook chain: their tests are ``slow`` and stay on one pytest-xdist worker per group,
 #: so each such fixture runs once (``make test`` uses ``-n auto --dist loadgroup``).
-KERNEL_FIXTURES = {"sikker_by_demo_run", "runs", "protected_run", "real_run", "first_run"}
+KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
 SHARED_RUN_GROUP = "sikker-by-demo-run"
 
 
@@ -49,6 +49,16 @@ def sikker_by_demo_run(demo_dir, tmp_path_factory):
     return SimpleNamespace(raw=demo_dir, out=out, index=index, code=0, raw_before=raw_before)
 
 
+@pytest.fixture(scope="session")
+def sikker_by_en_run(demo_dir, tmp_path_factory):
+    """The same chain in English (demo data, 2017), shared like :func:`sikker_by_demo_run`; read it, never write."""
+    from tryghed.run import run_pipeline
+
+    out = tmp_path_factory.mktemp("sikker_by_en_run")
+    index = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=out, progress=False)
+    return SimpleNamespace(raw=demo_dir, out=out, index=index, code=0)
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs the real notebook chain (deselect with -m 'not slow')")
     config.addinivalue_line("markers", "xdist_group(name): run on the same pytest-xdist worker as its group")
@@ -62,7 +72,7 @@ def pytest_collection_modifyitems(config, items):
         used = set(getattr(item, "fixturenames", ()))
         if path.suffix == ".ipynb":
             group = f"nbval-{path.stem}"
-        elif "sikker_by_demo_run" in used:
+        elif used & {"sikker_by_demo_run", "sikker_by_en_run"}:
             group = SHARED_RUN_GROUP
         elif used & KERNEL_FIXTURES or item.get_closest_marker("slow"):
             group = path.stem

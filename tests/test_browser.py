@@ -16,8 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tryghed import config, report
-from tryghed.paths import ROOT, RunPaths
+from tryghed.paths import ROOT
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -51,20 +50,10 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def built_report(demo_dir, tmp_path_factory):
-    """One Danish sikker-by demo run, as the runner makes it (the index page built by ``report.build``)."""
-    from tryghed.run import run_pipeline
-
-    out = tmp_path_factory.mktemp("browser_run")
-    index = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=out, progress=False)
-    if not (index.parent / report.REPORT_RECORD).is_file():
-        # the runner does not call report.build yet: build the page from the run's folders
-        paths = RunPaths.under(out, "sikker-by", 2017, demo_dir)
-        paths = RunPaths(raw_dir=paths.raw_dir, processed_dir=paths.processed_dir, figures_dir=paths.figures_dir,
-                         report_dir=index.parent)
-        index = report.build(config.load_pipeline("sikker-by"), paths, 2017, "da", demo=True, source="demo")
-    report.write_catalogue(out / "reports")
-    return index
+def built_report(sikker_by_demo_run):
+    """The session's shared Danish sikker-by demo run (conftest.py), as the runner made it; the test only reads it
+    and copies its report folder elsewhere."""
+    return sikker_by_demo_run.index
 
 
 def _local_file(page_path: Path, href: str) -> tuple[Path | None, str]:
