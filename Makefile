@@ -56,7 +56,7 @@ lint: $(STAMP) ## ruff over the package and tests
 	$(BIN)/ruff check tryghed tests
 
 bench: $(STAMP) $(DEMO) ## measure the performance targets as ratios in one run; writes BENCHMARKS.md
-	$(BIN)/python benchmarks/bench_pipeline.py --out BENCHMARKS.md
+	$(BIN)/python benchmarks/bench_pipeline.py --out BENCHMARKS.md $(BENCH_ARGS)
 
 lock: ## regenerate requirements.lock from pyproject.toml in a fresh environment
 	rm -rf build/lockenv && $(PYTHON) -m venv build/lockenv
