@@ -1298,6 +1298,12 @@ def _signed(x, lang: str) -> str:
     return ("+" if x > 0 else "") + _num(x, lang)
 
 
+def _shown(value) -> str:
+    """A register text as shown on a page: "–" for an empty cell (None or NaN, never "nan")."""
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip() \
+        else str(value)
+
+
 def _slug(text: str) -> str:
     s = _norm(text)
     return re.sub(r"[^a-z0-9_]+", "-", s).strip("-") or "indsats"
@@ -1432,11 +1438,11 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
                 triangle=L["triangle"][e.triangle],
                 principles="; ".join(str(p) if _numbered(model, p) else f"{p}. {model.principles[p][lang]}"
                                      for p in e.principles),
-                target_group=e.target_group or "–",
-                ages="–" if pd.isna(e.age_from) else f"{e.age_from}–{e.age_to}", area=e.area or "–",
+                target_group=_shown(e.target_group),
+                ages="–" if pd.isna(e.age_from) else f"{e.age_from}–{e.age_to}", area=_shown(e.area),
                 period=f"{e.start.date().isoformat()} – " + (T["ongoing"] if e.end is None or pd.isna(e.end)
                                                                else e.end.date().isoformat()),
-                owner=e.owner or "–", theory=e.theory_of_change, doc=L["doc"][e.doc_status]),
+                owner=_shown(e.owner), theory=_shown(e.theory_of_change), doc=L["doc"][e.doc_status]),
             score=None if s is None else dict(score=_num(s["score"], lang), change=_signed(s["change"], lang),
                                               share=_num(100 * s["results_share"], lang, 0) + " %",
                                               well=T["yes"] if s["well_on_the_way"] else T["no"]),
@@ -1591,14 +1597,15 @@ def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tu
         status = "under udarbejdelse" if no_theory or no_criteria else "dokumenteret"
         quality = rng.uniform(0.2, 0.95)
         efforts.append({
-            "id": eid, "navn": f"{kind} {_AREAS[k % len(_AREAS)]} (demo)", "forvaltning": admin,
+            "id": eid, "navn": f"{kind} {_AREAS[k % len(_AREAS)]} (demo)",
+            "forvaltning": "politi" if admin == "police" else admin,
             "sikker_by_niveau": LEVELS[int(rng.integers(0, 5))],
             "forebyggelsestrekant": {"building": "opbyggende", "preventive": "forebyggende",
                                      "crime_preventive": "kriminalitetsforebyggende"}[tri],
             "principper": ", ".join(map(str, sorted(set(rng.choice(6, size=int(rng.integers(1, 3))) + 1)))),
             "målgruppe": "unge" if a1 <= 30 else "borgere", "alder_fra": a0, "alder_til": min(a1, 99),
             "område": _AREAS[k % len(_AREAS)], "start": f"{start}-01-01", "slut": end,
-            "ejer": f"{admin} (demo)", "forandringsteori": "" if no_theory else
+            "ejer": f"{_admin_label(admin, 'da')} (demo)", "forandringsteori": "" if no_theory else
             f"Hvis {kind.lower()} når målgruppen, styrkes de unges tilknytning og kriminaliteten falder (demo).",
             "dokumentation": status, "forventet_dato": f"{years[-1] + 1}-06-01" if status != "dokumenteret" else "",
         })
