@@ -679,6 +679,8 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
                         evidence=evidence, activities=activities, activity_goals=activity_goals).items():
         df = df.copy()
         df.insert(0, "municipality", municipality)
+        if key == "activities":
+            df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
         for col in ("year", "age_from", "age_to", "sms", "participants", "min", "max"):
             if col in df:
                 df[col] = df[col].astype("Int64")
@@ -1578,11 +1580,14 @@ _CRITERIA = ["Mindst {n} unge deltager", "{n} % gennemfører forløbet", "Færre
 
 
 def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tuple[str, ...] = (),
-                  years: tuple[int, ...] = DEMO_YEARS, fte_max: float = 12.0) -> dict[str, pd.DataFrame]:
+                  years: tuple[int, ...] = DEMO_YEARS, fte_max: float = 12.0, with_activities: bool = False
+                  ) -> dict[str, pd.DataFrame]:
     """A deterministic synthetic register of ``n`` efforts (Danish headers), for :func:`write_register`.
 
     Efforts are spread over the seven administrations (then SSP and the police) or the municipality's ``units``;
-    about one in ten has no theory of change or no success criteria. Every name says "(demo)".
+    about one in ten has no theory of change or no success criteria. Every name says "(demo)". With
+    ``with_activities``, four in five efforts also get activity goals and held activities of
+    :data:`DEMO_ACTIVITY_TYPES` (the ``aktiviteter`` and ``aktivitetsmål`` sheets; otherwise they are empty).
     """
     rng = np.random.default_rng([seed, sum(map(ord, municipality))])
     admins = [*units, "SSP", "police"] if units else list(ADMINISTRATIONS[:7])
@@ -1637,7 +1642,8 @@ def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tu
             s = None if sms is None else min(5, sms + (j and rng.random() < 0.3))
             evidence.append({"indsats_id": eid, "år": y, "sms": s, "ekstern_evidens": ext,
                              "kilde": "Opdigtet forskningsoversigt (demo)"})
-    activities, goals = _demo_activities(efforts, seed=seed, municipality=municipality, years=years)
+    activities, goals = (_demo_activities(efforts, seed=seed, municipality=municipality, years=years)
+                         if with_activities else ([], []))
     cols = {key: [c[1] for c in cols] for key, (_, _, cols) in TABLES.items()}
     frames = dict(efforts=efforts, resources=resources, criteria=criteria, results=results, evidence=evidence,
                   activities=activities, activity_goals=goals)
@@ -1695,9 +1701,9 @@ def write_demo_registers(out_dir: str | Path, seed: int = DEMO_SEED) -> list[Pat
     """Write the demo of the efforts pipeline into ``out_dir`` (``data/raw/demo/indsatser``) and return the files.
 
     Synthetic throughout: København's Sikker By register (40 efforts across the seven administrations, SSP and the
-    police, 2018-2020), Ishøj's and three peers' registers (Albertslund, Høje-Taastrup; Viborg as a CSV folder), a
-    FOLK1A extract by age in the API's CSV layout, and the ``SYNTHETIC.md`` marker that puts the demo banner on
-    every report.
+    police, 2018-2020, with activity goals and activities), Ishøj's and three peers' registers (Albertslund,
+    Høje-Taastrup; Viborg as a CSV folder), a FOLK1A extract by age in the API's CSV layout, and the ``SYNTHETIC.md``
+    marker that puts the demo banner on every report.
     """
     from .demo import MARKER
 
@@ -1705,7 +1711,8 @@ def write_demo_registers(out_dir: str | Path, seed: int = DEMO_SEED) -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for municipality, _, file, units, n, fte_max in DEMO_REGISTERS:
-        tables = demo_register(municipality, n=n, seed=seed, units=units, fte_max=fte_max)
+        tables = demo_register(municipality, n=n, seed=seed, units=units, fte_max=fte_max,
+                               with_activities=file == DEMO_REGISTERS[0][2])
         written.append(write_register(tables, out / file, note=SYNTHETIC_NOTE))
     written.append(write_demo_population(out / DEMO_POPULATION_FILE, codes=[r[1] for r in DEMO_REGISTERS]))
     marker = out / MARKER
