@@ -6,7 +6,8 @@ programme never published its formula: :func:`score_efforts` is a **documented, 
 weights and thresholds are the pipeline YAML's ``efforts:`` block (:class:`EffortModel`), and the report says so.
 
 The register (an xlsx workbook with one sheet per table, or a folder with one CSV per table; ``write_template``
-writes an empty one) holds five tables. Headers may be Danish or English (case, spaces and æ/ø/å are ignored):
+writes an empty one) holds five tables and two optional ones. Headers may be Danish or English (case, spaces and
+æ/ø/å are ignored):
 
 ==============  =====================================================================================================
 ``indsatser``   one row per effort: ``id``, ``navn``, ``forvaltning`` (BUF, SOF, BIF, KFF, TMF, SUF, ØKF, SSP,
@@ -23,6 +24,13 @@ writes an empty one) holds five tables. Headers may be Danish or English (case, 
 ``evidens``     ``indsats_id``, ``år``, ``sms`` (the own evaluation on the Maryland Scientific Methods Scale, 1-5,
                 empty when there is none), ``ekstern_evidens`` (virksom / lovende / ingen effekt / utilstrækkelig)
                 and ``kilde`` (its source)
+``aktiviteter`` optional, one row per activity held: ``indsats_id``, ``aktivitetstype`` (an activity type the YAML
+ (activities)   declares in ``efforts.activity_types``, by id or name), ``dato`` (within the effort's period and
+                ``efforts.register_years``), ``område``, ``deltagere``
+``aktivitetsmål`` optional, an effort's goal per activity type: ``indsats_id``, ``aktivitetstype``, ``pr`` (år /
+ (activity      halvår), ``mindst`` and ``højst`` (the planned range; ``mindst`` alone: at least; both empty: as
+ goals)         needed, counted without a target). Planned against held as the Nørrebro partnership's activity goals
+                (:func:`activity_status`, :func:`tryghed.activities.planned_vs_held`)
 ==============  =====================================================================================================
 
 Every table read gets a ``municipality`` column. Bad input raises :class:`~tryghed.errors.InputError` naming the
