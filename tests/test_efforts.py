@@ -212,7 +212,8 @@ def _bad(tmp_path: Path, table: str, row: int, column: str, value) -> Path:
     """The Testby register as a workbook with one cell changed (row: 0-based data row)."""
     reg = write_testby(tmp_path / "src")
     tables = {k: pd.read_csv(reg / f"{da}.csv", sep=";", dtype=str, keep_default_na=False)
-              for k, (da, _, _) in E.TABLES.items()}
+              if (reg / f"{da}.csv").is_file() else pd.DataFrame(columns=[c[1] for c in cols])
+              for k, (da, _, cols) in E.TABLES.items()}
     tables[table].loc[row, column] = value
     return E.write_register(tables, tmp_path / "bad.xlsx")
 
@@ -287,7 +288,8 @@ def test_demo_is_deterministic_synthetic_and_scores_recompute_by_hand(tmp_path):
             assert pa.read_bytes() == pb.read_bytes(), pa.name
     assert "synthetic" in (tmp_path / "a" / "SYNTHETIC.md").read_text(encoding="utf-8")
     kbh = tmp_path / "a" / E.DEMO_REGISTERS[0][2]
-    model = E.effort_model({"registers": [{"municipality": "København", "code": "101", "file": kbh.name}]})
+    model = E.effort_model({"registers": [{"municipality": "København", "code": "101", "file": kbh.name}],
+                            "activity_types": list(E.DEMO_ACTIVITY_TYPES)})
     reg = E.read_registers(model, tmp_path / "a")
     assert len(reg.efforts) == 40
     assert set(reg.efforts["administration"]) == {"BUF", "SOF", "BIF", "KFF", "TMF", "SUF", "ØKF", "SSP", "police"}

@@ -6,7 +6,8 @@ programme never published its formula: :func:`score_efforts` is a **documented, 
 weights and thresholds are the pipeline YAML's ``efforts:`` block (:class:`EffortModel`), and the report says so.
 
 The register (an xlsx workbook with one sheet per table, or a folder with one CSV per table; ``write_template``
-writes an empty one) holds five tables. Headers may be Danish or English (case, spaces and æ/ø/å are ignored):
+writes an empty one) holds five tables and two optional ones. Headers may be Danish or English (case, spaces and
+æ/ø/å are ignored):
 
 ==============  =====================================================================================================
 ``indsatser``   one row per effort: ``id``, ``navn``, ``forvaltning`` (BUF, SOF, BIF, KFF, TMF, SUF, ØKF, SSP,
@@ -23,6 +24,13 @@ writes an empty one) holds five tables. Headers may be Danish or English (case, 
 ``evidens``     ``indsats_id``, ``år``, ``sms`` (the own evaluation on the Maryland Scientific Methods Scale, 1-5,
                 empty when there is none), ``ekstern_evidens`` (virksom / lovende / ingen effekt / utilstrækkelig)
                 and ``kilde`` (its source)
+``aktiviteter`` optional, one row per activity held: ``indsats_id``, ``aktivitetstype`` (an activity type the YAML
+ (activities)   declares in ``efforts.activity_types``, by id or name), ``dato`` (within the effort's period and
+                ``efforts.register_years``), ``område``, ``deltagere``
+``aktivitetsmål`` optional, an effort's goal per activity type: ``indsats_id``, ``aktivitetstype``, ``pr`` (år /
+ (activity      halvår), ``mindst`` and ``højst`` (the planned range; ``mindst`` alone: at least; both empty: as
+ goals)         needed, counted without a target). Planned against held as the Nørrebro partnership's activity goals
+                (:func:`activity_status`, :func:`tryghed.activities.planned_vs_held`)
 ==============  =====================================================================================================
 
 Every table read gets a ``municipality`` column. Bad input raises :class:`~tryghed.errors.InputError` naming the
@@ -35,7 +43,7 @@ import datetime as dt
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +155,27 @@ TABLES: dict[str, tuple[str, str, list[tuple[str, str, str, bool]]]] = {
         ("external", "ekstern_evidens", "external_evidence", False),
         ("source", "kilde", "source", False),
     ]),
+    "activities": ("aktiviteter", "activities", [
+        ("effort_id", "indsats_id", "effort_id", True),
+        ("activity", "aktivitetstype", "activity_type", True),
+        ("date", "dato", "date", True),
+        ("area", "område", "area", False),
+        ("participants", "deltagere", "participants", False),
+    ]),
+    "activity_goals": ("aktivitetsmål", "activity_goals", [
+        ("effort_id", "indsats_id", "effort_id", True),
+        ("activity", "aktivitetstype", "activity_type", True),
+        ("per", "pr", "per", False),
+        ("min", "mindst", "at_least", False),
+        ("max", "højst", "at_most", False),
+    ]),
 }
+#: The columns of each validated table (besides ``municipality``).
+TABLE_COLUMNS = {key: [c[0] for c in cols] for key, (_, _, cols) in TABLES.items()}
+#: Tables a register may leave out (registers written before activity goals existed have no such sheets).
+OPTIONAL_TABLES = ("activities", "activity_goals")
+PER_ALIASES = {"aar": "year", "year": "year", "aarlig": "year", "om_aaret": "year",
+               "halvaar": "half_year", "half_year": "half_year", "halvaarlig": "half_year", "half-year": "half_year"}
 
 
 def _norm(text: Any) -> str:
@@ -190,6 +218,14 @@ class EffortModel(BaseModel):
     sms_points: dict[int, float] = {1: 0.0, 2: 0.25, 3: 0.5, 4: 0.75, 5: 1.0}
     external_points: dict[str, float] = {"effective": 1.0, "promising": 0.5, "insufficient": 0.25, "no_effect": 0.0}
     principles: dict[int, dict[str, str]] = {i: {"da": f"Princip {i}", "en": f"Principle {i}"} for i in range(1, 7)}
+    #: Where the principles' names come from (a URL or a document reference), shown in the report.
+    principles_source: str | None = None
+    #: The activity types of the registers' ``aktiviteter`` and ``aktivitetsmål`` sheets, in the Nørrebro
+    #: pipeline's ``activity_goals`` form (:func:`tryghed.activities.parse_goals`): ``{id, name: {da, en}}``. The
+    #: goals themselves are per effort, in the register's ``aktivitetsmål`` sheet.
+    activity_types: tuple[dict[str, Any], ...] = ()
+    #: The first and last year the registers cover: an activity dated outside them is an input error.
+    register_years: tuple[int, int] | None = None
 
     @field_validator("weights")
     @classmethod
@@ -223,6 +259,22 @@ class EffortModel(BaseModel):
                 raise ValueError(f"principle {k} must be named as {{da: ..., en: ...}}")
         return v
 
+    @field_validator("activity_types")
+    @classmethod
+    def _activity_types(cls, v: tuple[dict[str, Any], ...]) -> tuple[dict[str, Any], ...]:
+        from .activities import parse_goals
+
+        for n, item in enumerate(v, start=1):
+            extra = sorted(set(item) & {"per", "min", "max"})
+            if extra:
+                raise ValueError(f"entry {n} ({item.get('id', '')}) sets {', '.join(extra)}: an effort's goals go in "
+                                 "its register's sheet 'aktivitetsmål', so declare only id and name here")
+        try:
+            parse_goals(v, where="efforts.activity_types")
+        except ConfigError as exc:
+            raise ValueError(str(exc).replace("activity_goals, ", "")) from None
+        return v
+
     @model_validator(mode="after")
     def _sums(self) -> EffortModel:
         total = sum(self.weights.values())
@@ -235,7 +287,17 @@ class EffortModel(BaseModel):
                              f"{list(self.target_ages)}")
         if not 0 <= self.min_results <= 1 or not 0 <= self.partial_credit <= 1:
             raise ValueError("min_results and partial_credit are shares between 0 and 1")
+        if self.register_years is not None and not 1900 <= self.register_years[0] <= self.register_years[1] <= 2100:
+            raise ValueError(f"register_years must be [first, last] with first <= last, not "
+                             f"{list(self.register_years)}")
         return self
+
+    @property
+    def activity_goal_types(self):
+        """The declared activity types as :class:`tryghed.activities.ActivityGoal` (without targets)."""
+        from .activities import parse_goals
+
+        return parse_goals(self.activity_types, where="efforts.activity_types")
 
     @property
     def home(self) -> Unit:
@@ -290,9 +352,16 @@ class Register:
     criteria: pd.DataFrame
     results: pd.DataFrame
     evidence: pd.DataFrame
+    activities: pd.DataFrame = field(default_factory=lambda: _empty("activities"))
+    activity_goals: pd.DataFrame = field(default_factory=lambda: _empty("activity_goals"))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {k: getattr(self, k) for k in TABLES}
+
+
+def _empty(key: str) -> pd.DataFrame:
+    """An empty validated table (with ``municipality`` first) of the register's table ``key``."""
+    return pd.DataFrame(columns=["municipality", *TABLE_COLUMNS[key]])
 
 
 def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -329,7 +398,10 @@ def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
                 names[key] = f"sheet '{s}'"
         where = "a sheet"
     for key, (da, en, _) in TABLES.items():
-        if key not in found:
+        if key not in found and key in OPTIONAL_TABLES:
+            found[key] = pd.DataFrame(columns=[c[1] for c in TABLES[key][2]])
+            names[key] = f"sheet '{da}'" if not path.is_dir() else f"file '{da}.csv'"
+        elif key not in found:
             raise InputError(path, f"the register has no table '{da}' ({en})",
                              f"Add {where} named '{da}' with the template's columns "
                              "('tryghed new-register PATH' writes an empty register).")
@@ -454,7 +526,8 @@ def _choices(values, aliases: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def read_register(path: str | Path, *, municipality: str = "", units: tuple[str, ...] = (),
-                  principles: tuple[int, ...] = (1, 2, 3, 4, 5, 6)) -> Register:
+                  principles: tuple[int, ...] = (1, 2, 3, 4, 5, 6), activity_types=(),
+                  years: tuple[int, int] | None = None) -> Register:
     """Read and validate one municipality's register (xlsx with one sheet per table, or a folder of CSV files).
 
     Parameters
@@ -467,6 +540,11 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
         The municipality's own units, allowed as ``forvaltning`` besides :data:`ADMINISTRATIONS`.
     principles : tuple of int
         The strategy principles the YAML declares.
+    activity_types : sequence of tryghed.activities.ActivityGoal
+        The declared activity types (``EffortModel.activity_goal_types``); the ``aktiviteter`` and ``aktivitetsmål``
+        sheets may name a type by its id or its Danish or English name.
+    years : (int, int), optional
+        The first and last year the register covers; an activity dated outside them is an error.
 
     Returns
     -------
@@ -475,7 +553,9 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
         age_from, age_to, area, start, end, owner, theory_of_change, doc_status, doc_expected``), ``resources``
         (``effort_id, year, fte, budget_dkk``), ``criteria`` (``effort_id, criterion_id, criterion``), ``results``
         (``effort_id, criterion_id, year, met`` in yes/partly/no, ``evidence``) and ``evidence`` (``effort_id, year,
-        sms, external, source``), each with ``municipality`` first.
+        sms, external, source``), ``activities`` (``effort_id, activity`` (the type's id), ``date, area,
+        participants``) and ``activity_goals`` (``effort_id, activity, per`` (year / half_year), ``min, max``; no
+        ``min``: as needed, counted without a target), each with ``municipality`` first.
 
     Raises
     ------
@@ -600,23 +680,87 @@ def read_register(path: str | Path, *, municipality: str = "", units: tuple[str,
                          sms=t.integer(i, "sms", 1, 5, required=False, what="a Maryland SMS grade"),
                          external=ext, source=source))
     evidence = pd.DataFrame(rows, columns=["effort_id", "year", "sms", "external", "source"])
+    activities, activity_goals = _read_activities(T, efforts, effort_of, activity_types, years)
 
     out = {}
     for key, df in dict(efforts=efforts, resources=resources, criteria=criteria, results=results,
-                        evidence=evidence).items():
+                        evidence=evidence, activities=activities, activity_goals=activity_goals).items():
         df = df.copy()
         df.insert(0, "municipality", municipality)
-        for col in ("year", "age_from", "age_to", "sms"):
+        if key == "activities":
+            df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ns]")
+        for col in ("year", "age_from", "age_to", "sms", "participants", "min", "max"):
             if col in df:
                 df[col] = df[col].astype("Int64")
         out[key] = df.reset_index(drop=True)
     return Register(**out)
 
 
+def _read_activities(T: dict[str, _Table], efforts: pd.DataFrame, effort_of, activity_types, years
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``aktiviteter`` and ``aktivitetsmål`` sheets, checked against the efforts, the declared activity types
+    and the register's years."""
+    from .activities import activity_lookup
+
+    types = {_norm(k): v for k, v in activity_lookup(activity_types).items()}
+    declared = ", ".join(g.id for g in activity_types) or "none"
+
+    def activity_of(tab: _Table, i: int) -> str:
+        t = tab.text(i, "activity", required=True)
+        got = types.get(_norm(t))
+        if got is None:
+            tab.fail(i, "activity", f"{t!r} is not a declared activity type (declared: {declared})",
+                     "Use a declared type's id or name, or declare the type under 'efforts.activity_types' in the "
+                     "pipeline YAML ({id: ..., name: {da: ..., en: ...}}).")
+        return got
+
+    period = efforts.set_index("effort_id")[["start", "end"]]
+    t = T["activities"]
+    rows = []
+    for i in range(len(t.df)):
+        eid = effort_of(t, i)
+        activity = activity_of(t, i)
+        day = t.date(i, "date", True)
+        if years is not None and not years[0] <= day.year <= years[1]:
+            t.fail(i, "date", f"the date {day.date()} is outside the register's years {years[0]}–{years[1]}",
+                   "Correct the date, or widen 'efforts.register_years' in the pipeline YAML.")
+        start, end = period.loc[eid, "start"], period.loc[eid, "end"]
+        if day < start or (end is not None and not pd.isna(end) and day > end):
+            shown = f"{start.date()} – " + ("" if end is None or pd.isna(end) else str(end.date()))
+            t.fail(i, "date", f"the date {day.date()} is outside effort {eid}'s period ({shown.strip()})",
+                   "Correct the date, or the effort's start and end in the efforts sheet.")
+        rows.append(dict(effort_id=eid, activity=activity, date=day, area=t.text(i, "area"),
+                         participants=t.integer(i, "participants", 0, 1_000_000, required=False,
+                                                what="a number of participants")))
+    activities = pd.DataFrame(rows, columns=TABLE_COLUMNS["activities"])
+
+    t = T["activity_goals"]
+    per_ok = _choices(("year", "half_year"), PER_ALIASES)
+    rows, seen = [], {}
+    for i in range(len(t.df)):
+        eid = effort_of(t, i)
+        activity = activity_of(t, i)
+        if (eid, activity) in seen:
+            t.fail(i, "activity", f"effort {eid} has two goals for {activity!r} (also row {seen[(eid, activity)]})",
+                   "Keep one goal per effort and activity type.")
+        seen[(eid, activity)] = t.rows[i]
+        per = t.code(i, "per", per_ok, "period of a goal (år / halvår)", required=False) or "year"
+        lo = t.integer(i, "min", 0, 10_000, required=False, what="a number of activities")
+        hi = t.integer(i, "max", 0, 10_000, required=False, what="a number of activities")
+        if hi is not None and (lo is None or hi < lo):
+            t.fail(i, "max", f"the goal's most ({hi}) needs a least no larger than it (got {lo})",
+                   "Write the least number in 'mindst' (at most 'højst'), or leave 'højst' empty.")
+        rows.append(dict(effort_id=eid, activity=activity, per=per, min=lo, max=hi))
+    goals = pd.DataFrame(rows, columns=TABLE_COLUMNS["activity_goals"])
+    return activities, goals
+
+
 def read_registers(model: EffortModel, raw_dir: str | Path) -> Register:
     """Read every register the YAML declares (the home municipality first) into one :class:`Register`."""
+    types = model.activity_goal_types
     parts = [read_register(Path(raw_dir) / u.file, municipality=u.municipality, units=u.units,
-                           principles=tuple(sorted(model.principles))) for u in model.registers]
+                           principles=tuple(sorted(model.principles)), activity_types=types,
+                           years=model.register_years) for u in model.registers]
     return Register(**{k: pd.concat([getattr(p, k) for p in parts], ignore_index=True) for k in TABLES})
 
 
@@ -637,7 +781,8 @@ def save_register(register: Register, folder: str | Path) -> list[Path]:
 
 def load_register(folder: str | Path) -> Register:
     """Read back the tables :func:`save_register` staged."""
-    tables = {k: pd.read_parquet(Path(folder) / f"efforts_{k}.parquet") for k in TABLES}
+    tables = {k: pd.read_parquet(Path(folder) / f"efforts_{k}.parquet") for k in TABLES
+              if k not in OPTIONAL_TABLES or (Path(folder) / f"efforts_{k}.parquet").is_file()}
     tables["efforts"]["principles"] = tables["efforts"]["principles"].map(
         lambda s: tuple(int(x) for x in s.split(",") if x))
     return Register(**tables)
@@ -881,7 +1026,119 @@ def effort_review(register: Register, scores: pd.DataFrame, model: EffortModel, 
             strengths.append(("Ekstern evidens: " if da else "External evidence: ") + L["external"][ext])
         else:
             improvements.append(("Ekstern evidens: " if da else "External evidence: ") + L["external"][ext])
+    names = {g.id: g.name.get(lang) or g.name["da"] for g in model.activity_goal_types}
+    acts = activity_status(register, model, year, municipality, effort_ids=[effort_id])
+    for a in acts[(acts["kind"] == "year") & (acts["status"].isin(["met", "not_met"]))].itertuples(index=False):
+        what = f"{names.get(a.activity, a.activity)} ({a.held} " + ("afholdt" if da else "held") + ")"
+        if a.status == "met":
+            strengths.append(("Aktivitetsmål nået: " if da else "Activity goal met: ") + what)
+        else:
+            improvements.append(("Aktivitetsmål ikke nået: " if da else "Activity goal not met: ") + what)
     return dict(strengths=strengths, improvements=improvements, criteria=criteria, score=row)
+
+
+# ------------------------------------------------------------------------------------------------ activity goals
+def _effort_goals(register: Register, model: EffortModel, municipality: str, effort_id: str, year: int):
+    """The effort's activity goals (register order) plus, without a target, the types it held in ``year`` that its
+    register gives no goal; and the set of types that have a goal row."""
+    from .activities import ActivityGoal
+
+    names = {g.id: g.name for g in model.activity_goal_types}
+    rows = register.activity_goals[(register.activity_goals["municipality"] == municipality)
+                                   & (register.activity_goals["effort_id"] == effort_id)]
+    goals = [ActivityGoal(r.activity, names.get(r.activity, {"da": r.activity}), r.per,
+                          None if pd.isna(r.min) else int(r.min), None if pd.isna(r.max) else int(r.max))
+             for r in rows.itertuples(index=False)]
+    acts = register.activities[(register.activities["municipality"] == municipality)
+                               & (register.activities["effort_id"] == effort_id)]
+    held = acts[pd.to_datetime(acts["date"]).dt.year == year]["activity"]
+    planned = {g.id for g in goals}
+    goals += [ActivityGoal(a, names.get(a, {"da": a}), "year") for a in dict.fromkeys(held) if a not in planned]
+    return goals, planned, acts
+
+
+def activity_status(register: Register, model: EffortModel, year: int, municipality: str,
+                    effort_ids: list[str] | None = None) -> pd.DataFrame:
+    """Activity goals planned against held per effort, in ``year`` and its two half-years.
+
+    Reuses the Nørrebro partnership's :func:`tryghed.activities.planned_vs_held` on each effort's activities: a
+    goal is met when at least ``min`` were held; a half-yearly goal is judged on each half-year and on the year as
+    its two halves (planned twice ``min``); a goal without ``min`` ("as needed") and an activity type the effort
+    held without a goal in its register are counted with status ``no_target``. Efforts not running in ``year`` are
+    left out; ``effort_ids`` keeps only those efforts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``effort_id, activity, has_goal, per, period, kind, held, planned_min, planned_max, status`` (``kind`` year
+        or half_year; ``status`` met, not_met, ongoing or no_target), efforts in id order, goals in register order.
+    """
+    from .activities import planned_vs_held
+
+    cols = ["effort_id", "activity", "has_goal", "per", "period", "kind", "held", "planned_min", "planned_max",
+            "status"]
+    e = register.efforts[register.efforts["municipality"] == municipality]
+    running = set(active_years(e, [year])["effort_id"])
+    if effort_ids is not None:
+        running &= set(effort_ids)
+    parts = []
+    for eid in sorted(running):
+        goals, planned, acts = _effort_goals(register, model, municipality, eid, year)
+        if not goals:
+            continue
+        t = planned_vs_held(acts[["date", "activity"]], goals=goals, years=[year])
+        t.insert(0, "effort_id", eid)
+        t.insert(2, "has_goal", t["activity"].isin(planned))
+        parts.append(t)
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(parts, ignore_index=True)
+    out["held"] = out["held"].astype("int64")
+    return out[cols]
+
+
+def activity_summary(status: pd.DataFrame) -> pd.DataFrame:
+    """Per effort, the activity goals with a target met in the year: ``effort_id, goals, met, not_met, ongoing``."""
+    y = status[(status["kind"] == "year") & (status["status"] != "no_target")]
+    rows = [dict(effort_id=eid, goals=len(g), met=int((g["status"] == "met").sum()),
+                 not_met=int((g["status"] == "not_met").sum()), ongoing=int((g["status"] == "ongoing").sum()))
+            for eid, g in y.groupby("effort_id", sort=True)]
+    return pd.DataFrame(rows, columns=["effort_id", "goals", "met", "not_met", "ongoing"])
+
+
+def activity_rows(status: pd.DataFrame, model: EffortModel, lang: str, *, half_years: bool = True) -> list[dict]:
+    """Rows of the planned-against-held table in ``lang``, with the Nørrebro status report's words (planned "2–3",
+    "mindst 1", "efter behov"; status "opfyldt", "ikke opfyldt", "i gang", "intet mål (tælles)").
+
+    A yearly goal's half-year rows show the count with "–" as plan and status, as in the status report.
+    """
+    from .partnership import WORDS
+
+    w = WORDS[lang]
+    names = {g.id: g.name.get(lang) or g.name["da"] for g in model.activity_goal_types}
+    out = []
+    for r in status.itertuples(index=False):
+        if r.kind == "half_year" and not half_years:
+            continue
+        yearly_half = r.per == "year" and r.kind == "half_year"
+        if yearly_half or not r.has_goal:
+            planned = "–"
+        elif pd.isna(r.planned_min):
+            planned = w["as_needed"]
+        elif pd.isna(r.planned_max):
+            planned = w["at_least"].format(lo=int(r.planned_min))
+        elif r.planned_max == r.planned_min:
+            planned = str(int(r.planned_min))
+        else:
+            planned = w["planned_range"].format(lo=int(r.planned_min), hi=int(r.planned_max))
+        period = str(r.period)
+        if period.endswith(("H1", "H2")):
+            period = f"{period[:4]}, {period[-1]}. halvår" if lang == "da" else f"{period[:4]} H{period[-1]}"
+        out.append(dict(effort_id=r.effort_id, activity=names.get(r.activity, r.activity),
+                        per=w["year"] if r.per == "year" else w["half_year"], period=period, held=int(r.held),
+                        planned=planned, status="–" if yearly_half else w[r.status], code=r.status,
+                        half=r.kind == "half_year"))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------------ resources
@@ -965,7 +1222,7 @@ REPORT_TEXT = {
         "intro": "Årets vurdering af indsatserne til Økonomiudvalget: en score pr. indsats ud fra dens egne "
                  "resultater (opfyldte succeskriterier) og evidensen bag den.",
         "reconstruction": "Scoren er en dokumenteret rekonstruktion: Sikker By har ikke offentliggjort sin formel. "
-                          "Vægte og tærskler står i pipelinens YAML (efforts:) og kan ændres.",
+                          "Vægte og tærskler står i pipelinens YAML-fil og kan ændres.",
         "formula": "Score = 100 × ({wr} × andel opfyldte succeskriterier + {ws} × point for egen evaluering "
                    "(Maryland Scientific Methods Scale 1–5) + {we} × point for ekstern evidens) / {wt}. Delvist "
                    "opfyldt tæller {pc}; et kriterium uden resultat tæller 0. Godt på vej: score ≥ {th} og mindst "
@@ -990,13 +1247,19 @@ REPORT_TEXT = {
         "fte_per_1000": "Årsværk pr. 1.000", "dkk_per_1000": "Kr. pr. 1.000", "total": "I alt",
         "files": "Tabeller", "not_scored": "Ingen score i år (ingen succeskriterier eller intet afrapporteret).",
         "well": "Godt på vej", "n": "Antal", "ongoing": "løbende",
+        "activities": "Aktivitetsmål {year}: planlagt og afholdt", "activity": "Aktivitet", "per": "Mål pr.",
+        "span": "Periode", "held": "Afholdt", "planned": "Planlagt", "status": "Status",
+        "activities_note": "Aktiviteter planlagt mod afholdt som i statusrapporten for Nørrebro: et mål er opfyldt, "
+                           "når mindst det planlagte antal er afholdt; et halvårligt mål skal nås i hvert halvår; "
+                           "aktiviteter efter behov og aktiviteter uden et mål i registret tælles uden mål.",
+        "no_activities": "Registret har ingen aktivitetsmål eller aktiviteter for året.",
     },
     "en": {
         "title": "Sikker By efforts: effect and evidence {year}",
         "intro": "This year's assessment of the efforts for the Finance Committee: a score per effort from its own "
                  "results (success criteria met) and the evidence behind it.",
         "reconstruction": "The score is a documented reconstruction: Sikker By never published its formula. The "
-                          "weights and thresholds are in the pipeline's YAML (efforts:) and can be changed.",
+                          "weights and thresholds are in the pipeline's YAML file and can be changed.",
         "formula": "Score = 100 × ({wr} × share of success criteria met + {ws} × points of the own evaluation "
                    "(Maryland Scientific Methods Scale 1–5) + {we} × points of the external evidence) / {wt}. "
                    "Partly met counts {pc}; a criterion without a result counts 0. Well on the way: score ≥ {th} "
@@ -1021,6 +1284,13 @@ REPORT_TEXT = {
         "fte_per_1000": "FTE per 1,000", "dkk_per_1000": "DKK per 1,000", "total": "Total",
         "files": "Tables", "not_scored": "No score this year (no success criteria or nothing reported).",
         "well": "Well on the way", "n": "Number", "ongoing": "ongoing",
+        "activities": "Activity goals {year}: planned and held", "activity": "Activity", "per": "Goal per",
+        "span": "Period", "held": "Held", "planned": "Planned", "status": "Status",
+        "activities_note": "Activities planned against held as in the Nørrebro status report: a goal is met when at "
+                           "least the planned number was held; a half-yearly goal must be met in every half-year; "
+                           "activities as needed and activities without a goal in the register are counted without "
+                           "a target.",
+        "no_activities": "The register has no activity goals or activities for the year.",
     },
 }
 
@@ -1038,6 +1308,12 @@ def _signed(x, lang: str) -> str:
     return ("+" if x > 0 else "") + _num(x, lang)
 
 
+def _shown(value) -> str:
+    """A register text as shown on a page: "–" for an empty cell (None or NaN, never "nan")."""
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) or not str(value).strip() \
+        else str(value)
+
+
 def _slug(text: str) -> str:
     s = _norm(text)
     return re.sub(r"[^a-z0-9_]+", "-", s).strip("-") or "indsats"
@@ -1048,6 +1324,34 @@ def _env():
 
     return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates" / "efforts"), autoescape=True,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def principles_note(model: EffortModel, lang: str) -> str:
+    """The report's sentence on the principles' names: as configured in the pipeline YAML, with their source, and
+    which principles carry only a number because their wording is not published here."""
+    da = lang == "da"
+    numbered = [p for p in sorted(model.principles) if _numbered(model, p)]
+    text = ("Principperne vises med de navne, der står i pipelinens YAML-fil" if da else
+            "The principles are shown with the names configured in the pipeline's YAML file")
+    text += (f" (kilde: {model.principles_source})." if da else f" (source: {model.principles_source}).") \
+        if model.principles_source else "."
+    if numbered:
+        which = _and([str(p) for p in numbered], lang)
+        text += (f" Ordlyden af princip {which} er ikke offentliggjort her; de vises kun med nummer." if da else
+                 f" The wording of principle{'s' if len(numbered) > 1 else ''} {which} is not published here; "
+                 f"{'they are' if len(numbered) > 1 else 'it is'} shown by number only.")
+    return text
+
+
+def _numbered(model: EffortModel, p: int) -> bool:
+    """Whether principle ``p`` carries only its neutral numbered label (its wording is not configured)."""
+    names = model.principles.get(p)
+    return names is None or (names["da"].strip() == f"Princip {p}" and names["en"].strip() == f"Principle {p}")
+
+
+def _and(items: list[str], lang: str) -> str:
+    word = " og " if lang == "da" else " and "
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
 
 
 def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.DataFrame, model: EffortModel,
@@ -1088,6 +1392,11 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     all_rows = [effort_row(r) for r in ranked.itertuples(index=False)]
     good_rows = [r for r, w in zip(all_rows, ranked["well_on_the_way"]) if w]
     principles = principles_table(register, year, home, model, lang)
+    acts = activity_status(register, model, year, home)
+    act_rows = activity_rows(acts, model, lang)
+    for r in act_rows:
+        r["href"] = pages[r["effort_id"]]
+    acts.to_csv(out / "activities.csv", index=False, lineterminator="\n")
     missing = [dict(id=r.effort_id, href=pages[r.effort_id], name=r.name,
                     administration=_admin_label(r.administration, lang),
                     no_theory=T["yes"] if r.no_theory else "", no_criteria=T["yes"] if r.no_criteria else "",
@@ -1124,7 +1433,10 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
         external_points=ext_pts, good=good_rows, all=all_rows, heatmap="heatmap_niveau_forvaltning.svg",
         principles_columns=list(principles.columns), principles=principles.to_dict("records"), missing=missing,
         resources=res_rows, resources_title=T["resources"].format(lo=lo, hi=hi),
-        resources_note=T["resources_note"].format(year=year, lo=lo, hi=hi))
+        resources_note=T["resources_note"].format(year=year, lo=lo, hi=hi),
+        principles_note=principles_note(model, lang),
+        activities=[r for r in act_rows if not r["half"]],
+        activities_note=T["activities_note"] if len(acts) else T["no_activities"])
     (out / "index.html").write_text(index, encoding="utf-8")
     page = env.get_template("effort.html.j2")
     for e in eff.itertuples(index=False):
@@ -1133,16 +1445,19 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
         (out / pages[e.effort_id]).write_text(page.render(
             T=T, lang=lang, year=year, banner=banner, e=dict(
                 id=e.effort_id, name=e.name, administration=_admin_label(e.administration, lang), level=e.level,
-                triangle=L["triangle"][e.triangle], principles=", ".join(map(str, e.principles)),
-                target_group=e.target_group or "–",
-                ages="–" if pd.isna(e.age_from) else f"{e.age_from}–{e.age_to}", area=e.area or "–",
+                triangle=L["triangle"][e.triangle],
+                principles="; ".join(str(p) if _numbered(model, p) else f"{p}. {model.principles[p][lang]}"
+                                     for p in e.principles),
+                target_group=_shown(e.target_group),
+                ages="–" if pd.isna(e.age_from) else f"{e.age_from}–{e.age_to}", area=_shown(e.area),
                 period=f"{e.start.date().isoformat()} – " + (T["ongoing"] if e.end is None or pd.isna(e.end)
                                                                else e.end.date().isoformat()),
-                owner=e.owner or "–", theory=e.theory_of_change, doc=L["doc"][e.doc_status]),
+                owner=_shown(e.owner), theory=_shown(e.theory_of_change), doc=L["doc"][e.doc_status]),
             score=None if s is None else dict(score=_num(s["score"], lang), change=_signed(s["change"], lang),
                                               share=_num(100 * s["results_share"], lang, 0) + " %",
                                               well=T["yes"] if s["well_on_the_way"] else T["no"]),
-            review=review), encoding="utf-8")
+            review=review, activities=[r for r in act_rows if r["effort_id"] == e.effort_id]),
+            encoding="utf-8")
     return out / "index.html"
 
 
@@ -1164,6 +1479,13 @@ GUIDE = [
     ("resultater", "opfyldt", "ja, delvist eller nej; år skal udfyldes"),
     ("evidens", "sms", "Maryland Scientific Methods Scale 1-5 for egen evaluering (tom: ingen)"),
     ("evidens", "ekstern_evidens / kilde", "virksom, lovende, ingen effekt eller utilstrækkelig, med kilde"),
+    ("aktiviteter", "aktivitetstype", "en aktivitetstype erklæret i pipelinens YAML (efforts.activity_types), id "
+     "eller navn; én række pr. afholdt aktivitet"),
+    ("aktiviteter", "dato / område / deltagere", "ÅÅÅÅ-MM-DD inden for indsatsens periode; område og antal "
+     "deltagere kan udelades"),
+    ("aktivitetsmål", "pr", "år eller halvår (tom: år)"),
+    ("aktivitetsmål", "mindst / højst", "planlagt antal pr. periode: mindst 2 og højst 3 = 2-3; kun mindst = "
+     "mindst; begge tomme = efter behov (tælles uden mål)"),
 ]
 
 
@@ -1238,6 +1560,16 @@ DEMO_REGISTERS = (
     ("Høje-Taastrup", "169", "hoeje-taastrup_indsatser_2018-2020.xlsx", (), 14, 3.0),
     ("Viborg", "791", "viborg_indsatser_2018-2020", (), 16, 3.0),
 )
+#: The demo's activity types (pipelines/sikker-by-indsatser.yml declares the same under efforts.activity_types).
+DEMO_ACTIVITY_TYPES = (
+    {"id": "styregruppemoede", "name": {"da": "Styregruppemøde", "en": "Steering group meeting"}},
+    {"id": "netvaerksmoede", "name": {"da": "Netværksmøde", "en": "Network meeting"}},
+    {"id": "foraeldremoede", "name": {"da": "Forældremøde", "en": "Parents' meeting"}},
+    {"id": "temamoede", "name": {"da": "Temamøde for medarbejdere", "en": "Theme meeting for staff"}},
+    {"id": "tryghedsvandring", "name": {"da": "Tryghedsvandring", "en": "Safety walk"}},
+)
+#: The demo's plans: (pr, mindst, højst); None: empty cell (both empty: as needed).
+_PLANS = [("år", 2, 3), ("år", 4, 4), ("halvår", 1, None), ("år", 1, None), ("år", None, None)]
 #: Invented residents per single year of age 0-30 on 1 January 2018 (grows 0.5 % a year).
 DEMO_AGE_COHORT = {"101": 8200, "183": 290, "165": 330, "169": 610, "791": 1150}
 DEMO_POPULATION_FILE = "dst/folk1a_alder_2018K1-2020K1.csv"
@@ -1256,11 +1588,14 @@ _CRITERIA = ["Mindst {n} unge deltager", "{n} % gennemfører forløbet", "Færre
 
 
 def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tuple[str, ...] = (),
-                  years: tuple[int, ...] = DEMO_YEARS, fte_max: float = 12.0) -> dict[str, pd.DataFrame]:
+                  years: tuple[int, ...] = DEMO_YEARS, fte_max: float = 12.0, with_activities: bool = False
+                  ) -> dict[str, pd.DataFrame]:
     """A deterministic synthetic register of ``n`` efforts (Danish headers), for :func:`write_register`.
 
     Efforts are spread over the seven administrations (then SSP and the police) or the municipality's ``units``;
-    about one in ten has no theory of change or no success criteria. Every name says "(demo)".
+    about one in ten has no theory of change or no success criteria. Every name says "(demo)". With
+    ``with_activities``, four in five efforts also get activity goals and held activities of
+    :data:`DEMO_ACTIVITY_TYPES` (the ``aktiviteter`` and ``aktivitetsmål`` sheets; otherwise they are empty).
     """
     rng = np.random.default_rng([seed, sum(map(ord, municipality))])
     admins = [*units, "SSP", "police"] if units else list(ADMINISTRATIONS[:7])
@@ -1275,14 +1610,15 @@ def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tu
         status = "under udarbejdelse" if no_theory or no_criteria else "dokumenteret"
         quality = rng.uniform(0.2, 0.95)
         efforts.append({
-            "id": eid, "navn": f"{kind} {_AREAS[k % len(_AREAS)]} (demo)", "forvaltning": admin,
+            "id": eid, "navn": f"{kind} {_AREAS[k % len(_AREAS)]} (demo)",
+            "forvaltning": "politi" if admin == "police" else admin,
             "sikker_by_niveau": LEVELS[int(rng.integers(0, 5))],
             "forebyggelsestrekant": {"building": "opbyggende", "preventive": "forebyggende",
                                      "crime_preventive": "kriminalitetsforebyggende"}[tri],
             "principper": ", ".join(map(str, sorted(set(rng.choice(6, size=int(rng.integers(1, 3))) + 1)))),
             "målgruppe": "unge" if a1 <= 30 else "borgere", "alder_fra": a0, "alder_til": min(a1, 99),
             "område": _AREAS[k % len(_AREAS)], "start": f"{start}-01-01", "slut": end,
-            "ejer": f"{admin} (demo)", "forandringsteori": "" if no_theory else
+            "ejer": f"{_admin_label(admin, 'da')} (demo)", "forandringsteori": "" if no_theory else
             f"Hvis {kind.lower()} når målgruppen, styrkes de unges tilknytning og kriminaliteten falder (demo).",
             "dokumentation": status, "forventet_dato": f"{years[-1] + 1}-06-01" if status != "dokumenteret" else "",
         })
@@ -1314,9 +1650,44 @@ def demo_register(municipality: str, *, n: int, seed: int = DEMO_SEED, units: tu
             s = None if sms is None else min(5, sms + (j and rng.random() < 0.3))
             evidence.append({"indsats_id": eid, "år": y, "sms": s, "ekstern_evidens": ext,
                              "kilde": "Opdigtet forskningsoversigt (demo)"})
+    activities, goals = (_demo_activities(efforts, seed=seed, municipality=municipality, years=years)
+                         if with_activities else ([], []))
     cols = {key: [c[1] for c in cols] for key, (_, _, cols) in TABLES.items()}
-    frames = dict(efforts=efforts, resources=resources, criteria=criteria, results=results, evidence=evidence)
+    frames = dict(efforts=efforts, resources=resources, criteria=criteria, results=results, evidence=evidence,
+                  activities=activities, activity_goals=goals)
     return {k: pd.DataFrame(v, columns=cols[k]) for k, v in frames.items()}
+
+
+def _demo_activities(efforts: list[dict], *, seed: int, municipality: str, years: tuple[int, ...]
+                     ) -> tuple[list[dict], list[dict]]:
+    """Invented activity goals and held activities: four in five efforts plan one to three activity types of
+    :data:`DEMO_ACTIVITY_TYPES`; each running year holds about as many as planned, some fewer, some more. Drawn
+    from a generator of their own, so the other tables do not change."""
+    rng = np.random.default_rng([seed, sum(map(ord, municipality)), 7])
+    ids = [t["id"] for t in DEMO_ACTIVITY_TYPES]
+    activities, goals = [], []
+    for e in efforts:
+        if rng.random() < 0.2:
+            continue
+        start = int(e["start"][:4])
+        last = int(e["slut"][:4]) if e["slut"] else 9999
+        picked = rng.choice(len(ids), size=int(rng.integers(1, 4)), replace=False)
+        for j in sorted(int(x) for x in picked):
+            per, lo, hi = _PLANS[int(rng.integers(0, len(_PLANS)))]
+            name = DEMO_ACTIVITY_TYPES[j]["name"]["da"] if rng.random() < 0.5 else ids[j]
+            goals.append({"indsats_id": e["id"], "aktivitetstype": name, "pr": per, "mindst": lo, "højst": hi})
+            for y in years:
+                if not start <= y <= last:
+                    continue
+                spans = ([(dt.date(y, 1, 1), 181), (dt.date(y, 7, 1), 184)] if per == "halvår"
+                         else [(dt.date(y, 1, 1), 365)])
+                for first, days in spans:
+                    n = int(rng.integers(0, 5)) if lo is None else max(0, lo + int(rng.integers(-1, 2)))
+                    for d in sorted(int(x) for x in rng.integers(0, days, size=n)):
+                        activities.append({"indsats_id": e["id"], "aktivitetstype": ids[j],
+                                           "dato": (first + dt.timedelta(days=d)).isoformat(), "område": e["område"],
+                                           "deltagere": int(rng.integers(4, 40))})
+    return activities, goals
 
 
 def write_demo_population(path: str | Path, *, codes: list[str], years: tuple[int, ...] = DEMO_YEARS) -> Path:
@@ -1338,9 +1709,9 @@ def write_demo_registers(out_dir: str | Path, seed: int = DEMO_SEED) -> list[Pat
     """Write the demo of the efforts pipeline into ``out_dir`` (``data/raw/demo/indsatser``) and return the files.
 
     Synthetic throughout: København's Sikker By register (40 efforts across the seven administrations, SSP and the
-    police, 2018-2020), Ishøj's and three peers' registers (Albertslund, Høje-Taastrup; Viborg as a CSV folder), a
-    FOLK1A extract by age in the API's CSV layout, and the ``SYNTHETIC.md`` marker that puts the demo banner on
-    every report.
+    police, 2018-2020, with activity goals and activities), Ishøj's and three peers' registers (Albertslund,
+    Høje-Taastrup; Viborg as a CSV folder), a FOLK1A extract by age in the API's CSV layout, and the ``SYNTHETIC.md``
+    marker that puts the demo banner on every report.
     """
     from .demo import MARKER
 
@@ -1348,7 +1719,8 @@ def write_demo_registers(out_dir: str | Path, seed: int = DEMO_SEED) -> list[Pat
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for municipality, _, file, units, n, fte_max in DEMO_REGISTERS:
-        tables = demo_register(municipality, n=n, seed=seed, units=units, fte_max=fte_max)
+        tables = demo_register(municipality, n=n, seed=seed, units=units, fte_max=fte_max,
+                               with_activities=file == DEMO_REGISTERS[0][2])
         written.append(write_register(tables, out / file, note=SYNTHETIC_NOTE))
     written.append(write_demo_population(out / DEMO_POPULATION_FILE, codes=[r[1] for r in DEMO_REGISTERS]))
     marker = out / MARKER
