@@ -307,3 +307,32 @@ def test_danish_june_report_has_no_english_words(raw, model, tmp_path):
     # The English report, by contrast, is caught by the same check.
     en = E.write_june_report(tmp_path / "june", register=reg, scores=scores, model=model, year=2020, lang="en")
     assert _page_words(en) & english
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys, monkeypatch):
+    """`tryghed validate` and `tryghed run` read the effort registers before a notebook starts: an undeclared
+    activity type in the demo workbook exits 2 naming the file, sheet, row and fix."""
+    from tryghed import cli, demo
+    from tryghed import run as run_mod
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", no_kernel)
+    raw = tmp_path / "raw"
+    demo.write_demo(raw)
+    book = raw / "indsatser" / "sikker_by_indsatser_2018-2020.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["aktiviteter"]
+    column = [c.value for c in ws[1]].index("aktivitetstype") + 1
+    ws.cell(3, column).value = "tombola"
+    wb.save(book)
+    argv = [command, "sikker-by-indsatser", "--raw", str(raw / "indsatser")]
+    if command == "run":
+        argv += ["--out", str(tmp_path / "out"), "--quiet"]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "sikker_by_indsatser_2018-2020.xlsx" in err and "'aktiviteter'" in err and "row 3" in err
+    assert "'tombola' is not a declared activity type" in err and "efforts.activity_types" in err
+    assert not (tmp_path / "out" / "reports").exists()

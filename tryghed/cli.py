@@ -247,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-register", parents=[common], help="write an empty effort register to fill in",
                        description="Write the effort register's template (efforts, resources, success criteria, "
-                       "results and evidence) with Danish headers: one xlsx with a sheet per table when PATH ends in "
-                       ".xlsx, otherwise a folder of CSV files.")
+                       "results, evidence, activities and activity goals) with Danish headers: one xlsx with a "
+                       "sheet per table when PATH ends in .xlsx, otherwise a folder of CSV files.")
     p.add_argument("path", help="the xlsx file or folder to write")
     p.set_defaults(func=_cmd_new_register)
     return parser

@@ -141,6 +141,11 @@ def validate(pipeline: config.Pipeline, raw_dir: Path, year: int | None = None, 
     ``environ`` (the caller's ``os.environ``) supplies the pseudonymisation key of sources that declare one.
     """
     cov = coverage(pipeline, raw_dir, environ)
+    if pipeline.efforts is not None:
+        # the effort registers are checked here too, so a bad sheet row exits 2 before any kernel starts
+        from .efforts import read_registers
+
+        read_registers(pipeline.efforts, raw_dir)
     if year is not None:
         outside = [c for c in cov if not c.first <= year <= c.last]
         # a source that ended (or is measured every second year, or holds one year of a series) does not block the
