@@ -125,6 +125,8 @@ def test_the_scorecard_cells_say_so(run, lang):
         assert WORDS[lang] in card.loc[iid, L["verdict"]]
     assert WORDS[lang] in card.loc["unsafe", L["trend"]]
     assert WORDS[lang] not in card.loc["safe", L["verdict"]] and WORDS[lang] not in card.loc["safe", L["trend"]]
+    # what the sizes can detect rests on the assumed n too
+    assert WORDS[lang] in card.loc["unsafe", L["limits"]] and WORDS[lang] not in card.loc["safe", L["limits"]]
 
 
 @pytest.mark.parametrize("lang,sep", [("da", ";"), ("en", ",")])

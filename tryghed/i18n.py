@@ -674,3 +674,21 @@ def _flag_assumed_n_test(fn):
 method_name = _flag_assumed_n_test(method_name)
 change_statement = _flag_assumed_n(change_statement)
 trend_statement = _flag_assumed_n(trend_statement)
+
+
+def _flag_assumed_n_limits(fn):
+    """Wrap :func:`limits_statement`: the sizes it reasons from are an assumption when the change or trend is."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(kind, change, trend, annual_target, lang):
+        text = fn(kind, change, trend, annual_target, lang)
+        if not (rests_on_assumed_n(change) or rests_on_assumed_n(trend)) or _ASSUMED_N_CORE[lang] in text:
+            return text
+        words = ("Intervaller og test hviler på en antaget stikprøvestørrelse (n er ikke offentliggjort)."
+                 if lang == "da" else "Intervals and tests rest on an assumed sample size (n not published).")
+        return words if text == "–" else f"{text} {words}"
+    return wrapped
+
+
+limits_statement = _flag_assumed_n_limits(limits_statement)
