@@ -115,3 +115,13 @@ def test_a_group_naming_no_polygon_is_an_input_error(geo, tmp_path):
     object.__setattr__(pipe, "district_map", spec.model_copy(update={"layers": tuple(layers)}))
     with pytest.raises(InputError, match="blaagaard"):
         figures.district_map_plan(pipe, geo)
+
+
+def test_a_map_of_an_unknown_indicator_is_a_config_error_naming_the_key(tmp_path):
+    from tryghed.errors import ConfigError
+
+    text = PIPELINE.read_text(encoding="utf-8").replace("indicators: [safe_neighbourhood, reported_offences]",
+                                                        "indicators: [safe_neighbourhod]")
+    (tmp_path / "k.yml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"district_map\.indicators\[0\].*'safe_neighbourhod'"):
+        config.load_pipeline(tmp_path / "k.yml")
