@@ -33,6 +33,39 @@ def _usable(g: pd.DataFrame) -> pd.Series:
     return ~g["suppressed"].astype(bool) & np.isfinite(g["estimate"].astype(float))
 
 
+#: The flag of a share whose sample size the YAML declares as an assumption (tryghed.kinds.published_share).
+ASSUMED_N = "assumed_n"
+#: What the ``method`` of a row resting on an assumed sample size says (the words in i18n.ASSUMED_N_TEXT).
+ASSUMED_N_METHOD = f"n assumed, not published (flag {ASSUMED_N})"
+
+
+def _rests_on_assumed_n(*rows) -> bool:
+    return any(ASSUMED_N in str(r.get("flags", "") or "").split(";") for r in rows)
+
+
+def mark_assumed_n(target, mask=None):
+    """Flag a change or trend row (a dict) or the rows ``mask`` of a table that rest on an assumed sample size:
+    ``flags`` gains ``assumed_n`` and ``method`` says "n assumed, not published" (once), whatever the row's test
+    (a row not tested, e.g. across a series break, is flagged too). Returns ``target``."""
+    def flag(f) -> str:
+        parts = [x for x in str(f if isinstance(f, str) else "").split(";") if x]
+        return ";".join(dict.fromkeys([*parts, ASSUMED_N]))
+
+    def meth(m) -> str:
+        m = m if isinstance(m, str) else ""
+        return m if ASSUMED_N_METHOD in m else "; ".join(x for x in (m, ASSUMED_N_METHOD) if x)
+
+    if isinstance(target, dict):
+        target["flags"], target["method"] = flag(target.get("flags")), meth(target.get("method"))
+        return target
+    idx = target.index[mask]
+    target["flags"] = target["flags"].astype(object)
+    target["method"] = target["method"].astype(object)
+    target.loc[idx, "flags"] = [flag(f) for f in target.loc[idx, "flags"]]
+    target.loc[idx, "method"] = [meth(m) for m in target.loc[idx, "method"]]
+    return target
+
+
 def _unit_values(units: pd.DataFrame | None, ind: Indicator, area_id: str, ref: int, year: int):
     """Per-unit values (e.g. closure days per institution) of two periods, 0 where a unit had none."""
     if units is None or units.empty:
@@ -108,7 +141,8 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
                 ref_row = g.loc[ref]
                 base = dict(pipeline=pipeline.id, indicator_id=ind.id, area_id=area_id, level=level, period=year,
                             comparison=comparison, ref_period=ref, ref_estimate=ref_row["estimate"],
-                            estimate=row["estimate"], verdict="not_tested")
+                            estimate=row["estimate"], verdict="not_tested",
+                            _assumed=_rests_on_assumed_n(row, ref_row))
                 if row["suppressed"] or ref_row["suppressed"]:
                     few = "too_few_answers" in f"{row['flags']} {ref_row['flags']}"
                     why = "too_few_answers" if few else "suppressed"
@@ -135,8 +169,10 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
                              "dispersion": phi if ind.impl.test == "rate" else np.nan, "scale": c.scale,
                              "method": c.method, "flags": "" if tested else reason, "verdict_reason": reason,
                              "_tested": tested})
-    out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested"])
+    out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested", "_assumed"])
     out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
+    mark_assumed_n(out, out["_assumed"].astype("boolean").fillna(False).astype(bool))
+    out = out.drop(columns="_assumed")
     _families(pipeline, out)
     for i in out.index[out["_tested"]]:
         null = 1.0 if out.at[i, "scale"] == "ratio" else 0.0
@@ -211,6 +247,8 @@ def trend_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFr
             else:
                 r.update(verdict="not_tested", verdict_reason=r.get("reason") or r["flags"] or "descriptive")
             r.pop("reason", None)
+            if seg["flags"].astype(str).str.split(";").map(lambda f: ASSUMED_N in f).any():
+                mark_assumed_n(r)
             rows.append(r)
     out = pd.DataFrame(rows).reindex(columns=TREND_COLUMNS)
     out["target_ci_met"] = out["target_ci_met"].astype("boolean")

@@ -184,6 +184,27 @@ class MapSpec(_Model):
     indicator: str | None = None
 
 
+class DistrictMapLayer(_Model):
+    """One boundary file of a district map: its polygons are matched to areas by name (``name_property``)."""
+
+    file: str
+    name_property: str
+    #: area id -> the polygon names that together make it (e.g. Indre Nørrebro = two neighbourhoods); a polygon not
+    #: named here is matched to the area whose name (or alias) it bears
+    groups: dict[str, tuple[str, ...]] = {}
+    #: polygon names of the earlier layers that this layer's polygons replace (e.g. Nørrebro, split in two)
+    replaces: tuple[str, ...] = ()
+
+
+class DistrictMapSpec(_Model):
+    """Maps of a city's districts, one per indicator, shaded by the report year's value (tryghed.figures)."""
+
+    layers: tuple[DistrictMapLayer, ...] = Field(min_length=1)
+    indicators: tuple[str, ...] = Field(min_length=1)
+    #: the area level the maps show (the survey districts)
+    level: str = "district"
+
+
 class Target(_Model):
     type: Literal[TARGET_TYPES]  # type: ignore[valid-type]
     text: Text
@@ -361,6 +382,8 @@ class Pipeline(_Model):
     #: Municipality names or codes (StatBank) compared with the root area; resolved into areas on load.
     peers: tuple[str, ...] = ()
     map: MapSpec | None = None
+    #: Maps of the city's districts from boundary files, matched by name (tryghed.figures.district_maps).
+    district_map: DistrictMapSpec | None = None
     #: Significance level of every test of the pipeline (METHODS.md §0).
     alpha: float = Field(ALPHA, gt=0, lt=0.5)
     #: The period the pipeline reports at (long tables aggregate finer periods to it, complete ones only).
@@ -528,6 +551,16 @@ class Pipeline(_Model):
                 raise KeyProblem(("map", "indicator"), f"map.indicator is {chosen!r}; the map shows a rate "
                                  f"indicator: {', '.join(rates) or 'declare one'}")
             object.__setattr__(self, "map", self.map.model_copy(update={"indicator": chosen}))
+        if self.district_map is not None:
+            for j, iid in enumerate(self.district_map.indicators):
+                if iid not in iids:
+                    raise KeyProblem(("district_map", "indicators", j), f"district_map.indicators names '{iid}', "
+                                     f"which is not an indicator id: {', '.join(sorted(iids))}")
+            for j, layer in enumerate(self.district_map.layers):
+                for aid in layer.groups:
+                    if aid not in parents:
+                        raise KeyProblem(("district_map", "layers", j, "groups"), f"district_map.layers[{j}].groups "
+                                         f"names area '{aid}', which is not an area id")
         self._index = {a.id: a for a in self.areas}
         return self
 

@@ -928,3 +928,129 @@ def protect_pipeline_table(pipeline, table: pd.DataFrame, *, min_answers: int = 
         survey_ids={i.id for i in pipeline.indicators if i.impl.survey},
         denominator_person_ids={i.id for i in pipeline.indicators if i.persons and i.impl.denominator_persons},
         k=pipeline.disclosure_k, mode=pipeline.disclosure_mode, min_answers=min_answers)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# A published crosstab whose margin another published table also shows (e.g. the gang register by group type × area
+# beside the indicator table's stock per area)
+
+
+def protect_linked_crosstab(table: pd.DataFrame, *, margin: pd.Series | Mapping | None = None, k: int = 5,
+                            mode: str = "DK", total_row_is_city: bool = True, reveal_total: int = 10
+                            ) -> CrosstabProtection:
+    """Protect a two-way table of person counts on its own, consistently with another table showing its margin.
+
+    The crosstab (rows: disjoint areas, the last row their whole; columns: e.g. group types, the last column the
+    row totals) passes disclosure control as its own table (METHODS.md §6), and its total column is the same
+    numbers as the stock per area that the indicator table publishes. ``margin`` gives, per row label, what that
+    other table shows: a number where it publishes the row's total, NaN where it withholds it; rows not in
+    ``margin`` are shown nowhere else. Consistency, so that no difference attack combines the two tables:
+
+    * a total the other table withholds is withheld here too (rule ``"given"``), and complementary suppression
+      protects it within the crosstab;
+    * a total the other table publishes is public: it is shown here as published there and is never counted on as
+      a complementary cell (suppressing it would hide nothing), so complementary cells are found among the other
+      cells. The exact check of :func:`recoverable_cells` runs with those totals published.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Whole, non-negative counts with margins (last row and last column), as :func:`protect_crosstab`.
+    margin : Series or mapping, optional
+        Row label -> the total the other table publishes (NaN: withheld there). In DK mode a published total must
+        equal the row's total; in rounding mode its rounded value.
+    k, mode, total_row_is_city, reveal_total
+        As in :func:`protect_crosstab`.
+
+    Returns
+    -------
+    CrosstabProtection
+        ``unresolved`` counts suppressed cells that stay recoverable (0 unless every linked cell is public or
+        withheld already).
+
+    Raises
+    ------
+    ValueError
+        When the margins do not add up, or a published total differs from the row's total (the two tables would
+        then not describe the same persons).
+
+    Notes
+    -----
+    In rounding mode the cells are rounded and starred as in :func:`protect_cells`; a public total keeps the
+    value the other table publishes (the same rounding of the same count), and when the integer attack's
+    complementary starring had picked it, every other rounded cell of its row is starred instead.
+    """
+    _check(k=k, mode=mode)
+    v2 = table.to_numpy(dtype=float)
+    if not np.allclose(v2[:-1, :-1].sum(axis=1), v2[:-1, -1]) or not np.allclose(v2[:-1, :].sum(axis=0), v2[-1, :]):
+        raise ValueError("the margins do not add up: the last row and column must be the totals of the cells")
+    nr, nc = v2.shape
+    margin = pd.Series(dict(margin) if margin is not None and not isinstance(margin, pd.Series) else margin,
+                       dtype=float) if margin is not None else pd.Series(dtype=float)
+    unknown = [r for r in margin.index if r not in table.index]
+    if unknown:
+        raise ValueError(f"margin names rows the crosstab does not have: {', '.join(map(str, unknown))}")
+    public = np.zeros((nr, nc), dtype=bool)
+    given = np.zeros((nr, nc), dtype=bool)
+    shown = np.full((nr, nc), np.nan)
+    for label, value in margin.items():
+        r = list(table.index).index(label)
+        if not np.isfinite(value):
+            given[r, -1] = True
+            continue
+        expected = v2[r, -1] if mode == "DK" else round_count(v2[r, -1])
+        if not np.isclose(value, expected):
+            raise ValueError(f"row {label!r}: the other table publishes {value:g} as its total, the crosstab's total "
+                             f"is {v2[r, -1]:g}; both must count the same persons")
+        public[r, -1] = True
+        shown[r, -1] = value
+    exempt = np.zeros((nr, nc), dtype=bool)
+    exempt[-1, :] = total_row_is_city
+    v = v2.ravel()
+    equations = crosstab_equations(v2.shape)
+    res = protect_cells(values=v, equations=equations, exempt=(exempt | public).ravel(), given=given.ravel(), k=k,
+                        mode=mode, reveal_total=reveal_total)
+    reason = list(res.reason)
+    pub = public.ravel()
+    unresolved = res.unresolved
+    if mode == "DK":
+        s = res.suppressed.copy()
+        for i in np.flatnonzero(pub & s):  # public elsewhere: suppressing it here hides nothing
+            s[i], reason[i] = False, ""
+        while True:
+            rec = recoverable_cells(values=v, equations=equations, suppressed=s)
+            if not rec.any():
+                unresolved = 0
+                break
+            i = int(np.flatnonzero(rec)[0])
+            lines = [eq for eq in equations if i in eq.cells]
+            pool = [c for eq in lines for c in eq.cells if not pub[c]]
+            if not any(not s[c] for c in pool):
+                pool = [c for eq in equations if any(s[x] for x in eq.cells) for c in eq.cells if not pub[c]]
+            cand = _candidates(pool, v=v, s=s, exempt=exempt.ravel(),
+                               totals={eq.total for eq in equations if eq.total is not None})
+            if not cand:
+                unresolved = int(rec.sum())
+                log.warning("%d suppressed crosstab cells stay recoverable: every linked cell is public or withheld",
+                            unresolved)
+                break
+            pick = next((c for c in cand if _frees(v, equations, s, add=c, cell=i)), cand[0])
+            s[pick], reason[pick] = True, "complementary"
+        published = np.where(s, np.nan, v)
+    else:
+        published = res.published.copy()
+        for i in np.flatnonzero(pub):
+            r = i // nc
+            if np.isnan(published[i]) and reason[i] == "complementary":
+                for c in range(r * nc, r * nc + nc - 1):
+                    if not pub[c] and np.isfinite(published[c]) and published[c] != 0:
+                        published[c], reason[c] = np.nan, "complementary"
+            published[i], reason[i] = shown.ravel()[i], ("rounded" if shown.ravel()[i] != v[i] else "")
+        s = np.isnan(published)
+
+    def frame(x) -> pd.DataFrame:
+        return pd.DataFrame(np.asarray(x, dtype=object).reshape(v2.shape), index=table.index, columns=table.columns)
+
+    return CrosstabProtection(display=frame([count_label(x) for x in published]),
+                              published=frame(published).astype(float), suppressed=frame(s).astype(bool),
+                              reason=frame(reason), unresolved=unresolved)

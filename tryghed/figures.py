@@ -310,8 +310,11 @@ def _alt_areas(ind, n_areas: int, reference_name: str, band: bool, lang: str) ->
 
 
 def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_dir: Path, *,
-                      demo: bool = False) -> pd.DataFrame:
+                      demo: bool = False, raw_dir: Path | None = None) -> pd.DataFrame:
     """Every measure's trend chart (headline area, periods up to ``year``) plus its areas as small multiples.
+
+    With ``raw_dir`` (the run's raw folder, where the boundary files are), the pipeline's district maps
+    (``district_map:``, :func:`district_maps`) are drawn too.
 
     Returns one row per figure: ``indicator_id``, ``figure`` (file stem), ``kind`` ("trend"/"areas"), ``files``,
     ``title`` and ``alt`` (the alternative text, in ``lang``); the same rows are written to ``figures.json`` in
@@ -377,6 +380,10 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
                          "files": [p.name for p in files], "title": ind.name[lang], "alt": alt})
     made = pd.DataFrame(rows, columns=["indicator_id", "figure", "kind", "files", "title", "alt"])
     write_manifest(made, out_dir)
+    if raw_dir is not None and getattr(pipeline, "district_map", None) is not None:
+        maps = district_maps(pipeline, table, year, lang, raw_dir, out_dir, demo=demo)
+        if len(maps):
+            made = pd.concat([made, maps.drop(columns="note")], ignore_index=True)
     return made
 
 
@@ -880,3 +887,219 @@ def national_figures(pipeline, funnel: pd.DataFrame, year: int, lang: str, raw_d
         rows.append({"indicator_id": spec.indicator, "figure": f"national_map_{spec.indicator}",
                      "files": [p.name for p in files]})
     return pd.DataFrame(rows, columns=["indicator_id", "figure", "files"])
+
+
+# ================================================================================================================
+# District maps of a city (``district_map:``): boundary files matched to the survey districts by name
+# ================================================================================================================
+
+#: The words under a district map (the report's language).
+DISTRICT_MAP_WORDS = {
+    "da": {"no_polygon": "Bydele i undersøgelsen uden eget område på kortet", "grey": "gråt: intet tal for området",
+           "map": "Kort", "skipped": "Bydelskortet er ikke tegnet: grænserne ({file}) er ikke leveret."},
+    "en": {"no_polygon": "Survey districts without a polygon of their own on the map",
+           "grey": "grey: no figure for the area", "map": "Map",
+           "skipped": "The district map is not drawn: the boundaries ({file}) were not supplied."},
+}
+
+
+def _norm_name(text: str) -> str:
+    return " ".join(str(text).replace("-", " ").split()).casefold()
+
+
+def district_map_plan(pipeline, raw_dir: Path) -> dict | None:
+    """Which polygons of the ``district_map`` layers draw which area of its level, read from the boundary files.
+
+    A polygon is an area's when the layer's ``groups`` list it under that area, or when its name (``name_property``)
+    equals the area's Danish or English name or an alias (case, spaces and hyphens aside). A later layer's
+    ``replaces`` removes polygons of the earlier layers by name. Returns None when the pipeline declares no district
+    map or a boundary file is not in ``raw_dir``; else a dict with ``shapes`` (area id -> rings of lon/lat),
+    ``unmatched`` (polygon name -> rings: drawn grey), ``without_polygon`` (ids of the level's areas no polygon
+    draws, in the YAML's order) and ``files``.
+    """
+    spec = getattr(pipeline, "district_map", None)
+    if spec is None:
+        return None
+    from .errors import InputError
+
+    by_name: dict[str, str] = {}
+    for a in pipeline.areas:
+        if a.level == spec.level:
+            for n in (a.name["da"], a.name["en"], *a.aliases):
+                by_name.setdefault(_norm_name(n), a.id)
+    polygons: dict[str, tuple[str | None, list[np.ndarray], str]] = {}
+    for layer in spec.layers:
+        path = Path(raw_dir) / layer.file
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(path, f"the boundary file cannot be read as GeoJSON ({exc})",
+                             "Download the boundaries again, or remove the file to skip the map.") from None
+        for gone in layer.replaces:
+            polygons.pop(_norm_name(gone), None)
+        grouped = {_norm_name(p): aid for aid, names in layer.groups.items() for p in names}
+        found = set()
+        for i, feature in enumerate(data.get("features", [])):
+            props = feature.get("properties") or {}
+            if layer.name_property not in props:
+                raise InputError(path, f"feature {i} has no property '{layer.name_property}' (it has: "
+                                 f"{', '.join(props)})", "Set 'district_map.layers[].name_property' in the pipeline "
+                                 "YAML to the property holding the area's name.")
+            name = str(props[layer.name_property]).strip()
+            key = _norm_name(name)
+            found.add(key)
+            geom = feature.get("geometry") or {}
+            polys = {"Polygon": [geom.get("coordinates")], "MultiPolygon": geom.get("coordinates")}.get(
+                geom.get("type"), [])
+            rings = [np.asarray(ring, dtype=float)[:, :2] for poly in polys for ring in poly]
+            owner = grouped.get(key) or by_name.get(key)
+            earlier = polygons[key][1] if key in polygons else []
+            polygons[key] = (owner, earlier + rings, name)
+        lost = sorted(p for p in grouped if p not in found)
+        if lost:
+            raise InputError(path, f"district_map groups name polygon(s) the file does not hold: {', '.join(lost)}",
+                             f"Use the names of the file's '{layer.name_property}' property in 'groups'.")
+    shapes: dict[str, list[np.ndarray]] = {}
+    unmatched: dict[str, list[np.ndarray]] = {}
+    for owner, rings, name in polygons.values():
+        if owner is None:
+            unmatched[name] = rings
+        else:
+            shapes.setdefault(owner, []).extend(rings)
+    without = [a.id for a in pipeline.areas if a.level == spec.level and a.id not in shapes]
+    return {"shapes": shapes, "unmatched": unmatched, "without_polygon": without,
+            "files": [layer.file for layer in spec.layers]}
+
+
+def _centre_of_all(rings: list[np.ndarray]) -> tuple[float, float]:
+    """The area-weighted centroid of all outer rings of an area (a label position), in plot coordinates."""
+    xs, ys, ws = [], [], []
+    for ring in rings:
+        x, y = ring[:, 0] * _LON_SCALE, ring[:, 1]
+        cross = x * np.roll(y, -1) - np.roll(x, -1) * y
+        a = cross.sum() / 2
+        if abs(a) < 1e-12:
+            continue
+        xs.append(((x + np.roll(x, -1)) * cross).sum() / (6 * a))
+        ys.append(((y + np.roll(y, -1)) * cross).sum() / (6 * a))
+        ws.append(abs(a))
+    if not ws:
+        return _centre(rings)
+    return float(np.average(xs, weights=ws)), float(np.average(ys, weights=ws))
+
+
+def _as_published(v: float, unit: str, lang: str) -> str:
+    """A value with its unit, a whole number without decimals (a published 86 is shown as 86 %, not 86,0 %)."""
+    from .i18n import value as fmt_value
+
+    return fmt_value(v, unit, lang, 0 if float(v).is_integer() else None)
+
+
+def district_map_note(pipeline, plan: dict, values: dict[str, float], unit: str, lang: str) -> str:
+    """The line under a district map: the survey districts without a polygon of their own, each with its value,
+    and what grey means."""
+    w = DISTRICT_MAP_WORDS[lang]
+    parts = []
+    for a in plan["without_polygon"]:
+        v = values.get(a, np.nan)
+        name = pipeline.area(a).name[lang]
+        parts.append(f"{name} ({_as_published(v, unit, lang)})" if np.isfinite(v) else name)
+    text = f"{w['no_polygon']}: {', '.join(parts)}." if parts else ""
+    grey = plan["unmatched"] or any(not np.isfinite(values.get(a, np.nan)) for a in plan["shapes"])
+    if grey:
+        text = f"{text} {w['grey'][:1].upper()}{w['grey'][1:]}.".strip()
+    return text
+
+
+def district_map(plan: dict, values: dict[str, float], *, names: dict[str, str], title: str, label: str,
+                 note: str = "", value_text: dict[str, str] | None = None) -> plt.Figure:
+    """One map of a city's districts shaded by ``values`` (area id -> value); polygons without a value grey, each
+    shaded district named with its value, ``note`` under the map."""
+    fig, ax = plt.subplots(figsize=(8.0, 6.4))
+    fig.subplots_adjust(left=0.02, right=0.92, bottom=0.1, top=0.93)
+    cmap = plt.get_cmap("YlGnBu")
+    shown = [v for a, v in values.items() if a in plan["shapes"] and np.isfinite(v)]
+    norm = Normalize(vmin=min(shown) * 0.98, vmax=max(shown) * 1.02) if shown else Normalize(0, 1)
+    patches, faces = [], []
+    for a, rings in sorted(plan["shapes"].items()):
+        patches.append(_patch(rings, 0.0))
+        v = values.get(a, np.nan)
+        faces.append(cmap(norm(v)) if np.isfinite(v) else "#e6e6e6")
+    for _, rings in sorted(plan["unmatched"].items()):
+        patches.append(_patch(rings, 0.0))
+        faces.append("#e6e6e6")
+    ax.add_collection(PatchCollection(patches, facecolors=faces, edgecolors="#ffffff", linewidths=0.8))
+    for a, rings in sorted(plan["shapes"].items()):
+        x, y = _centre_of_all(rings)
+        text = names.get(a, a) + (f"\n{value_text[a]}" if value_text and a in value_text else "")
+        ax.annotate(text, (x, y), ha="center", va="center", fontsize=6.5, color="#1f1f1f",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7})
+    for name, rings in sorted(plan["unmatched"].items()):
+        x, y = _centre(rings)
+        ax.annotate(name, (x, y), ha="center", va="center", fontsize=7, color="#555555", style="italic")
+    ax.autoscale_view()
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, orientation="vertical", fraction=0.035,
+                 pad=0.02, shrink=0.6, label=label)
+    ax.set_title(title, fontsize=11, loc="left")
+    if note:
+        import textwrap
+
+        fig.text(0.02, 0.08, "\n".join(textwrap.wrap(note, 115)), fontsize=8, ha="left", va="top")
+    return fig
+
+
+def district_maps(pipeline, table: pd.DataFrame, year: int, lang: str, raw_dir: Path, out_dir: Path, *,
+                  demo: bool | None = None) -> pd.DataFrame:
+    """Draw a district map per indicator of ``district_map:`` for ``year`` (``map_districts_<id>``).
+
+    Each map shades the level's areas by their published (not withheld) value in ``year`` and names under it the
+    areas without a polygon of their own, with their values (:func:`district_map_note`). Nothing is drawn when the
+    pipeline declares no district map, a boundary file is absent (the rows are empty: the caller says the map was
+    skipped, :data:`DISTRICT_MAP_WORDS`) or an indicator has no value at the level in ``year``. Returns one row per
+    map (``indicator_id, figure, kind`` "district_map", ``files, title, alt, note``), also written to the manifest.
+    """
+    from .demo import is_demo
+    from .i18n import UNITS, source_line
+
+    cols = ["indicator_id", "figure", "kind", "files", "title", "alt", "note"]
+    plan = district_map_plan(pipeline, raw_dir)
+    if plan is None:
+        return pd.DataFrame(columns=cols)
+    demo = is_demo(Path(raw_dir)) if demo is None else demo
+    spec = pipeline.district_map
+    rows = []
+    with house_style():
+        for iid in spec.indicators:
+            ind = pipeline.indicator(iid)
+            sub = table[(table["indicator_id"] == iid) & (table["level"] == spec.level) & (table["period"] == year)
+                        & ~table["suppressed"].astype(bool)]
+            values = {a: float(v) for a, v in zip(sub["area_id"], sub["estimate"]) if np.isfinite(v)}
+            if not values:
+                continue
+            names = {a.id: a.name[lang] for a in pipeline.areas}
+            texts = {a: _as_published(v, ind.unit, lang) for a, v in values.items()}
+            note = district_map_note(pipeline, plan, values, ind.unit, lang)
+            unit = UNITS[lang].get(ind.unit, ind.unit)
+            title = f"{ind.name[lang]}, {year}"
+            fig = district_map(plan, values, names=names, title=title, label=f"{unit}".strip() or ind.name[lang],
+                               note=note, value_text=texts)
+            more = [pipeline.sources[m].file for m in ind.options.get("more_sources", ()) or ()
+                    if m in pipeline.sources and not demo]
+            finish(fig, source=source_line(pipeline, ind, lang, demo) + "".join(f", {f}" for f in more)
+                   + f"; {', '.join(plan['files'])}", demo=demo, lang=lang)
+            n = sum(1 for a in values if a in plan["shapes"])
+            alt = (f"{DISTRICT_MAP_WORDS[lang]['map']}: {n} bydele farvet efter {ind.name[lang][:1].lower()}"
+                   f"{ind.name[lang][1:]} i {year}. {note}" if lang == "da" else
+                   f"{DISTRICT_MAP_WORDS[lang]['map']}: {n} districts shaded by {ind.name[lang][:1].lower()}"
+                   f"{ind.name[lang][1:]} in {year}. {note}")
+            files = save(fig, out_dir, f"map_districts_{iid}", title=title, alt=alt)
+            rows.append({"indicator_id": iid, "figure": f"map_districts_{iid}", "kind": "district_map",
+                         "files": [p.name for p in files], "title": title, "alt": alt, "note": note})
+    made = pd.DataFrame(rows, columns=cols)
+    if len(made):
+        write_manifest(made, out_dir)
+    return made

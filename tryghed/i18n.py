@@ -621,3 +621,80 @@ def rank_statement(name: str, measure: str, rank: int, of: int, year: int, lang:
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
     place = "the highest" if rank == 1 else f"the {rank}{suffix} highest"
     return f"{name} has {place} rate of {of} municipalities for {measure[:1].lower()}{measure[1:]} in {year}."
+
+
+# ------------------------------------------------------------------------------ an assumed sample size (flagged)
+#: A share whose sample size the YAML declares as an assumption (``assumed_n``): the words every statement that
+#: rests on it carries. ``test`` follows the test's name; ``statement`` ends a statement whose test does not name it.
+ASSUMED_N_TEXT = {
+    "da": {"test": "på en antaget stikprøvestørrelse (n er ikke offentliggjort)",
+           "statement": "hviler på en antaget stikprøvestørrelse (n er ikke offentliggjort)",
+           "value": "interval på en antaget stikprøvestørrelse"},
+    "en": {"test": "on an assumed sample size (n not published)",
+           "statement": "rests on an assumed sample size (n not published)",
+           "value": "interval on an assumed sample size"},
+}
+_ASSUMED_N_CORE = {"da": "antaget stikprøvestørrelse", "en": "assumed sample size"}
+
+
+def rests_on_assumed_n(row: dict | None) -> bool:
+    """Whether a change, trend or indicator row rests on an assumed sample size (flag or method ``assumed_n``)."""
+    if not row:
+        return False
+    flags = row.get("flags") if isinstance(row.get("flags"), str) else ""
+    method = row.get("method") if isinstance(row.get("method"), str) else ""
+    return "assumed_n" in flags.split(";") or "flag assumed_n" in method
+
+
+def assumed_n_mark(text: str, row: dict | None, lang: str, *, what: str = "statement") -> str:
+    """``text`` with the assumed-sample-size flag in ``lang`` when ``row`` rests on one (once; unchanged otherwise).
+
+    ``what`` is ``"statement"`` (a change or trend sentence), ``"test"`` (a test's name) or ``"value"`` (a value
+    with its interval, e.g. the scorecard's "86 % (84–88)").
+    """
+    if not rests_on_assumed_n(row) or not text or text == "–" or _ASSUMED_N_CORE[lang] in text:
+        return text
+    words = ASSUMED_N_TEXT[lang][what]
+    return f"{text} ({words})" if what == "value" else f"{text}, {words}" if what == "test" else f"{text}; {words}"
+
+
+def _flag_assumed_n(fn):
+    """Wrap a statement function ``fn(row, unit, lang)`` so that its text carries the assumed-n flag."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(row, unit, lang):
+        return assumed_n_mark(fn(row, unit, lang), row, lang)
+    return wrapped
+
+
+def _flag_assumed_n_test(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(method, lang):
+        return assumed_n_mark(fn(method, lang), {"method": method}, lang, what="test")
+    return wrapped
+
+
+method_name = _flag_assumed_n_test(method_name)
+change_statement = _flag_assumed_n(change_statement)
+trend_statement = _flag_assumed_n(trend_statement)
+
+
+def _flag_assumed_n_limits(fn):
+    """Wrap :func:`limits_statement`: the sizes it reasons from are an assumption when the change or trend is."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapped(kind, change, trend, annual_target, lang):
+        text = fn(kind, change, trend, annual_target, lang)
+        if not (rests_on_assumed_n(change) or rests_on_assumed_n(trend)) or _ASSUMED_N_CORE[lang] in text:
+            return text
+        words = ("Intervaller og test hviler på en antaget stikprøvestørrelse (n er ikke offentliggjort)."
+                 if lang == "da" else "Intervals and tests rest on an assumed sample size (n not published).")
+        return words if text == "–" else f"{text} {words}"
+    return wrapped
+
+
+limits_statement = _flag_assumed_n_limits(limits_statement)

@@ -491,9 +491,15 @@ def _count_shown(r: pd.Series, lang: str) -> str:
     return i18n.number(float(r["numerator"]), lang, 0)
 
 
-def gang_table(pipeline: Pipeline, tables: dict[str, pd.DataFrame], year: int, lang: str) -> pd.DataFrame:
+def gang_table(pipeline: Pipeline, tables: dict[str, pd.DataFrame], year: int, lang: str,
+               published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The gang register's stock per quarter of the reporting period (and the plan's baseline quarter) for the report
     areas, by group type, person counts under disclosure control; a quarter an area was not reported is a stated gap.
+
+    Each quarter's crosstab (group type × area) is a published person table of its own and passes disclosure control
+    as one table (:func:`tryghed.disclosure.protect_linked_crosstab`), consistently with the indicator table's stock
+    per area (``published``, the disclosure-controlled indicator table; the baseline quarter's stock as the overview
+    shows it): a stock withheld there is withheld here, a stock published there is shown here as published.
     """
     w = WORDS[lang]
     ind = next((i for i in pipeline.indicators if i.kind == "quarterly_stock"), None)
@@ -510,7 +516,8 @@ def gang_table(pipeline: Pipeline, tables: dict[str, pd.DataFrame], year: int, l
         if q not in set(df["quarter"]):
             continue
         qt = quarter_table(pipeline, df[df["quarter"] == q], areas, lang)
-        shown = _protect_quarter(pipeline, df, q, areas, pipeline.disclosure_k, pipeline.disclosure_mode)
+        shown = _protect_quarter(pipeline, df, q, areas, pipeline.disclosure_k, pipeline.disclosure_mode,
+                                 margin=_published_stock(pipeline, ind, tables, published, q, areas))
         for _, r in qt.iterrows():
             cells = shown.get(r["area_id"], {}) if not r["gap"] else {}
             rows.append({w["quarter"]: _quarter_label(q, lang), w["area"]: pipeline.area(r["area_id"]).name[lang],
@@ -519,29 +526,69 @@ def gang_table(pipeline: Pipeline, tables: dict[str, pd.DataFrame], year: int, l
     return pd.DataFrame(rows)
 
 
-def _protect_quarter(pipeline, df, quarter, areas, k, mode) -> dict[str, dict[str, str]]:
-    """One quarter's stock as a crosstab (register areas × group types, with margins) under disclosure control;
-    the report areas' displayed cells (``*`` for a withheld one). An area at a higher level is the sum of its leaves.
-    """
+def _published_stock(pipeline, ind, tables, published, quarter, areas) -> dict[str, float]:
+    """The stock per report area that the indicator table (or the overview's baseline) publishes for ``quarter``:
+    a number, NaN where withheld; areas it shows nothing for are left out."""
+    rows = None
+    if ind.spec.baseline_quarter == quarter:
+        rows = pd.concat([_protect(pipeline, ind, ind.impl.baseline_rows(ind, pipeline, tables, lv))
+                          for lv in ind.levels], ignore_index=True)
+    elif published is not None and len(published):
+        mine = published[published["indicator_id"] == ind.id]
+        years = [int(y) for y in mine["period"].unique() if end_quarter(period_of(pipeline, int(y))) == quarter]
+        rows = mine[mine["period"].isin(years)]
+    out: dict[str, float] = {}
+    if rows is None or rows.empty:
+        return out
+    for a in areas:
+        r = rows[rows["area_id"] == a]
+        if len(r):
+            r = r.iloc[0]
+            out[a] = np.nan if bool(r["suppressed"]) or not np.isfinite(float(r["estimate"])) else float(r["estimate"])
+    return out
+
+
+def _protect_quarter(pipeline, df, quarter, areas, k, mode, margin: dict[str, float] | None = None
+                     ) -> dict[str, dict[str, str]]:
+    """One quarter's stock as one crosstab (report areas that do not overlap, the rest, and the whole × group types,
+    with margins) under disclosure control, linked to the stock ``margin`` the indicator table publishes; the report
+    areas' displayed cells (``*`` for a withheld one). Report areas that overlap (other than the whole) are each
+    protected in a crosstab of their own against the rest."""
     q = df[(df["quarter"] == quarter) & ~df["gap"].astype(bool)]
     if q.empty:
         return {}
+    margin = margin or {}
     leaves = sorted(q["area_id"].unique())
     wide = q.pivot_table(index="area_id", columns="group_type", values="count", aggfunc="sum").reindex(
         index=leaves, columns=list(GROUP_TYPES)).fillna(0)
-    out = {}
+    under = {}
     for a in areas:
         level = pipeline.area(a).level
-        under = [x for x in leaves if pipeline.ancestor_at(x, level) == a]
-        if not under:
-            continue
-        rest = [x for x in leaves if x not in under]
-        tab = pd.DataFrame([wide.loc[under].sum(), wide.loc[rest].sum()], index=[a, "rest"]) if rest else \
-            pd.DataFrame([wide.loc[under].sum()], index=[a])
+        mine = [x for x in leaves if pipeline.ancestor_at(x, level) == a]
+        if mine:
+            under[a] = mine
+    whole = [a for a, u in under.items() if len(u) == len(leaves)]
+    parts = [a for a in under if a not in whole]
+    covered = [x for a in parts for x in under[a]]
+    groups = [parts] if len(covered) == len(set(covered)) else [[a] for a in parts]
+    out: dict[str, dict[str, str]] = {}
+    for group in groups or [[]]:
+        mine = [x for a in group for x in under[a]]
+        rest = [x for x in leaves if x not in mine]
+        tab = pd.DataFrame([wide.loc[under[a]].sum() for a in group], index=group)
+        if rest:
+            tab.loc["rest"] = wide.loc[rest].sum()
         tab["total"] = tab.sum(axis=1)
         tab.loc["all"] = tab.sum()
-        prot = disclosure.protect_crosstab(tab, k=k, mode=mode)
-        out[a] = {c: str(prot.display.loc[a, c]) for c in tab.columns}
+        linked = {a: margin[a] for a in group if a in margin}
+        top = next((margin[a] for a in whole if a in margin), None)
+        if top is not None:
+            linked["all"] = top
+        prot = disclosure.protect_linked_crosstab(tab, margin=linked, k=k, mode=mode)
+        for a in group:
+            out[a] = {c: str(prot.display.loc[a, c]) for c in tab.columns}
+        for a in whole:
+            out.setdefault(a, {c: str(prot.display.loc["all", c]) for c in tab.columns})
     return out
 
 
