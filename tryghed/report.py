@@ -180,6 +180,7 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             est, lo, hi = _num(r["estimate"]), _num(r.get("ci_low")), _num(r.get("ci_high"))
             n = _num(r.get("n_effective", r.get("denominator")))
             now = i18n.value_with_interval(est, lo, hi, ind.unit, lang)
+            now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
         else:
             now = "ingen data" if lang == "da" else "no data"
         label = ind.options.get("unit_label") if isinstance(ind.options, dict) else None
@@ -673,7 +674,7 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         m["figures"] = [{**f, "svg": f"{FIGURES_SUBDIR}/{f['figure']}.svg",
                          "png": f"{FIGURES_SUBDIR}/{f['figure']}.png"}
                         for f in sorted(figs.values(), key=lambda f: (f.get("kind") != "trend", f["figure"]))
-                        if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas")]
+                        if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas", "district_map")]
     goals: dict[str, list] = {}
     for m in rows:
         if m["has_data"]:
