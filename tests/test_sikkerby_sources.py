@@ -77,13 +77,19 @@ def test_an_index_that_ended_does_not_block_2015(cut_raw, pipeline, caplog):
 
 
 @pytest.fixture(scope="module")
-def cut_table(cut_raw, pipeline, tmp_path_factory):
+def cut_clean(cut_raw, pipeline, tmp_path_factory):
+    """The cut folder ingested and cleaned in-process (no kernel): the clean tables' folder."""
     from tryghed import clean, sources
 
     work = tmp_path_factory.mktemp("cut_tables")
     sources.ingest(pipeline, cut_raw, work / "staged")
     clean.clean_all(pipeline, work / "staged", work / "clean")
-    return indicators.compute_all(pipeline, work / "clean", 2015)
+    return work / "clean"
+
+
+@pytest.fixture(scope="module")
+def cut_table(cut_clean, pipeline):
+    return indicators.compute_all(pipeline, cut_clean, 2015)
 
 
 def test_after_the_index_ends_intensive_areas_are_missing_never_zero(cut_table):
@@ -188,3 +194,52 @@ def test_band_indicators_are_person_counts_under_disclosure_control(pipeline):
     assert len(bands) == 4 and all(i.persons for i in bands)
     assert {i.spec.age_band for i in bands} == {"14-17", "18-25"}
     assert {o for i in bands for o in i.spec.offences} == {"vold", "anden grov"}
+
+
+# -- the programme's own figures as run-time checks -------------------------------------------------------------------
+
+def test_demo_agrees_with_the_programmes_baselines(cut_table, pipeline, caplog):
+    import logging
+
+    from tryghed import programme
+
+    checks = {c.indicator_id: c for c in programme.programme_checks(pipeline, cut_table)}
+    # every indicator with a programme baseline value is checked on 2013
+    assert set(checks) == {"unsafe_night", "intensive_areas", "closure_days", "closed_institutions", "youth_charged"}
+    assert all(c.checked and c.agrees and c.year == 2013 for c in checks.values())
+    assert checks["closure_days"].data_value == 283 and checks["closed_institutions"].data_value == 9
+    u = checks["unsafe_night"]
+    assert u.rule == "interval" and u.ci_low <= 17.5 <= u.ci_high
+    with caplog.at_level(logging.WARNING):
+        assert programme.log_checks(pipeline, list(checks.values())) == 0
+    assert caplog.text == ""
+    assert programme.disagreements(pipeline, list(checks.values()), "da") == []
+
+
+def test_a_doctored_closure_log_is_flagged_in_both_languages(cut_clean, pipeline, caplog):
+    import logging
+
+    from tryghed import programme
+
+    closures = pd.read_parquet(cut_clean / "closures.parquet")
+    in_2013 = closures[closures["year"] == 2013]
+    # drop every closure of one institution in 2013: one institution and its days fewer, by hand
+    gone = in_2013["institution"].iloc[0]
+    days_gone = int(in_2013.loc[in_2013["institution"] == gone, "days"].sum())
+    doctored = closures.drop(index=in_2013.index[in_2013["institution"] == gone])
+    tables = {"closures": doctored}
+    table = pd.concat([indicators.compute_indicator(pipeline.indicator(i), pipeline, tables)
+                       for i in ("closure_days", "closed_institutions")], ignore_index=True)
+    checks = {c.indicator_id: c for c in programme.programme_checks(pipeline, table)}
+    assert checks["closure_days"].data_value == 283 - days_gone and not checks["closure_days"].agrees
+    assert checks["closed_institutions"].data_value == 8 and not checks["closed_institutions"].agrees
+    with caplog.at_level(logging.WARNING):
+        assert programme.log_checks(pipeline, list(checks.values())) == 2
+    assert f"the data give {283 - days_gone}\u00a0days in 2013, the programme's baseline is 283\u00a0days" in caplog.text
+    assert f"dataene giver {283 - days_gone}\u00a0dage i 2013, programmets udgangspunkt er 283\u00a0dage" \
+        in caplog.text
+    da = programme.disagreements(pipeline, list(checks.values()), "da")
+    en = programme.disagreements(pipeline, list(checks.values()), "en")
+    assert len(da) == len(en) == 2
+    assert "dataene giver 8 i 2013, programmets udgangspunkt er 9" in da[1]
+    assert "the data give 8 in 2013, the programme's baseline is 9" in en[1]
