@@ -235,7 +235,8 @@ def test_a_doctored_closure_log_is_flagged_in_both_languages(cut_clean, pipeline
     assert checks["closed_institutions"].data_value == 8 and not checks["closed_institutions"].agrees
     with caplog.at_level(logging.WARNING):
         assert programme.log_checks(pipeline, list(checks.values())) == 2
-    assert f"the data give {283 - days_gone}\u00a0days in 2013, the programme's baseline is 283\u00a0days" in caplog.text
+    assert f"the data give {283 - days_gone}\u00a0days in 2013, the programme's baseline is 283\u00a0days" \
+        in caplog.text
     assert f"dataene giver {283 - days_gone}\u00a0dage i 2013, programmets udgangspunkt er 283\u00a0dage" \
         in caplog.text
     da = programme.disagreements(pipeline, list(checks.values()), "da")
