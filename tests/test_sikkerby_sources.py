@@ -134,10 +134,15 @@ def _band_tables(pipeline, drop=()):
     return pd.DataFrame(counts), pd.DataFrame(pops)
 
 
+def _with_districts(ind):
+    """The indicator at the district level too (the YAML shows the split at city level only)."""
+    return ind.model_copy(update={"levels": ("city", "district")})
+
+
 def test_youth_band_and_offence_shares_by_hand(pipeline):
     counts, pops = _band_tables(pipeline)
     n = len(pipeline.areas_at("survey_district"))
-    ind = pipeline.indicator("youth_charged_18_25_violent")
+    ind = _with_districts(pipeline.indicator("youth_charged_18_25_violent"))
     out = indicators.compute_indicator(ind, pipeline, {"youth_bands": counts, "population_bands": pops})
     out = out.set_index(["level", "area_id", "period"])
     # city: violent 18-25 = sum over districts of (2 + i); population = sum of (2000 + i)
@@ -159,7 +164,7 @@ def test_youth_band_and_offence_shares_by_hand(pipeline):
 
 def test_a_missing_band_cell_is_missing_not_zero(pipeline):
     counts, pops = _band_tables(pipeline, drop={("s-valby", "18-25", "vold")})
-    out = indicators.compute_indicator(pipeline.indicator("youth_charged_18_25_violent"), pipeline,
+    out = indicators.compute_indicator(_with_districts(pipeline.indicator("youth_charged_18_25_violent")), pipeline,
                                        {"youth_bands": counts, "population_bands": pops})
     out = out.set_index(["area_id", "period"])
     assert math.isnan(out.loc[("kbh", 2015), "estimate"])
