@@ -33,7 +33,7 @@ LEVELS = ("police_district", "city", "district", "survey_district", "municipalit
 #: Levels of the comparison areas of a municipality's pipeline (its peers and the whole country): not nested below
 #: the root area, and taken from Statistics Denmark's area codes (``peers:`` in the YAML).
 PEER_LEVELS = ("municipality", "country")
-TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year")
+TARGET_TYPES = ("level", "relative", "annual_change", "annual_decrease", "below_year", "compliance")
 SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_counts", "gang_log", "population",
                   "statbank", "long", "police_monthly", "police_incidents", "neighbourhood_population",
                   "gang_register", "ssp_log", "activity_log", "assessment")
@@ -217,7 +217,7 @@ class Target(_Model):
     @model_validator(mode="after")
     def _needs(self):
         need = {"level": ("year", "value"), "relative": ("year", "change"), "annual_change": ("value",),
-                "below_year": ("year", "reference_year"), "annual_decrease": ()}[self.type]
+                "below_year": ("year", "reference_year"), "annual_decrease": (), "compliance": ("value",)}[self.type]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise ValueError(f"a '{self.type}' target needs {' and '.join(repr(k) for k in missing)}")
@@ -239,7 +239,7 @@ class Baseline(_Model):
 
 #: Keys every indicator has; everything else in an indicator's mapping belongs to its kind's options model.
 COMMON_INDICATOR_KEYS = ("id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline",
-                         "headline_area", "persons")
+                         "headline_area", "persons", "every")
 
 
 class Indicator(_Model):
@@ -257,6 +257,9 @@ class Indicator(_Model):
     headline_area: str | None = None
     #: The numerator counts persons: published cells pass disclosure control (METHODS.md §6).
     persons: bool = False
+    #: Measured every ``every`` years (e.g. 2: a biennial survey): a year is compared with the previous survey.
+    #: Without it the interval is inferred from the periods the data holds (:meth:`previous_period`).
+    every: int | None = Field(None, ge=1, le=10)
     _spec: BaseModel | None = PrivateAttr(default=None)
 
 
@@ -314,6 +317,28 @@ class Indicator(_Model):
     @property
     def baseline_value(self) -> float | None:
         return self.baseline.value if self.baseline else None
+
+    def previous_period(self, year: int, periods) -> int | None:
+        """The period ``year`` is compared with: the previous year, or the previous survey of a series measured
+        every second (third, ...) year.
+
+        With ``every`` set, the latest period before ``year`` at most ``every`` years back; without it, the interval
+        is inferred from ``periods`` (the years the series holds): when every gap between consecutive periods up to
+        ``year`` is the same g > 1, the series is measured every g years. None when there is no such period (e.g. a
+        source that ended, or a gap longer than the series' interval: "no data last time", never a guess).
+        """
+        have = sorted({int(p) for p in periods if int(p) < int(year)})
+        if not have:
+            return None
+        every = self.every
+        if every is None:
+            gaps = {b - a for a, b in zip([*have, int(year)], [*have, int(year)][1:])}
+            every = gaps.pop() if len(gaps) == 1 and int(year) in {int(p) for p in periods} else 1
+        return have[-1] if int(year) - have[-1] <= every else None
+
+    def comparison_name(self, year: int, ref: int) -> str:
+        """``previous_year`` when ``ref`` is the year before, else ``previous_survey`` (labelled with ``ref``)."""
+        return "previous_year" if int(year) - int(ref) == 1 else "previous_survey"
 
     @property
     def impl(self):

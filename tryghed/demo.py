@@ -52,12 +52,25 @@ ADMIN = {
 #: Calibration targets (city level). 2013 values are the programme's baselines; 2017's jump in the survey mimics
 #: the real series break when the survey moved to Epinion.
 UNSAFE_NIGHT = {2010: 19.0, 2011: 18.6, 2012: 18.0, 2013: 17.5, 2014: 17.0, 2015: 16.4, 2016: 16.0, 2017: 18.5}
-INTENSIVE_AREAS = {2010: 12, 2011: 10, 2012: 7, 2013: 5, 2014: 5, 2015: 4, 2016: 4, 2017: 3}
+#: Local areas in the two highest categories by data year; each edition of the index describes the year before it
+#: (the 2014 edition describes 2013), so the demo file holds the editions 2010-2018 (data years 2009-2017).
+INTENSIVE_AREAS = {2009: 12, 2010: 12, 2011: 9, 2012: 5, 2013: 5, 2014: 4, 2015: 4, 2016: 3, 2017: 3}
 CLOSURES = {  # year: (closure days, institutions)
     2010: (310, 11), 2011: (296, 10), 2012: (301, 10), 2013: (283, 9),
     2014: (251, 8), 2015: (232, 8), 2016: (204, 7), 2017: (178, 6),
 }
+#: Unsafe in the neighbourhood (any time of day), city level: invented, in the range of the published series.
+UNSAFE_NEIGHBOURHOOD = {2010: 11.0, 2011: 10.0, 2012: 9.0, 2013: 8.0, 2014: 7.1, 2015: 6.5, 2016: 6.0, 2017: 9.0}
 YOUTH_CHARGED_PCT = {2010: 1.45, 2011: 1.35, 2012: 1.22, 2013: 1.10, 2014: 1.04, 2015: 0.96, 2016: 0.90, 2017: 0.86}
+#: Persons charged with violent or other serious crime, by age band (percent of the band) and the share of them
+#: charged with violence; invented, of the order of the programme's 1.1 % of 15-25-year-olds in 2013.
+YOUTH_BANDS_PCT = {"14-17": {2010: 1.30, 2011: 1.22, 2012: 1.10, 2013: 1.00, 2014: 0.95, 2015: 0.88, 2016: 0.80,
+                             2017: 0.76},
+                   "18-25": {2010: 1.55, 2011: 1.45, 2012: 1.32, 2013: 1.20, 2014: 1.12, 2015: 1.04, 2016: 0.98,
+                             2017: 0.94}}
+YOUTH_VIOLENT_SHARE = 0.45
+#: Each youth age band's population as a share of the 15-25 band (14-17 is four years, 18-25 eight).
+YOUTH_BAND_OF_15_25 = {"14-17": 0.34, "18-25": 0.72}
 GANG_LOG_TOTAL = {2010: 330, 2011: 345, 2012: 340, 2013: 335, 2014: 325, 2015: 320, 2016: 310, 2017: 290}
 SURVEY_N = 3600
 AGE_BANDS = {"0-14": 0.15, "15-25": 0.18, "26-64": 0.56, "65+": 0.11}
@@ -132,6 +145,38 @@ def _survey(rng: np.random.Generator, population: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _neighbourhood_item(survey: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Add the item ``tryg_nabolag`` (safe in the neighbourhood, 1 = very safe ... 5 = very unsafe, 9 = don't know).
+
+    Drawn from its own random stream (so the other files keep their numbers): an answer is more often unsafe where
+    the same respondent feels unsafe at night, and the weighted city share of 4-5 comes close to
+    :data:`UNSAFE_NEIGHBOURHOOD`.
+    """
+    rng = np.random.default_rng([seed, 1000])
+    offsets = {d[0]: d[2] for d in DISTRICTS}
+    out = survey.copy()
+    night = out["tryg_aften_nat"].isin([4, 5]).to_numpy(float)
+    offs = out["bydel"].map(offsets).to_numpy(float)
+    w = out["vaegt"].to_numpy(float)
+    u = rng.random(len(out))
+    answer = np.zeros(len(out), dtype=int)
+    for year in YEARS:
+        m = (out["aar"] == year).to_numpy()
+        target = UNSAFE_NEIGHBOURHOOD[year] / 100
+        lo, hi = -8.0, 2.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            p = _expit(mid + offs[m] + 1.8 * night[m])
+            lo, hi = (mid, hi) if (w[m] * p).sum() / w[m].sum() < target else (lo, mid)
+        p = _expit((lo + hi) / 2 + offs[m] + 1.8 * night[m])
+        unsafe = u[m] < p
+        answer[m] = np.where(unsafe, rng.choice([4, 5], size=m.sum(), p=[0.75, 0.25]),
+                             rng.choice([1, 2, 3], size=m.sum(), p=[0.5, 0.38, 0.12]))
+    answer = np.where(rng.random(len(out)) < 0.02, 9, answer)
+    out.insert(out.columns.get_loc("tryg_aften_nat") + 1, "tryg_nabolag", answer)
+    return out
+
+
 def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
     # 35 local areas within the districts, as in the published Tryghedsindeks.
     names = [d[0] for d in DISTRICTS]
@@ -148,9 +193,12 @@ def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
     risk = np.array([a[1] for a in areas])
     cats = ["minimal", "reduceret", "ordinær", "intensiveret", "markant"]
     rows = []
-    for year in YEARS:
-        n_high = INTENSIVE_AREAS[year]
-        noisy = risk + rng.normal(0, 0.15, size=len(risk))
+    # editions 2010-2017 draw from the shared stream (as many draws as before, so the files after it keep their
+    # numbers); the 2018 edition (data year 2017) from its own stream
+    streams = [(edition, rng) for edition in YEARS] + [(YEARS[-1] + 1, np.random.default_rng([SEED, 2018]))]
+    for edition, stream in streams:
+        n_high = INTENSIVE_AREAS[edition - 1]
+        noisy = risk + stream.normal(0, 0.15, size=len(risk))
         rank = np.argsort(-noisy)
         for pos, idx in enumerate(rank):
             if pos < n_high:
@@ -158,7 +206,7 @@ def _safety_index(rng: np.random.Generator) -> pd.DataFrame:
             else:
                 cat = cats[2] if pos < 20 else (cats[1] if pos < 30 else cats[0])
             d, _ = areas[idx]
-            rows.append((year, int(idx) + 1, f"Distrikt {int(idx) + 1}", ADMIN[d], cat))
+            rows.append((edition, int(idx) + 1, f"Distrikt {int(idx) + 1}", ADMIN[d], cat))
     df = pd.DataFrame(rows, columns=["udgave", "distrikt_nr", "distrikt", "bydel", "kategori"])
     return df.sort_values(["udgave", "distrikt_nr"]).reset_index(drop=True)
 
@@ -223,6 +271,32 @@ def _youth_charged(rng: np.random.Generator, population: pd.DataFrame) -> pd.Dat
     return pd.DataFrame(rows, columns=["aar", "bydel", "sigtede_15_25"])
 
 
+def _youth_bands(population: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Persons charged by age band (14-17, 18-25) and offence (``vold`` / ``anden grov``), and the bands' population.
+
+    From its own random stream (the other files keep their numbers): binomial draws around
+    :data:`YOUTH_BANDS_PCT`, scaled by each district's youth-charge factor; the violent share is
+    :data:`YOUTH_VIOLENT_SHARE`.
+    """
+    rng = np.random.default_rng([seed, 1425])
+    factors = {d[0]: d[3] for d in DISTRICTS}
+    youth = population[population["aldersgruppe"] == "15-25"].set_index(["aar", "bydel"])["antal"]
+    pops, counts = [], []
+    for year in YEARS:
+        for band, of in YOUTH_BAND_OF_15_25.items():
+            pop = (youth.loc[year] * of * np.exp(rng.normal(0, 0.01, size=len(youth.loc[year])))).round().astype(int)
+            f = pd.Series(factors).reindex(pop.index)
+            scale = YOUTH_BANDS_PCT[band][year] / 100 * pop.sum() / (pop * f).sum()
+            for d in pop.index:
+                pops.append((year, d, band, int(pop[d])))
+                p = min(0.5, scale * f[d])
+                n = int(rng.binomial(int(pop[d]), p))
+                violent = int(rng.binomial(n, YOUTH_VIOLENT_SHARE))
+                counts += [(year, d, band, "vold", violent), (year, d, band, "anden grov", n - violent)]
+    return (pd.DataFrame(counts, columns=["aar", "bydel", "aldersgruppe", "kriminalitet", "sigtede"]),
+            pd.DataFrame(pops, columns=["aar", "bydel", "aldersgruppe", "antal"]))
+
+
 def _gang_log(rng: np.random.Generator) -> pd.DataFrame:
     shares = pd.Series({d[0]: d[4] for d in DISTRICTS})
     shares = shares / shares.sum()
@@ -265,6 +339,8 @@ FILES = {
     "youth_charged": "sigtede_15-25_2010-2017.csv",
     "gang_log": "bandelog_2010-2017.csv",
     "population": "befolkning_bydel_2010-2017.csv",
+    "youth_bands": "sigtede_alder_kriminalitet_2010-2017.csv",
+    "population_bands": "befolkning_ung_2010-2017.csv",
 }
 
 
@@ -282,11 +358,12 @@ def write_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     population = _population(rng)
-    survey = _survey(rng, population)
+    survey = _neighbourhood_item(_survey(rng, population), seed)
     index = _safety_index(rng)
     closures = _closures(rng)
     youth = _youth_charged(rng, population)
     gang = _gang_log(rng)
+    youth_bands, population_bands = _youth_bands(population, seed)
 
     written = []
 
@@ -300,6 +377,8 @@ def write_demo(out_dir: Path, seed: int = SEED) -> list[Path]:
     csv(youth, "youth_charged")
     csv(gang, "gang_log")
     csv(population, "population")
+    csv(youth_bands, "youth_bands")
+    csv(population_bands, "population_bands")
     p = out_dir / FILES["closures"]
     _write_xlsx(closures, p, "Uplanlagte lukninger af kommunale institutioner pga. uro (DEMO - syntetiske data)")
     written.append(p)

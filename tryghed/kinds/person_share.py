@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from ..errors import InputError
 
 from .base import ShareKind, at_level, share_rows
 
@@ -15,6 +17,22 @@ class Options(BaseModel):
     population_age_band: str
     #: the source id of the population (format: population)
     population: str = "population"
+    #: the age band of the counts (a source with an ``aldersgruppe`` column); None: every row of the source
+    age_band: str | None = None
+    #: the offence types counted (a source with a ``kriminalitet`` column, e.g. [vold]); None: every row
+    offences: tuple[str, ...] | None = None
+
+    @field_validator("offences", mode="before")
+    @classmethod
+    def _one_or_more(cls, v):
+        return (v,) if isinstance(v, str) else v
+
+    @model_validator(mode="after")
+    def _bands_agree(self):
+        if self.age_band is not None and self.age_band != self.population_age_band:
+            raise ValueError(f"age_band is {self.age_band!r} but population_age_band is "
+                             f"{self.population_age_band!r}; a share counts persons of the band its population holds")
+        return self
 
 
 class PersonShare(ShareKind):
@@ -43,10 +61,14 @@ class PersonShare(ShareKind):
         df, pop = tables[ind.source], tables[ind.spec.population]
         if df.empty or pop.empty:
             return []
+        df = select_cells(df, ind, pipeline.sources[ind.source].file)
         pop = pop[pop["age_band"] == ind.spec.population_age_band]
         den = pop.groupby([at_level(pop, pipeline, level), pop["year"]])["population"].sum(min_count=1)
         # a district is only summed when every one of its areas has a count that year: missing is never zero
-        leaf = df.set_index(["area_id", "year"])["count"]
+        # cells of a split (age band x offence) are summed; a missing cell makes the sum missing, never a zero
+        cells = df.groupby(["area_id", "year"])["count"]
+        leaf = cells.sum(min_count=1).astype("float64")
+        leaf[cells.apply(lambda s: s.isna().any())] = float("nan")
         areas = sorted(pop["area_id"].unique())
         years = sorted(pop["year"].unique())
         full = leaf.reindex(pd.MultiIndex.from_product([areas, years], names=["area_id", "year"]))
@@ -57,3 +79,29 @@ class PersonShare(ShareKind):
         num[incomplete] = float("nan")
         num.index.names = den.index.names = ["area_id", "period"]
         return share_rows(num, den, "register population (random variation)")
+
+
+def select_cells(df: pd.DataFrame, ind, path: str = "") -> pd.DataFrame:
+    """The rows of a register count table that ``ind`` counts (its ``age_band`` and ``offences``).
+
+    A split the indicator names but the table lacks, or a value the table never holds, is an input error (the
+    measure would silently count nothing); a split the table has but the indicator does not name is summed over.
+    """
+    o = ind.spec
+    out = df
+    for col, wanted, key in (("age_band", (o.age_band,) if o.age_band else None, "age_band"),
+                             ("offence", o.offences, "offences")):
+        if wanted is None:
+            continue
+        if col not in out.columns:
+            raise InputError(path or ind.source, f"indicator '{ind.id}' selects {key} {', '.join(wanted)} but the "
+                             f"table has no {'aldersgruppe' if col == 'age_band' else 'kriminalitet'} column",
+                             f"Add the column to the file, or remove '{key}' from the indicator.", where="header")
+        have = set(out[col].astype(str).str.lower())
+        lost = [w for w in wanted if str(w).lower() not in have]
+        if lost:
+            raise InputError(path or ind.source, f"indicator '{ind.id}' selects {key} {lost[0]!r}, which the table "
+                             f"never holds (it has: {', '.join(sorted(have))})",
+                             f"Correct '{key}' in the pipeline YAML to a value of the file.", where="header")
+        out = out[out[col].astype(str).str.lower().isin([str(w).lower() for w in wanted])]
+    return out

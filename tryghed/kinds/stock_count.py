@@ -37,6 +37,16 @@ class StockCount(Kind):
     Options = Options
     formats = ("safety_index", "gang_log", "closure_log")
 
+    def note_for(self, ind, pipeline, lang):
+        if pipeline.sources[ind.source].format != "safety_index":
+            return self.note[lang]
+        extra = {"da": "; hver udgave af tryghedsindekset beskriver året før (udgaven fra 2014 beskriver 2013), så "
+                       "tallene står under det år, de beskriver; et år efter indeksets sidste udgave er ikke målt",
+                 "en": "; each edition of the safety index describes the year before it (the 2014 edition describes "
+                       "2013), so its figures stand under the year they describe; a year after the index's last "
+                       "edition is not measured"}
+        return self.note[lang] + extra[lang]
+
     def check(self, ind, pipeline):
         super().check(ind, pipeline)
         fmt = pipeline.sources[ind.source].format

@@ -14,19 +14,27 @@ YEAR = ("aar", "år", "year")
 AREA = ("bydel", "district", "area")
 
 
-def read_register_counts(path: Path) -> pd.DataFrame:
-    """Read yearly person counts per area into ``year, area_name, count``.
+AGE_BAND = ("aldersgruppe", "alder", "age_band", "age")
+OFFENCE = ("kriminalitet", "lovovertraedelse", "lovovertrædelse", "offence", "offence_type", "forbrydelse")
 
-    The count column may have any name (``sigtede_15_25``, ``personer``, ...): it is the one column besides year and
-    district.
+
+def read_register_counts(path: Path) -> pd.DataFrame:
+    """Read yearly person counts per area into ``year, area_name, count`` (plus ``age_band`` and ``offence``).
+
+    The count column may have any name (``sigtede_15_25``, ``personer``, ...): it is the one column besides year,
+    district and the optional age band (``aldersgruppe``, e.g. ``14-17``) and offence type (``kriminalitet``, e.g.
+    ``vold``) columns, which split a count into the cells an indicator selects.
     """
     path = Path(path)
-    df = rename_columns(read_text_table(path), path, {"year": YEAR, "area_name": AREA})
-    value_cols = [c for c in df.columns if c not in ("year", "area_name")]
+    df = rename_columns(read_text_table(path), path, {"year": YEAR, "area_name": AREA, "age_band": AGE_BAND,
+                                                       "offence": OFFENCE}, optional=("age_band", "offence"))
+    keys = [c for c in ("year", "area_name", "age_band", "offence") if c in df.columns]
+    value_cols = [c for c in df.columns if c not in keys]
     if len(value_cols) != 1:
+        split = "".join(f";{df.attrs['columns'].get(c, c)}" for c in ("age_band", "offence") if c in keys)
         raise InputError(path, f"expected one count column besides year and district, found "
                          f"{', '.join(value_cols) or 'none'}",
-                         "Keep the columns aar;bydel;<count> (remove the extra columns or add the count).",
+                         f"Keep the columns aar;bydel{split};<count> (remove the extra columns or add the count).",
                          where="header")
     df = rename_columns(df, path, {"count": (value_cols[0],)})
     out = pd.DataFrame({
@@ -34,8 +42,12 @@ def read_register_counts(path: Path) -> pd.DataFrame:
         "area_name": df["area_name"].str.strip(),
         "count": to_number(df, "count", path, integer=True, minimum=0),
     })
+    for col in ("age_band", "offence"):
+        if col in df.columns:
+            out[col] = df[col].astype(str).str.strip().str.lower() if col == "offence" else \
+                df[col].astype(str).str.strip()
     out.attrs = dict(df.attrs)
-    check_unique(out, ["year", "area_name"], path)
+    check_unique(out, keys, path)
     return keep_row_numbers(out).reset_index(drop=True)
 
 
