@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import stats
+from . import programme, stats
 from .config import Indicator, Pipeline
 
 
@@ -135,7 +135,10 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
             row = g.loc[year]
             disp = dispersions.get(level)
             phi = float(disp.phi) if disp is not None else 1.0
-            for comparison, ref in (("previous_year", year - 1), ("baseline", pipeline.baseline_year)):
+            # the previous year, or a biennial series' previous survey (labelled with its actual year in ref_period)
+            prev = ind.previous_period(year, g.index)
+            last = (ind.comparison_name(year, prev), prev) if prev is not None else ("previous_year", year - 1)
+            for comparison, ref in (last, ("baseline", pipeline.baseline_year)):
                 if ref >= year or ref not in g.index:
                     continue
                 ref_row = g.loc[ref]
@@ -302,8 +305,22 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
             if not np.isfinite(value):
                 rows.append(r)
                 continue
+            if t.type == "compliance":
+                # a rule every unit must follow every year (e.g. 100 % of closures with a plan in time)
+                r["target_value"] = t.value
+                met = value >= t.value if ind.direction == "increase" else value <= t.value
+                r["status"] = "met_this_year" if met else "not_met_this_year"
+                rows.append(r)
+                continue
             if t.type in ("level", "relative"):
-                target_value = t.value if t.type == "level" else base_value * (1 + t.change)
+                if t.type == "relative":
+                    # on the programme's baseline (e.g. -33 % of 283), with the data's own value beside it
+                    rel = programme.relative_target(ind=ind, change=t.change, data_base_value=base_value)
+                    target_value = rel.target_value
+                    r["base_value"] = rel.base_value
+                    r["data_base_value"] = rel.data_base_value
+                else:
+                    target_value = t.value
                 if t.type == "relative" and _crosses_break(pipeline, ind.id, base_year, year):
                     r["flags"] = "across_series_break"
                 r["target_value"] = target_value
@@ -316,10 +333,10 @@ def target_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataF
                         r["status"] = "achieved" if met else "not_achieved"
                         if year != t.year:
                             r["detail"] = f"judged on {t.year}: {judged:.2f}"
-                elif np.isfinite(base_value):
+                elif np.isfinite(r["base_value"]):
                     if _crosses_break(pipeline, ind.id, base_year, year):
                         r["flags"] = "across_series_break"
-                    a = stats.assess_target(base_value=base_value, base_year=base_year, value=value, year=year,
+                    a = stats.assess_target(base_value=r["base_value"], base_year=base_year, value=value, year=year,
                                             target_value=target_value, target_year=t.year, direction=ind.direction)
                     # a point target in percentage points is judged linearly, a relative one by growth rates (§3.1)
                     r["status"] = a.category_cagr if t.type == "relative" else a.category_linear
@@ -383,7 +400,7 @@ def _sampling_se(ind: Indicator, seg: pd.DataFrame) -> np.ndarray | None:
 TARGET_COLUMNS = ["pipeline", "indicator_id", "area_id", "period", "target_no", "target_type", "target_year",
                   "target_value", "value", "base_year", "base_value", "status", "status_linear", "status_cagr",
                   "status_un", "projection", "pi_low", "pi_high", "projection_status", "required_per_year", "detail",
-                  "flags"]
+                  "flags", "data_base_value"]
 
 
 #: The machine-readable twin of the report (``changes.csv``, ``trends.csv``): these columns first, then
@@ -487,12 +504,14 @@ def against_rest_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd
     from .kinds.published_rate import against_rest
 
     rows = [r for ind in pipeline.indicators if getattr(ind.spec, "against_rest", None)
-            for r in against_rest(ind, pipeline, table, year, alpha=pipeline.alpha)]
+            for r in getattr(ind.impl, "against_rest", against_rest)(ind, pipeline, table, year,
+                                                                     alpha=pipeline.alpha)]
     out = pd.DataFrame(rows).reindex(columns=[*CHANGE_COLUMNS, "_tested"])
     out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
     _families(pipeline, out)
     for i in out.index[out["_tested"]]:
-        v = stats.verdict(estimate=out.at[i, "change"], pvalue=out.at[i, "qvalue"], alpha=pipeline.alpha, null=1.0)
+        null = 1.0 if out.at[i, "scale"] == "ratio" else 0.0
+        v = stats.verdict(estimate=out.at[i, "change"], pvalue=out.at[i, "qvalue"], alpha=pipeline.alpha, null=null)
         out.at[i, "verdict"] = v.code
         out.at[i, "verdict_reason"] = v.reason
     out["significant"] = out["verdict"].isin(["significant_increase", "significant_decrease"])

@@ -182,7 +182,8 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             now = i18n.value_with_interval(est, lo, hi, ind.unit, lang)
             now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
         else:
-            now = "ingen data" if lang == "da" else "no data"
+            measured = s.index[s["estimate"].notna()] if "estimate" in s else s.index
+            now = i18n.not_measured(int(max(measured)) if len(measured) else None, lang)
         label = ind.options.get("unit_label") if isinstance(ind.options, dict) else None
         if ind.unit == "count" and isinstance(label, dict) and label.get(lang):
             # a count names what it counts ("3 lokalområder") when the YAML gives the word (unit_label: {da, en})
@@ -191,7 +192,7 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             if not np.isnan(base_value):
                 base_text = base_text.replace(f" ({base_year})", f"\u00a0{label[lang]} ({base_year})", 1)
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
-                     & (changes["comparison"] == "previous_year")]
+                     & changes["comparison"].isin(["previous_year", "previous_survey"])]
         change_row = ch.iloc[0].to_dict() if len(ch) else None
         tr = trends[(trends["indicator_id"] == ind.id) & (trends["area_id"] == area_id)] \
             if trends is not None else pd.DataFrame()
@@ -651,6 +652,11 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     disclosure = json.loads(disclosure_path.read_text(encoding="utf-8")) if disclosure_path.is_file() else None
     if notes is None:
         notes = method_notes(pipeline, changes, lang, disclosure=disclosure)
+        if len(published):
+            from . import programme
+
+            # where the data disagree with the programme's own baselines (17.5 %, 283 days, 9 institutions)
+            notes += programme.disagreements(pipeline, programme.programme_checks(pipeline, published), lang)
     notes = [*notes, *extra_notes]
     executed_dir = Path(executed_dir) if executed_dir else report_dir / "executed"
     L = i18n.LABELS[lang]

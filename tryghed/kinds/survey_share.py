@@ -9,6 +9,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from .._lazy import lazy_module
+from ..significance import ALPHA
 from .base import ShareKind, at_level, row
 
 stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
@@ -88,7 +89,7 @@ class SurveyShare(ShareKind):
                            ("uncertain" if est.ci_high - est.ci_low > 0.20 else ""), method=est.method))
         return out
 
-    def against_rest(self, ind, pipeline, table, year: int, *, alpha: float = stats.ALPHA) -> list[dict]:
+    def against_rest(self, ind, pipeline, table, year: int, *, alpha: float = ALPHA) -> list[dict]:
         """Each area of level ``ind.spec.against_rest`` against the rest of the city in ``year``.
 
         See :func:`share_against_rest`; returns rows in the change table's layout (``comparison``
@@ -117,7 +118,7 @@ def rest_share(*, numerators, denominators, n_effective) -> tuple[float, float]:
 
 
 def share_against_rest(sub: pd.DataFrame, *, pipeline, indicator_id: str, level: str, year: int,
-                       alpha: float = stats.ALPHA) -> list[dict]:
+                       alpha: float = ALPHA) -> list[dict]:
     """Survey shares of one level and year, each area against the level's other areas together.
 
     H0: the area's share equals the share of the rest of the city (the other areas of the level together); H1: it
