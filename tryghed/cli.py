@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fetch a StatBank table through the API (CSV with codes; BULK when large), save "
                        "the raw response and add an entry to the data log data/raw/README.md.")
     p.add_argument("source", choices=["dst"], help="dst: Statistics Denmark's StatBank (api.statbank.dk)")
-    p.add_argument("table", help="table id, e.g. STRAF11, STRAF22, FOLK1A")
+    p.add_argument("table", help="table id, e.g. STRAF11, STRAF22, FOLK1A, STRAF44 (decisions by age 15-24)")
     p.add_argument("variables", nargs="*", metavar="VAR=v1,v2",
                    help="variable codes and values, e.g. OMRÅDE=000,101 OVERTRÆD=TOT,12 Tid=2024K1,2024K2")
     p.add_argument("--lang", default="da", choices=["da", "en"], help="language of the response (default: da)")

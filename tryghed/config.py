@@ -37,7 +37,7 @@ SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_c
                   "statbank", "long", "police_monthly", "police_incidents", "neighbourhood_population",
                   "gang_register", "ssp_log", "activity_log", "assessment")
 #: StatBank tables a ``statbank`` source may declare (tryghed.sources.statbank).
-STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A")
+STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 LANGS = ("da", "en")
 #: Disclosure control (METHODS.md §6): "DK" suppresses small person counts, "rounding" rounds them (NHS style).
 DISCLOSURE_MODES = ("DK", "rounding")
