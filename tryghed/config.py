@@ -608,6 +608,8 @@ def _check_statbank_areas(source: Source, areas: tuple[Area, ...], sid: str) -> 
     from .sources.statbank import areas as dst_areas
 
     for a in areas:
+        if source.area_levels and a.level not in source.area_levels:
+            continue  # the source is read for the areas of its levels only
         if source.area_level in (None, a.level) and (a.code is None or dst_areas().code_of(a.code) is None):
             raise KeyProblem(("areas", areas.index(a), "code"), f"area '{a.id}' is read from the StatBank source "
                              f"'{sid}', so it needs its 3-digit "

@@ -55,16 +55,34 @@ def _compared(pipeline: Pipeline) -> list:
     return [i for i in pipeline.indicators if any(lv in PEER_LEVELS for lv in i.levels)]
 
 
-def rank_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Every compared indicator's estimate for ``year`` in the root area and its peers, with each municipality's rank.
+def compared_year(table: pd.DataFrame, indicator_id: str, area_id: str, year: int) -> int | None:
+    """The latest period, at most ``year``, in which ``area_id`` has a usable estimate of the indicator (or None).
 
-    The root area and the peer municipalities are ranked together (1 = the highest rate); the whole country is shown
-    for reference and not ranked. Columns: :data:`RANK_COLUMNS`.
+    A StatBank file may end before the report year (STRAF11 by offence type ends in 2019Q3): its measures are
+    compared in their last complete year, and the rank table's ``period`` says which.
+    """
+    sub = table[(table["indicator_id"] == indicator_id) & (table["area_id"] == area_id)
+                & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
+    sub = sub[np.isfinite(sub["estimate"].astype(float))]
+    return int(sub["period"].max()) if len(sub) else None
+
+
+def rank_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Every compared indicator's estimate in the root area and its peers, with each municipality's rank.
+
+    Each indicator is compared in ``year``, or, when the root area has no estimate then, in the latest earlier year
+    it has one (:func:`compared_year`; the row's ``period`` names it). The root area and the peer municipalities are
+    ranked together (1 = the highest rate); the whole country is shown for reference and not ranked. Columns:
+    :data:`RANK_COLUMNS`.
     """
     areas = [pipeline.city.id, *pipeline.peers]
     ranked = {pipeline.city.id, *(a for a in pipeline.peers if pipeline.area(a).level == "municipality")}
     rows = []
+    asked = year
     for ind in _compared(pipeline):
+        year = compared_year(table, ind.id, pipeline.city.id, asked)
+        if year is None:
+            continue
         sub = table[(table["indicator_id"] == ind.id) & (table["period"] == year) & table["area_id"].isin(areas)
                     & ~table["suppressed"].astype(bool)].set_index("area_id")
         estimates = {a: float(sub.loc[a, "estimate"]) for a in ranked if a in sub.index}
