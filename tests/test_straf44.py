@@ -132,7 +132,7 @@ def test_fetch_straf44_sends_every_variable_and_saves_the_response(tmp_path):
     assert [v["code"] for v in body["variables"]] == ["OMRÅDE", "OVERTRÆD", "AFGØRELSE", "ALDER", "KØN", "Tid"]
     assert body["variables"][3]["values"] == [str(a) for a in range(15, 25)]
     assert result.path.read_bytes() == STRAF44.read_bytes()
-    assert estimate_cells(STRAF44_EXAMPLE) == 4 * 1 * 1 * 10 * 1 * 1 * (6 + 1)
+    assert estimate_cells(STRAF44_EXAMPLE) == 5 * 1 * 1 * 10 * 1 * 1 * (6 + 1)
     assert set(read_statbank(result.path)["table"]) == {"STRAF44"}
     assert "StatBank STRAF44" in (tmp_path / "README.md").read_text(encoding="utf-8")
     # every variable of the table is known, so a large request can go as BULK
