@@ -66,9 +66,12 @@ def _cmd_run(args) -> int:
     if len(tasks) == 1 and not args.executor:
         t = tasks[0]
         index = run_pipeline(t.pipeline, t.year, raw_dir=t.raw_dir, lang=t.lang, out_root=Path(t.out_root),
-                             progress=not args.quiet, environ=os.environ, force=t.force)
+                             progress=not args.quiet, environ=os.environ, force=t.force, period=args.period)
         print(index)
         return 0
+
+    if args.period:
+        raise ConfigError("--period applies to one run (one pipeline, one year); run the years one at a time")
 
     def done(n, total, r):
         if args.quiet:
@@ -195,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where several runs go: process (default, a local process pool), serial, dask-local (a "
                    "Dask LocalCluster) or dask://HOST:PORT (a Dask distributed scheduler)")
     p.add_argument("--quiet", action="store_true", help="no progress display; only the index path(s)")
+    p.add_argument("--period", choices=["year", "half_year"],
+                   help="reporting period (default: the YAML's 'period'); half_year also reports StatBank rates by "
+                   "half-year from the quarterly files (complete half-years only)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("validate", parents=[common], help="check configuration and inputs without running anything")
@@ -217,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Fetch a StatBank table through the API (CSV with codes; BULK when large), save "
                        "the raw response and add an entry to the data log data/raw/README.md.")
     p.add_argument("source", choices=["dst"], help="dst: Statistics Denmark's StatBank (api.statbank.dk)")
-    p.add_argument("table", help="table id, e.g. STRAF11, STRAF22, FOLK1A")
+    p.add_argument("table", help="table id, e.g. STRAF11, STRAF22, FOLK1A, STRAF44 (decisions by age 15-24)")
     p.add_argument("variables", nargs="*", metavar="VAR=v1,v2",
                    help="variable codes and values, e.g. OMRÅDE=000,101 OVERTRÆD=TOT,12 Tid=2024K1,2024K2")
     p.add_argument("--lang", default="da", choices=["da", "en"], help="language of the response (default: da)")

@@ -38,7 +38,7 @@ SOURCE_FORMATS = ("survey_microdata", "safety_index", "closure_log", "register_c
                   "statbank", "long", "police_monthly", "police_incidents", "neighbourhood_population",
                   "gang_register", "ssp_log", "activity_log", "assessment")
 #: StatBank tables a ``statbank`` source may declare (tryghed.sources.statbank).
-STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A")
+STATBANK_TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 LANGS = ("da", "en")
 #: Disclosure control (METHODS.md §6): "DK" suppresses small person counts, "rounding" rounds them (NHS style).
 DISCLOSURE_MODES = ("DK", "rounding")
@@ -667,6 +667,8 @@ def _check_statbank_areas(source: Source, areas: tuple[Area, ...], sid: str) -> 
     from .sources.statbank import areas as dst_areas
 
     for a in areas:
+        if source.area_levels and a.level not in source.area_levels:
+            continue  # the source is read for the areas of its levels only
         if source.area_level in (None, a.level) and (a.code is None or dst_areas().code_of(a.code) is None):
             raise KeyProblem(("areas", areas.index(a), "code"), f"area '{a.id}' is read from the StatBank source "
                              f"'{sid}', so it needs its 3-digit "

@@ -36,7 +36,15 @@ TABLE_VARIABLES = {
     "STRAF11": ("OMRÅDE", "OVERTRÆD", "TID"),
     "STRAF22": ("OMRÅDE", "OVERTRÆD", "ANMSIGT", "TID"),
     "FOLK1A": ("OMRÅDE", "KØN", "ALDER", "CIVILSTAND", "TID"),
+    # criminal decisions (afgørelser, not persons) by single age 15-24 (STATBANK.md §3.4); annual
+    "STRAF44": ("OMRÅDE", "OVERTRÆD", "AFGØRELSE", "ALDER", "KØN", "TID"),
 }
+#: A STRAF44 request: decisions on violence for ages 15-24 in the four largest cities and the whole country (000,
+#: which a pipeline with the country among its peers needs); every variable is given, so it can also go as BULK:
+#: ``tryghed fetch dst STRAF44 OMRÅDE=000,101,751,461,851 OVERTRÆD=12 AFGØRELSE=000
+#: ALDER=15,16,17,18,19,20,21,22,23,24 KØN=TOT Tid=2023``.
+STRAF44_EXAMPLE = {"OMRÅDE": ["000", "101", "751", "461", "851"], "OVERTRÆD": ["12"], "AFGØRELSE": ["000"],
+                   "ALDER": [str(a) for a in range(15, 25)], "KØN": ["TOT"], "Tid": ["2023"]}
 _SELECTOR = re.compile(r"[*<>()|=;]")
 
 

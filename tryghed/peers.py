@@ -55,16 +55,34 @@ def _compared(pipeline: Pipeline) -> list:
     return [i for i in pipeline.indicators if any(lv in PEER_LEVELS for lv in i.levels)]
 
 
-def rank_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Every compared indicator's estimate for ``year`` in the root area and its peers, with each municipality's rank.
+def compared_year(table: pd.DataFrame, indicator_id: str, area_id: str, year: int) -> int | None:
+    """The latest period, at most ``year``, in which ``area_id`` has a usable estimate of the indicator (or None).
 
-    The root area and the peer municipalities are ranked together (1 = the highest rate); the whole country is shown
-    for reference and not ranked. Columns: :data:`RANK_COLUMNS`.
+    A StatBank file may end before the report year (STRAF11 by offence type ends in 2019Q3): its measures are
+    compared in their last complete year, and the rank table's ``period`` says which.
+    """
+    sub = table[(table["indicator_id"] == indicator_id) & (table["area_id"] == area_id)
+                & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
+    sub = sub[np.isfinite(sub["estimate"].astype(float))]
+    return int(sub["period"].max()) if len(sub) else None
+
+
+def rank_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Every compared indicator's estimate in the root area and its peers, with each municipality's rank.
+
+    Each indicator is compared in ``year``, or, when the root area has no estimate then, in the latest earlier year
+    it has one (:func:`compared_year`; the row's ``period`` names it). The root area and the peer municipalities are
+    ranked together (1 = the highest rate); the whole country is shown for reference and not ranked. Columns:
+    :data:`RANK_COLUMNS`.
     """
     areas = [pipeline.city.id, *pipeline.peers]
     ranked = {pipeline.city.id, *(a for a in pipeline.peers if pipeline.area(a).level == "municipality")}
     rows = []
+    asked = year
     for ind in _compared(pipeline):
+        year = compared_year(table, ind.id, pipeline.city.id, asked)
+        if year is None:
+            continue
         sub = table[(table["indicator_id"] == ind.id) & (table["period"] == year) & table["area_id"].isin(areas)
                     & ~table["suppressed"].astype(bool)].set_index("area_id")
         estimates = {a: float(sub.loc[a, "estimate"]) for a in ranked if a in sub.index}
@@ -163,3 +181,83 @@ def map_values(pipeline: Pipeline, ranks: pd.DataFrame, indicator_id: str) -> di
     """Area code -> estimate of the root area and the peer municipalities (the whole country has no polygon)."""
     sub = ranks[(ranks["indicator_id"] == indicator_id) & (ranks["level"] != "country")]
     return {pipeline.area(a).code.zfill(3): float(v) for a, v in zip(sub["area_id"], sub["estimate"])}
+
+
+# ------------------------------------------------------------------------------------- STRAF44: decisions, ages 15-24
+#: Columns of :func:`youth_decision_rates`.
+YOUTH_COLUMNS = ["area_code", "area_name", "period", "offence_code", "decision_type", "decisions", "population",
+                 "estimate", "ci_low", "ci_high", "unit", "flags", "method"]
+#: What the measure counts, for every table and sentence that shows it: decisions, never persons.
+YOUTH_UNIT = "decisions per 1,000 residents aged 15-24"
+YOUTH_METHOD = ("STRAF44 criminal decisions (afgørelser: verdicts, fines, withdrawals and acquittals; one person may "
+                "have several) of ages 15-24 in the year over FOLK1A residents aged 15-24 on 1 January; exact "
+                "Poisson (Garwood) interval")
+
+
+@dataclass(frozen=True)
+class YouthDecisions:
+    """STRAF44 decisions for ages 15–24 per 1,000 residents aged 15–24, or why there are none."""
+
+    #: One row per area and year: :data:`YOUTH_COLUMNS`.
+    table: pd.DataFrame
+    #: ``"ok"``, or ``"not supplied"`` when the optional STRAF44 file is absent.
+    status: str
+
+
+def youth_decision_rates(*, straf44: pd.DataFrame | None, folk1a: pd.DataFrame, offence: str = "12",
+                         decision: str = "000", ages=None) -> YouthDecisions:
+    """STRAF44 criminal decisions of ages 15–24 per 1,000 residents aged 15–24 (FOLK1A on 1 January).
+
+    Parameters
+    ----------
+    straf44 : pandas.DataFrame or None
+        A tidy STRAF44 table (:func:`tryghed.sources.statbank.read_statbank`) with the single ages 15–24, sex
+        ``TOT``; None when the optional source is not supplied (the result says "not supplied").
+    folk1a : pandas.DataFrame
+        A tidy FOLK1A table with the single ages 15–24 (sex and civil status ``TOT``), quarterly or yearly.
+    offence : str
+        The OVERTRÆD code counted (default ``"12"``, crimes of violence).
+    decision : str
+        The AFGØRELSE code counted (default ``"000"``, every decision type, acquittals included).
+    ages : sequence of str, optional
+        The single ages (default 15–24: STRAF44 has no single age 25).
+
+    Returns
+    -------
+    YouthDecisions
+        ``decisions`` (the STRAF44 count), ``population`` (FOLK1A ages 15–24 on 1 January: the first quarter, or
+        the yearly value) and ``estimate`` = decisions per 1,000 with the exact Poisson interval. A year whose
+        decisions or population miss an age is left out of the estimate (flag ``missing``), never filled with 0.
+
+    Notes
+    -----
+    STRAF44 counts decisions, not distinct persons (``../shared/STATBANK.md`` §3.4): the rate is labelled
+    "decisions per 1,000 residents aged 15–24" and never a share of persons. The interval is Garwood's exact
+    Poisson interval (METHODS.md §2.1).
+    """
+    from . import stats
+    from .sources.statbank import YOUTH_AGES, sum_ages
+
+    ages = tuple(str(a) for a in (ages or YOUTH_AGES))
+    if straf44 is None or straf44.empty:
+        return YouthDecisions(pd.DataFrame(columns=YOUTH_COLUMNS), "not supplied")
+    dec = straf44[(straf44["offence_code"] == str(offence)) & (straf44["measure"] == str(decision))
+                  & (straf44["sex"] == "TOT")]
+    dec = sum_ages(dec, ages)
+    pop = folk1a[(folk1a["sex"] == "TOT") & (folk1a["marital_status"] == "TOT") & folk1a["quarter"].isin([0, 1])]
+    pop = sum_ages(pop, ages).set_index(["area_code", "year"])
+    rows = []
+    for r in dec.itertuples(index=False):
+        key = (r.area_code, int(r.year))
+        p = pop.loc[key] if key in pop.index else None
+        base = dict(area_code=r.area_code, area_name=r.area_name, period=int(r.year), offence_code=str(offence),
+                    decision_type=str(decision), decisions=float(r.value), population=np.nan, estimate=np.nan,
+                    ci_low=np.nan, ci_high=np.nan, unit=YOUTH_UNIT, flags="", method=YOUTH_METHOD)
+        if p is None or bool(p["missing"]) or bool(r.missing) or float(p["value"]) <= 0:
+            rows.append({**base, "flags": "missing", "method": "not estimated"})
+            continue
+        ci = stats.rate_confint(count=float(r.value), exposure=float(p["value"]), per=1000.0)
+        rows.append({**base, "population": float(p["value"]), "estimate": ci.estimate, "ci_low": ci.ci_low,
+                     "ci_high": ci.ci_high})
+    out = pd.DataFrame(rows, columns=YOUTH_COLUMNS).sort_values(["area_code", "period"]).reset_index(drop=True)
+    return YouthDecisions(out, "ok")

@@ -408,3 +408,255 @@ def complete_periods(df: pd.DataFrame, *, to: str = "year", by: Sequence[str] = 
                     reporting_year=reporting_year)
     done = set(agg.table[period]) - set(agg.dropped[period])
     return sorted(done, key=lambda label: parse_period(label).start)
+
+
+# ------------------------------------------------------------------------------ half-years from quarterly StatBank
+#: The comparison of a half-year report: the same half-year a year earlier (H1 with H1, H2 with H2: the season is
+#: held fixed).
+HALF_COMPARISON = "previous_year"
+#: Files a half-year report writes beside the scorecard (the report's CSV convention).
+HALF_FILES = ("half_years.csv", "half_year_changes.csv", "half_year_trends.csv")
+HALF_NOTE = {
+    "da": "Halvår (H1 = januar–juni, H2 = juli–december) er summen af to kvartaler fra Danmarks Statistiks STRAF11; "
+          "kun fuldstændige halvår indgår. Raten er anmeldelser i halvåret pr. 1.000 indbyggere på halvårets første "
+          "dag (FOLK1A 1. januar eller 1. juli). Hvert halvår sammenlignes med samme halvår året før (eksakt betinget "
+          "test), og tendensen er Poisson-regression over samme halvår i årene (METHODS.md §2.2–2.3).",
+    "en": "Half-years (H1 = January–June, H2 = July–December) are the sum of two quarters of Statistics Denmark's "
+          "STRAF11; only complete half-years are included. The rate is reports in the half-year per 1,000 residents "
+          "on its first day (FOLK1A 1 January or 1 July). Each half-year is compared with the same half-year a year "
+          "earlier (exact conditional test), and the trend is a Poisson regression over the same half-year in each "
+          "year (METHODS.md §2.2–2.3).",
+}
+
+
+@dataclass(frozen=True)
+class HalfYears:
+    """A pipeline's StatBank rates by half-year: the rates, the tests of a year's half-years and their trends."""
+
+    #: ``indicator_id, area_id, level, period (2018H1), year, half, numerator, denominator, estimate, ci_low,
+    #: ci_high, method``: complete half-years only
+    rates: pd.DataFrame
+    #: the change table's layout (:data:`tryghed.changes.CHANGE_COLUMNS`), ``period``/``ref_period`` half-year labels
+    changes: pd.DataFrame
+    #: the trend table's layout (:data:`tryghed.changes.TREND_COLUMNS`), over the same half-year of each year
+    trends: pd.DataFrame
+    #: one English sentence per half-year left out, e.g. ``2019H2 has only 1 of 2 quarters: left out``
+    dropped: tuple[str, ...]
+
+
+def half_year_counts(offences: pd.DataFrame, codes) -> tuple[pd.Series, pd.DataFrame]:
+    """Reported offences of a group per ``(area_id, half-year label)`` from a quarterly tidy StatBank table.
+
+    A half-year counts only when both of its quarters are present for every code of the group and none is missing
+    (never read as 0). Returns the counts and :attr:`Aggregation.dropped` (the incomplete half-years, per area and
+    code).
+    """
+    codes = [str(c) for c in codes]
+    sub = offences[offences["offence_code"].isin(codes) & (offences["quarter"] > 0)]
+    empty = pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["area_id", "period"]))
+    if sub.empty:
+        return empty, pd.DataFrame()
+    frame = sub[["area_id", "offence_code", "period"]].assign(value=sub["value"].where(~sub["missing"].astype(bool)))
+    agg = aggregate(frame, to="half_year", by=["area_id", "offence_code"], columns=["value"])
+    g = agg.table.groupby(["area_id", "period"])
+    out = pd.DataFrame({"count": g["value"].sum(min_count=1), "ok": g["value"].count(),
+                        "n": g["offence_code"].nunique()})
+    out = out[(out["ok"] == len(codes)) & (out["n"] == len(codes))]["count"]
+    out.index.names = ["area_id", "period"]
+    return out.astype(float), agg.dropped
+
+
+def population_at_half_start(population: pd.DataFrame) -> pd.Series:
+    """FOLK1A's total population on the first day of each half-year (1 January: Q1; 1 July: Q3), per
+    ``(area_id, half-year label)``; missing cells left out."""
+    total = population[(population["sex"] == "TOT") & (population["age"] == "IALT")
+                       & (population["marital_status"] == "TOT") & population["quarter"].isin([1, 3])
+                       & ~population["missing"].astype(bool)]
+    labels = [format_period("half_year", int(y), 1 if int(q) == 1 else 2) for y, q in zip(total["year"],
+                                                                                            total["quarter"])]
+    out = pd.Series(total["value"].astype(float).to_numpy(), index=pd.MultiIndex.from_arrays(
+        [total["area_id"].astype(str).to_numpy(), labels], names=["area_id", "period"]))
+    return out
+
+
+def half_year_rates(pipeline, tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Every StatBank rate indicator of ``pipeline`` by half-year: reports in the half-year per 1,000 residents on
+    its first day, with the exact Poisson interval; complete half-years only (the rest in the returned notes)."""
+    from . import stats
+
+    rows, notes = [], {}
+    for ind in pipeline.indicators:
+        src = pipeline.sources.get(ind.source)
+        if ind.kind != "rate" or src is None or src.format != "statbank" or src.table != "STRAF11":
+            continue
+        group = pipeline.offence_groups[ind.options["offence_group"]]
+        counts, dropped = half_year_counts(tables[ind.source], group.codes)
+        for label in dropped.get("period", []):
+            d = dropped[dropped["period"] == label].iloc[0]
+            notes[label] = incomplete_note(label, int(d["have"]), int(d["need"]), str(d["unit"]))
+        pop = population_at_half_start(tables[ind.options["population"]])
+        for (area_id, label), n in counts.items():
+            level = pipeline.area(area_id).level
+            if level not in ind.levels or (area_id, label) not in pop.index or pop[(area_id, label)] <= 0:
+                continue
+            d = float(pop[(area_id, label)])
+            ci = stats.rate_confint(count=float(n), exposure=d, per=1000.0)
+            p = parse_period(label)
+            rows.append(dict(indicator_id=ind.id, area_id=area_id, level=level, period=label, year=p.year,
+                             half=p.index, numerator=float(n), denominator=d, estimate=ci.estimate,
+                             ci_low=ci.ci_low, ci_high=ci.ci_high,
+                             method=f"{ci.method}; STRAF11 offences in the half-year (two quarters) over FOLK1A "
+                                    "population on its first day"))
+    cols = ["indicator_id", "area_id", "level", "period", "year", "half", "numerator", "denominator", "estimate",
+            "ci_low", "ci_high", "method"]
+    out = pd.DataFrame(rows, columns=cols).sort_values(["indicator_id", "area_id", "year", "half"])
+    return out.reset_index(drop=True), tuple(notes[k] for k in sorted(notes, key=lambda x: parse_period(x).start))
+
+
+def half_year_changes(pipeline, rates: pd.DataFrame, period: str) -> pd.DataFrame:
+    """Each area's rate in half-year ``period`` against the same half-year a year earlier.
+
+    The exact conditional test of two Poisson rates (:func:`tryghed.stats.compare_rates`: ``p_exact``; and
+    ``p_adjusted`` with the family's φ̂ over the same half-year's series); families as the yearly report's (one
+    indicator × one level, the pipeline's declared method), q-values and verdicts by :func:`tryghed.stats.verdict`.
+    Returns rows in :data:`tryghed.changes.CHANGE_COLUMNS`.
+
+    Notes
+    -----
+    H0: the two half-years have the same rate; H1: they differ (two-sided). ``y2 | y1 + y2 ~ Bin(y1 + y2,
+    E2/(E1 + E2))`` (METHODS.md §2.2; Przyborowski & Wilenski 1940).
+    """
+    from . import changes, stats
+
+    p = parse_period(period)
+    ref = format_period("half_year", p.year - 1, p.index)
+    same = rates[rates["half"] == p.index]
+    rows = []
+    for (ind_id, level), fam in same.groupby(["indicator_id", "level"], sort=False):
+        seg = fam[fam["year"] <= p.year]
+        disp = stats.family_dispersion(areas=seg["area_id"].to_numpy(), periods=seg["year"].to_numpy(),
+                                       counts=seg["numerator"].to_numpy(float),
+                                       exposure=seg["denominator"].to_numpy(float)) if len(seg) else None
+        phi = float(disp.phi) if disp is not None and np.isfinite(disp.phi) else 1.0
+        for area_id, g in fam.groupby("area_id", sort=False):
+            g = g.set_index("period")
+            if period not in g.index:
+                continue
+            now = g.loc[period]
+            base = dict(pipeline=pipeline.id, indicator_id=ind_id, area_id=area_id, level=level, period=period,
+                        comparison=HALF_COMPARISON, ref_period=ref, estimate=now["estimate"], verdict="not_tested")
+            if ref not in g.index:
+                rows.append({**base, "flags": "missing", "method": "not estimated", "verdict_reason": "missing"})
+                continue
+            before = g.loc[ref]
+            c = stats.compare_rates(count1=before["numerator"], exposure1=before["denominator"],
+                                    count2=now["numerator"], exposure2=now["denominator"], dispersion=phi,
+                                    alpha=pipeline.alpha)
+            tested = bool(c.tested and np.isfinite(c.pvalue))
+            rows.append({**base, "ref_estimate": before["estimate"], "change": c.estimate, "ci_low": c.ci_low,
+                         "ci_high": c.ci_high, "statistic": c.statistic, "p_exact": c.p_exact,
+                         "p_adjusted": c.p_adjusted, "pvalue": c.pvalue, "dispersion": phi, "scale": c.scale,
+                         "method": f"{c.method}; {period} against {ref}", "flags": "" if tested else c.reason,
+                         "verdict_reason": c.reason, "_tested": tested})
+    out = pd.DataFrame(rows).reindex(columns=[*changes.CHANGE_COLUMNS, "_tested"])
+    out["_tested"] = out["_tested"].astype("boolean").fillna(False).astype(bool)
+    changes._families(pipeline, out)
+    out["family"] = out["family"].map(lambda f: f"{f}:{period}" if f else f)
+    for i in out.index[out["_tested"]]:
+        v = stats.verdict(estimate=out.at[i, "change"], pvalue=out.at[i, "qvalue"], alpha=pipeline.alpha, null=1.0)
+        out.at[i, "verdict"], out.at[i, "verdict_reason"] = v.code, v.reason
+    out["significant"] = out["verdict"].isin(["significant_increase", "significant_decrease"])
+    return out.drop(columns="_tested")
+
+
+def half_year_trends(pipeline, rates: pd.DataFrame, period: str) -> pd.DataFrame:
+    """The trend of each area's rate over the same half-year of every year up to ``period`` (Poisson regression,
+    quasi-Poisson when overdispersed: :func:`tryghed.stats.poisson_trend`), in
+    :data:`tryghed.changes.TREND_COLUMNS`.
+
+    Notes
+    -----
+    H0: the rate ratio per year is 1; H1: it differs from 1 (two-sided). METHODS.md §2.3.
+    """
+    from . import changes, stats
+
+    p = parse_period(period)
+    rows = []
+    same = rates[(rates["half"] == p.index) & (rates["year"] <= p.year)]
+    for (ind_id, area_id, level), g in same.groupby(["indicator_id", "area_id", "level"], sort=False):
+        g = g.sort_values("year")
+        t = stats.poisson_trend(periods=g["year"].to_numpy(float), counts=g["numerator"].to_numpy(float),
+                                exposure=g["denominator"].to_numpy(float), alpha=pipeline.alpha)
+        v = stats.verdict(estimate=t.rate_ratio, pvalue=t.pvalue, alpha=pipeline.alpha, null=1.0,
+                          tested=bool(np.isfinite(t.pvalue)), reason=t.reason or "")
+        rows.append(dict(pipeline=pipeline.id, indicator_id=ind_id, area_id=area_id, level=level, period=period,
+                         first_period=g["period"].iloc[0], last_period=g["period"].iloc[-1], n_points=len(g),
+                         method=f"{t.model}, log-population offset, over H{p.index} of each year (§2.3)",
+                         slope=t.rate_ratio, slope_unit="rate ratio/yr", ci_low=t.ci_low, ci_high=t.ci_high,
+                         pvalue=t.pvalue, dispersion=t.dispersion, flags=t.reason or "", verdict=v.code,
+                         verdict_reason=v.reason))
+    return pd.DataFrame(rows).reindex(columns=changes.TREND_COLUMNS)
+
+
+def half_year_report(pipeline, clean_dir, year: int) -> HalfYears:
+    """The half-year tables of report year ``year`` from a run's cleaned StatBank tables (``clean_dir``): the
+    rates of every complete half-year, and the tests and trends of the complete half-years of ``year``."""
+    from pathlib import Path
+
+    needed = {sid for ind in pipeline.indicators if ind.kind == "rate"
+              for sid in (ind.source, ind.options.get("population")) if sid}
+    tables = {sid: pd.read_parquet(Path(clean_dir) / f"{sid}.parquet") for sid in needed
+              if pipeline.sources[sid].format == "statbank"}
+    rates, dropped = half_year_rates(pipeline, tables)
+    halves = [format_period("half_year", year, h) for h in (1, 2)]
+    done = [h for h in halves if h in set(rates["period"])]
+    changes_ = [half_year_changes(pipeline, rates, h) for h in done]
+    trends = [half_year_trends(pipeline, rates, h) for h in done]
+    from . import changes as ch
+
+    return HalfYears(rates=rates,
+                     changes=pd.concat(changes_, ignore_index=True) if changes_ else
+                     pd.DataFrame(columns=ch.CHANGE_COLUMNS),
+                     trends=pd.concat(trends, ignore_index=True) if trends else pd.DataFrame(columns=ch.TREND_COLUMNS),
+                     dropped=dropped)
+
+
+def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "en") -> list:
+    """Write :data:`HALF_FILES` into ``report_dir`` in the report's CSV convention (Danish ``;`` and decimal comma,
+    English ``,`` and point; numbers at full precision) and ``half_years.md`` (the method note and the half-years
+    left out); return the paths."""
+    import csv
+    from pathlib import Path
+
+    from . import changes as ch
+
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    decimal = "," if lang == "da" else "."
+    rates = half.rates.assign(area_name=[pipeline.area(a).name[lang] for a in half.rates["area_id"]])
+    frames = (rates, ch.machine_changes(pipeline, half.changes, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA],
+              ch.machine_trends(pipeline, half.trends, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA])
+    paths = []
+    for name, df in zip(HALF_FILES, frames):
+        path = report_dir / name
+        with open(path, "w", encoding="utf-8-sig" if lang == "da" else "utf-8", newline="") as fh:
+            w = csv.writer(fh, delimiter=";" if lang == "da" else ",", lineterminator="\n")
+            w.writerow(df.columns)
+            for rec in df.itertuples(index=False):
+                w.writerow([ch._cell(v, decimal) for v in rec])
+        paths.append(path)
+    left_out = [incomplete_note(*_note_parts(n), lang=lang) for n in half.dropped]
+    head = "Halvår" if lang == "da" else "Half-years"
+    text = f"# {pipeline.name[lang]}: {head.lower()}\n\n{HALF_NOTE[lang]}\n"
+    if left_out:
+        text += "\n" + "\n".join(f"- {n}" for n in left_out) + "\n"
+    md = report_dir / "half_years.md"
+    md.write_text(text, encoding="utf-8")
+    return [*paths, md]
+
+
+def _note_parts(note: str) -> tuple[str, int, int, str]:
+    """``("2019H2", 1, 2, "quarter")`` from ``2019H2 has only 1 of 2 quarters: left out``."""
+    m = re.match(r"(\S+) has only (\d+) of (\d+) (\S+):", note)
+    unit = {v: k for k, v in _UNITS["en"].items()}[m.group(4)]
+    return m.group(1), int(m.group(2)), int(m.group(3)), unit

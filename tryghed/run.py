@@ -320,6 +320,8 @@ class PipelineFacts:
     files: tuple[str, ...]
     default_year: int
     demo_raw: str
+    #: the YAML's ``period`` (``half_year``: the StatBank rates are also reported by half-year)
+    period: str = "year"
 
     @classmethod
     def of(cls, pipeline: config.Pipeline, path: Path) -> PipelineFacts:
@@ -328,7 +330,7 @@ class PipelineFacts:
         if map_spec is not None and getattr(map_spec, "file", None):
             files.append(map_spec.file)
         return cls(pipeline.id, str(path), tuple(pipeline.notebooks), tuple(sorted(set(map(str, files)))),
-                   int(pipeline.default_year), str(pipeline.demo_raw))
+                   int(pipeline.default_year), str(pipeline.demo_raw), str(getattr(pipeline, "period", "year")))
 
 
 def yaml_path(name_or_path: str | Path) -> Path:
@@ -350,7 +352,7 @@ def _cached_facts(cache: Path | None) -> PipelineFacts | None:
     try:
         d = json.loads(cache.read_text(encoding="utf-8"))
         return PipelineFacts(d["id"], d["path"], tuple(d["notebooks"]), tuple(d["files"]), int(d["default_year"]),
-                             d["demo_raw"])
+                             d["demo_raw"], d.get("period", "year"))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -489,7 +491,7 @@ def _remove_if_empty(folder: Path) -> None:
 
 def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir: str | Path | None = None,
                  lang: str = "da", out_root: Path = ROOT, progress: bool = True, environ=None,
-                 force: bool = False, staging_dir: Path | None = None) -> Path:
+                 force: bool = False, staging_dir: Path | None = None, period: str | None = None) -> Path:
     """Run a pipeline's notebook chain for one year and return the path of its index page.
 
     Steps whose manifest and outputs are unchanged since the previous run into the same folders are skipped (see
@@ -516,7 +518,13 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         Rerun every step even when nothing changed.
     staging_dir : Path, optional
         Build the outputs in a new folder inside this one (default: ``<out_root>/.staging``).
+    period : {"year", "half_year"}, optional
+        The reporting period (default: the YAML's ``period``). ``half_year`` also reports the StatBank rates by
+        half-year from the quarterly files (:func:`tryghed.periods.half_year_report`): ``half_years.csv``,
+        ``half_year_changes.csv``, ``half_year_trends.csv`` and ``half_years.md`` beside the scorecard.
     """
+    if period not in (None, "year", "half_year"):
+        raise ConfigError(f"--period is {period!r}; use year or half_year.")
     if lang not in LANGS:
         raise ConfigError(f"--lang is {lang!r}; use one of {', '.join(LANGS)}.")
     out_root = Path(out_root).resolve()
@@ -537,6 +545,8 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         log.info("%s %s %s: nothing changed since the last run; every step skipped", facts.id, year,
                  final.report_dir.name)
         _write_facts(cache, facts)
+        if (period or facts.period) == "half_year":
+            _half_years(pipeline_name, year, lang, final)
         return final.report_dir / "index.html"
     if pipeline is None:
         from . import config
@@ -598,7 +608,26 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
 
     report.write_catalogue(out_root / "reports")   # only a finished run updates the catalogue
     _write_facts(cache, facts)
+    if (period or facts.period) == "half_year":
+        _half_years(pipeline, year, lang, final)
     return final.report_dir / "index.html"
+
+
+def _half_years(pipeline, year: int, lang: str, final: RunPaths) -> list[Path]:
+    """Write the half-year tables of ``year`` beside the scorecard, from the run's cleaned StatBank tables."""
+    from . import config, periods
+
+    if not isinstance(pipeline, config.Pipeline):
+        pipeline = config.load_pipeline(pipeline)
+    half = periods.half_year_report(pipeline, final.processed_dir / "clean", year)
+    written = periods.write_half_year_tables(pipeline, half, final.report_dir, lang)
+    for note in half.dropped:
+        log.info("%s half-years: %s", pipeline.id, note)
+    log.info("%s %s: %d complete half-years, %d tests of %s against the same half-year a year earlier; written %s",
+             pipeline.id, year, half.rates["period"].nunique(), int(half.changes["p_exact"].notna().sum()),
+             "/".join(sorted(set(half.changes["period"].dropna()))) or "no half-year",
+             ", ".join(p.name for p in written))
+    return written
 
 
 def _write_facts(cache: Path | None, facts: PipelineFacts) -> None:

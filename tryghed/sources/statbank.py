@@ -1,4 +1,5 @@
-"""Statistics Denmark StatBank tables (STRAF11, STRAF22, FOLK1A) in the layouts analysts meet, as one tidy table.
+"""Statistics Denmark StatBank tables (STRAF11, STRAF22, FOLK1A, STRAF44) in the layouts analysts meet, as one tidy
+table.
 
 Layouts read by :func:`read_statbank` (detected from the file):
 
@@ -17,16 +18,21 @@ Layouts read by :func:`read_statbank` (detected from the file):
 Every layout gives the same tidy table, one row per cell, sorted by its key:
 
 =================  ===========================================================================================
-``table``          ``"STRAF11"``, ``"STRAF22"`` or ``"FOLK1A"`` (detected, or ``table=``)
+``table``          ``"STRAF11"``, ``"STRAF22"``, ``"FOLK1A"`` or ``"STRAF44"`` (detected, or ``table=``)
 ``area_code``      3-digit OMRÅDE code: ``"000"`` whole country, ``"081"``-``"085"`` regions, ``"101"`` København,
                    ``"411"`` Christiansø, ``"998"`` unknown municipality (``tryghed/resources/dst_areas.csv``)
 ``area_name``      the official Danish name of the code, so Danish and English files give identical tables
 ``offence_code``   OVERTRÆD code (``"TOT"``, ``"1"``, ``"12"``, ``"1320"``; ``resources/straf11_offences.csv``);
                    ``""`` for FOLK1A
-``sex``            FOLK1A KØN code (``"TOT"``, ``"1"`` men, ``"2"`` women); ``""`` otherwise
-``age``            FOLK1A ALDER code (``"IALT"`` or single years ``"0"``...``"125"``); ``""`` otherwise
+``sex``            FOLK1A KØN code (``"TOT"``, ``"1"`` men, ``"2"`` women); STRAF44 KØN code (``"TOT"``, ``"M"``,
+                   ``"K"``, ``"VIRKSOMHEDER"`` companies); ``""`` otherwise
+``age``            FOLK1A ALDER code (``"IALT"`` or single years ``"0"``...``"125"``); STRAF44 ALDER code (``"TOT"``,
+                   ``"UA"`` not stated, single years ``"15"``...``"24"``, bands ``"25-29"``...``"80-"``); ``""``
+                   otherwise
 ``marital_status`` FOLK1A CIVILSTAND code (``"TOT"``, ``"U"``, ``"G"``, ``"F"``, ``"E"``); ``""`` otherwise
-``measure``        STRAF22 ANMSIGT code (``"ANM"`` reported, ``"SIG"`` charges); ``""`` otherwise
+``measure``        STRAF22 ANMSIGT code (``"ANM"`` reported, ``"SIG"`` charges); STRAF44 AFGØRELSE code (the
+                   decision type: ``"000"`` all decisions, ``"1"`` sentences to imprisonment, ... ``"514"``
+                   acquittals); ``""`` otherwise
 ``period``         ``"2017Q1"`` for a quarter, ``"2017"`` for a year
 ``year``           int
 ``quarter``        int, 1-4, or 0 for a year
@@ -34,7 +40,14 @@ Every layout gives the same tidy table, one row per cell, sorted by its key:
 ``missing``        bool: the cell was ``..``, ``-`` or empty (suppressed or not available); never read as 0
 =================  ===========================================================================================
 
-A FOLK1A variable that the file leaves out was eliminated by StatBank and is its total (``TOT``/``IALT``).
+A FOLK1A or STRAF44 variable that the file leaves out was eliminated by StatBank and is its total
+(``TOT``/``IALT``/``000``).
+
+STRAF44 ("Strafferetlige afgørelser efter område, overtrædelsens art, afgørelsestype, alder, køn og tid",
+``../shared/STATBANK.md`` §3.4) counts criminal **decisions** (afgørelser: verdicts, fines, withdrawals, acquittals),
+not persons: one person may have several decisions in a year. It is annual; its API header is
+``OMRÅDE;OVERTRÆD;AFGØRELSE;ALDER;KØN;TID;INDHOLD``. Labels are read into the table's own codes (``Mænd`` is ``M``
+in STRAF44 and ``1`` in FOLK1A; ``Alder i alt`` is ``TOT`` in STRAF44 and ``IALT`` in FOLK1A).
 Every area and offence name must be in the code lists: an unknown name is an error naming the file, the row and
 the name. :func:`to_annual` turns quarters into years.
 """
@@ -56,7 +69,7 @@ import pandas as pd
 from ..errors import InputError
 from ._common import rename_columns, split_fields
 
-TABLES = ("STRAF11", "STRAF22", "FOLK1A")
+TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
 TIDY_COLUMNS = ["table", "area_code", "area_name", "offence_code", "sex", "age", "marital_status", "measure",
                 "period", "year", "quarter", "value", "missing"]
@@ -68,12 +81,15 @@ TABLE_ROLES = {
     "STRAF11": ("offence",),
     "STRAF22": ("offence", "measure"),
     "FOLK1A": ("sex", "age", "marital"),
+    "STRAF44": ("offence", "decision", "age", "sex"),
 }
 ELIMINATED = {"sex": "TOT", "age": "IALT", "marital": "TOT"}
+#: What a left-out variable of a table is (its total), where it differs from :data:`ELIMINATED`.
+ELIMINATED_BY_TABLE = {"STRAF44": {"offence": "TOT", "decision": "000", "sex": "TOT", "age": "TOT"}}
 ROLE_COLUMN = {"area": "area_code", "offence": "offence_code", "sex": "sex", "age": "age",
-               "marital": "marital_status", "measure": "measure"}
+               "marital": "marital_status", "measure": "measure", "decision": "measure"}
 ROLE_WORDS = {"area": "area", "offence": "offence type", "sex": "sex", "age": "age", "marital": "marital status",
-              "measure": "reported/charged", "period": "time", "value": "value"}
+              "measure": "reported/charged", "decision": "decision type", "period": "time", "value": "value"}
 
 #: Header names of each variable (compared in upper case): API variable codes, English and Danish texts.
 HEADERS = {
@@ -83,6 +99,8 @@ HEADERS = {
     "age": ("ALDER", "AGE"),
     "marital": ("CIVILSTAND", "MARITAL STATUS"),
     "measure": ("ANMSIGT", "ANMELDTE OG SIGTEDE", "REPORTED AND CHARGED"),
+    "decision": ("AFGØRELSE", "AFGOERELSE", "AFGORELSE", "AFGØRELSESTYPE", "AFGOERELSESTYPE", "TYPE OF DECISION",
+                 "DECISION"),
     "period": ("TID", "TIME"),
     "value": ("INDHOLD", "VALUE"),
 }
@@ -95,11 +113,31 @@ SMALL_CODES = {
                 "E": ("Enke/enkemand", "Widowed")},
     "measure": {"ANM": ("Anmeldt", "Anmeldte", "Anmeldte forbrydelser", "Reported", "Reported criminal offences"),
                 "SIG": ("Sigtelser", "Sigtede", "Charges", "Charged")},
-    "age": {"IALT": ("I alt", "Alder i alt", "Age, total", "Total")},
+    "age": {"IALT": ("I alt", "Alder i alt", "Age, total", "Total"),
+            # STRAF44's ages besides single years (STATBANK.md §3.4)
+            "UA": ("Uoplyst alder", "Age not stated", "Unknown age"),
+            "25-29": ("25-29 år", "25-29 years"), "30-39": ("30-39 år", "30-39 years"),
+            "40-49": ("40-49 år", "40-49 years"), "50-59": ("50-59 år", "50-59 years"),
+            "60-69": ("60-69 år", "60-69 years"), "70-79": ("70-79 år", "70-79 years"),
+            "80-": ("80 år og derover", "80 years and over")},
+    # STRAF44's decision types (AFGØRELSE); other codes are read as they come (digits), labels "514 Frifindelse"
+    "decision": {"000": ("Afgørelsestype i alt", "Type of decision, total", "I alt", "Total"),
+                 "1": ("Dom til frihedsstraf", "Sentence of imprisonment"),
+                 "11": ("Ubetinget frihedsstraf", "Unconditional imprisonment"),
+                 "514": ("Frifindelse", "Acquittal")},
 }
+#: KØN codes of STRAF44 beyond FOLK1A's (read as FOLK1A codes first, then turned into the table's own).
+_STRAF44_SEX = {"M": "1", "K": "2", "VIRKSOMHEDER": "VIRKSOMHEDER"}
+SMALL_CODES["sex"] = {**SMALL_CODES["sex"], "VIRKSOMHEDER": ("Virksomheder", "Companies", "Enterprises")}
+#: FOLK1A code -> the table's own code, for the variables whose codes differ between FOLK1A and STRAF44.
+TABLE_CODES = {"STRAF44": {"sex": {"1": "M", "2": "K"}, "age": {"IALT": "TOT"}}}
+#: Codes a table does not have (read from a label that fits another table), per variable.
+FOREIGN_CODES = {"FOLK1A": {"sex": {"VIRKSOMHEDER"}, "age": {"UA", "25-29", "30-39", "40-49", "50-59", "60-69",
+                                                             "70-79", "80-"}}}
 
 #: Words of a title row that name the table (checked in this order; lower case).
 TITLE_WORDS = (
+    ("STRAF44", ("afgørelser", "decisions")),
     ("STRAF22", ("sigtelser", "charged", "charges")),
     ("FOLK1A", ("befolkning", "population")),
     ("STRAF11", ("anmeldte forbrydelser", "reported criminal offences", "reported offences")),
@@ -109,6 +147,7 @@ _PERIOD = re.compile(r"^(\d{4})(?:\s*[KQ]([1-4]))?$", re.IGNORECASE)
 _OTHER_PERIOD = re.compile(r"^\d{4}(M\d{2}|U\d{2}|H[12]|M\d{2}D\d{2})$", re.IGNORECASE)
 _CODE_AND_VALUE = re.compile(r"^(\S+)\s+(.+)$")
 _AGE_LABEL = re.compile(r"^(\d{1,3})(?:\s*(?:år|years?))?$", re.IGNORECASE)
+_DECISION = re.compile(r"^(\d{1,3})(?:\s+\S.*)?$")
 
 
 # --------------------------------------------------------------------------------------------------------- code lists
@@ -209,11 +248,20 @@ def _resolve(role: str, cell: str) -> str | None:
         return areas().code_of(cell)
     if role == "offence":
         return offences().code_of(cell)
+    text = " ".join(str(cell).split())
+    if role == "sex" and text.upper() in _STRAF44_SEX:
+        return _STRAF44_SEX[text.upper()]
+    if role == "age" and text.upper() == "TOT":
+        return "IALT"
     code = _small(role).code_of(cell)
     if code is None and role == "age":
-        m = _AGE_LABEL.match(" ".join(str(cell).split()))
+        m = _AGE_LABEL.match(text)
         if m and int(m.group(1)) <= 125:
             code = str(int(m.group(1)))
+    if code is None and role == "decision":
+        m = _DECISION.match(text)
+        if m:
+            code = m.group(1)
     return code
 
 
@@ -223,7 +271,9 @@ def _known(role: str) -> str:
     if role == "offence":
         return "a StatBank offence code or label, as in tryghed/resources/straf11_offences.csv"
     if role == "age":
-        return "IALT, 'Alder i alt' or single years"
+        return "IALT/TOT, 'Alder i alt', single years or STRAF44's bands (25-29 ... 80-, UA)"
+    if role == "decision":
+        return "a STRAF44 decision type code (000, 1, 11, ... 514) or 'code label' (e.g. '514 Frifindelse')"
     return ", ".join(f"{c} ({labels[0]})" for c, labels in SMALL_CODES[role].items())
 
 
@@ -341,7 +391,7 @@ def _read_long(path: Path, text: _Text) -> _Cells:
     df.columns = header
     unknown = [c for c in header if _role_of_header(c) is None]
     if unknown:
-        raise InputError(path, f"column '{unknown[0]}' is not a variable of STRAF11, STRAF22 or FOLK1A "
+        raise InputError(path, f"column '{unknown[0]}' is not a variable of STRAF11, STRAF22, FOLK1A or STRAF44 "
                          f"(the header is {';'.join(header)})", "Fetch the table again, or remove the column.",
                          where="header")
     colnames = {}
@@ -351,8 +401,8 @@ def _read_long(path: Path, text: _Text) -> _Cells:
             raise InputError(path, f"columns {colnames[role]} and '{h}' both hold the {ROLE_WORDS[role]}",
                              "Keep one of them.", where="header")
         colnames[role] = f"'{h}'"
-    df = rename_columns(df, path, HEADERS, optional=("offence", "sex", "age", "marital", "measure"))
-    roles = tuple(r for r in ("area", "offence", "measure", "sex", "age", "marital") if r in df.columns)
+    df = rename_columns(df, path, HEADERS, optional=("offence", "sex", "age", "marital", "measure", "decision"))
+    roles = tuple(r for r in ("area", "offence", "measure", "decision", "sex", "age", "marital") if r in df.columns)
     df["_row"] = text.lines
     df["_col"] = next(h for h in header if _role_of_header(h) == "value")
     return _Cells(df, roles, "long", colnames)
@@ -369,7 +419,7 @@ def _classify(path: Path, columns: dict[str, list[str]], named: dict[str, str], 
         if col in roles:
             continue
         cells = {v for v in values if v}
-        role = next((r for r in ("area", "offence", "measure", "sex", "age", "marital")
+        role = next((r for r in ("area", "offence", "measure", "sex", "age", "marital", "decision")
                      if r not in roles.values() and cells and all(_resolve(r, v) is not None for v in cells)), None)
         if role is None:
             sample = sorted(cells)[:3]
@@ -501,6 +551,8 @@ def _is_period_header(cells: list) -> bool:
 # ----------------------------------------------------------------------------------------------------- tidy table
 def _detect_table(path: Path, cells: _Cells, quarterly: bool) -> str:
     roles = set(cells.roles)
+    if "decision" in roles or ("offence" in roles and roles & {"sex", "age"}):
+        return "STRAF44"
     if "measure" in roles:
         return "STRAF22"
     if roles & {"sex", "age", "marital"}:
@@ -513,7 +565,7 @@ def _detect_table(path: Path, cells: _Cells, quarterly: bool) -> str:
         return "STRAF11"
     raise InputError(path, "cannot tell which StatBank table this is (no title, and the variables "
                      f"{', '.join(sorted(roles))} fit more than one)",
-                     "Pass table='STRAF11', 'STRAF22' or 'FOLK1A' to read_statbank.")
+                     "Pass table='STRAF11', 'STRAF22', 'FOLK1A' or 'STRAF44' to read_statbank.")
 
 
 def _where(cells: _Cells, i: int, role: str | None = None) -> str:
@@ -536,6 +588,23 @@ def _codes(path: Path, cells: _Cells, role: str) -> pd.Series:
                          f"(expected {_known(role)})", "Correct the name, or fetch the table with "
                          "valuePresentation=Code.", where=_where(cells, i, role))
     return _categorical(resolved, positions, cells.frame.index)
+
+
+def _table_codes(path: Path, cells: _Cells, role: str, table: str, series: pd.Series) -> pd.Series:
+    """The codes of one variable in the table's own code list (STRAF44 ``M``/``TOT`` for FOLK1A's ``1``/``IALT``);
+    a code the table does not have (an age band in FOLK1A) is an error naming the row."""
+    foreign = FOREIGN_CODES.get(table, {}).get(role, set())
+    bad = series.isin(list(foreign)).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(path, f"{table} has no {ROLE_WORDS[role]} {cells.frame[role].iloc[i]!r} (that is a STRAF44 "
+                         "code)", "Read the file as table='STRAF44', or correct the cell.",
+                         where=_where(cells, i, role))
+    mapping = TABLE_CODES.get(table, {}).get(role)
+    if not mapping:
+        return series
+    values = [mapping.get(c, c) for c in series.cat.categories]
+    return _categorical(values, series.cat.codes.to_numpy(dtype=np.intp), series.index)
 
 
 def _categorical(values: list[str], codes: np.ndarray, index: pd.Index) -> pd.Series:
@@ -664,14 +733,17 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     out["area_code"] = _codes(path, cells, "area")
     names = out["area_code"].cat.categories
     out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].cat.codes.to_numpy(), df.index)
-    for role in ("offence", "sex", "age", "marital", "measure"):
+    eliminated = ELIMINATED_BY_TABLE.get(table, ELIMINATED)
+    for role in ("offence", "sex", "age", "marital", "measure", "decision"):
         col = ROLE_COLUMN[role]
+        if role == "decision" and role not in TABLE_ROLES[table]:
+            continue  # its column (measure) is filled by the measure role
         if role in cells.roles:
-            out[col] = _codes(path, cells, role)
+            out[col] = _table_codes(path, cells, role, table, _codes(path, cells, role))
         elif role not in TABLE_ROLES[table]:
             out[col] = _categorical([""], np.zeros(n, dtype=np.intp), df.index)
-        elif role in ELIMINATED:
-            out[col] = _categorical([ELIMINATED[role]], np.zeros(n, dtype=np.intp), df.index)
+        elif role in eliminated:
+            out[col] = _categorical([eliminated[role]], np.zeros(n, dtype=np.intp), df.index)
         else:
             given = offence if role == "offence" else measure
             code = _resolve(role, given) if given is not None else None
@@ -713,14 +785,15 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
 
 def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = None, offence: str | None = None,
                   measure: str | None = None) -> pd.DataFrame:
-    """Read a StatBank STRAF11, STRAF22 or FOLK1A extract in any of its layouts into the tidy table.
+    """Read a StatBank STRAF11, STRAF22, FOLK1A or STRAF44 extract in any of its layouts into the tidy table.
 
     Parameters
     ----------
     path : Path
         An API CSV/BULK response (long), a web CSV export (wide) or an xlsx export; see the module docstring.
     table : str, optional
-        ``"STRAF11"``, ``"STRAF22"`` or ``"FOLK1A"``; detected from the variables or the title when omitted.
+        ``"STRAF11"``, ``"STRAF22"``, ``"FOLK1A"`` or ``"STRAF44"``; detected from the variables or the title when
+        omitted.
     fmt : {"CSV", "BULK"}, optional
         For the long layout only. ``"BULK"`` fills the combinations the file leaves out with 0; the default is
         ``"BULK"`` when the file name contains "bulk" and ``"CSV"`` otherwise.
@@ -871,3 +944,43 @@ def complete_years(df: pd.DataFrame) -> list[int]:
         n = q.groupby("year")["quarter"].nunique()
         full = set(n[n == 4].index)
     return sorted(int(y) for y in yearly | full)
+
+
+#: STRAF44's single ages (``../shared/STATBANK.md`` §3.4): 15 to 24; 25 sits in the band 25-29.
+YOUTH_AGES = tuple(str(a) for a in range(15, 25))
+
+
+def sum_ages(df: pd.DataFrame, ages=YOUTH_AGES, *, label: str | None = None) -> pd.DataFrame:
+    """Add up single ages of a STRAF44 or FOLK1A tidy table: one row per area, other variables and period.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A tidy table from :func:`read_statbank` with single-age rows (``age`` ``"15"`` ... ``"24"``).
+    ages : sequence of str
+        The ages to add up (default :data:`YOUTH_AGES`).
+    label : str, optional
+        The ``age`` of the result (default ``"15-24"`` for the first and last age).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy columns plus ``ages``: how many of the ages had a usable value. A sum is missing (NaN,
+        ``missing`` True) unless every age is present and not missing: a missing age is never read as 0.
+    """
+    ages = [str(a) for a in ages]
+    label = label or f"{ages[0]}-{ages[-1]}"
+    sub = df[df["age"].isin(ages)]
+    keys = [c for c in KEY_COLUMNS if c != "age"] + ["area_name", "period"]
+    if sub.empty:
+        return pd.DataFrame(columns=[*TIDY_COLUMNS, "ages"])
+    ok = ~sub["missing"].astype(bool)
+    work = sub.assign(_ok=ok, _v=sub["value"].where(ok, 0.0))
+    out = work.groupby(keys, sort=False).agg(value=("_v", "sum"), ages=("_ok", "sum")).reset_index()
+    complete = out["ages"] == len(ages)
+    out["value"] = out["value"].where(complete)
+    out["missing"] = ~complete
+    out["age"] = label
+    out = out[TIDY_COLUMNS + ["ages"]].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
+    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool",
+                       "ages": "int64"})
