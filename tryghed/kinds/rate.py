@@ -32,6 +32,10 @@ class Options(BaseModel):
     offence_group: str | None = None
     #: A long table: the value of its indicator column, or a list of values whose counts are summed
     select: str | tuple[str, ...] | None = None
+    #: StatBank STRAF44 (decisions, not persons): the first and last single age counted, e.g. [15, 24]
+    ages: tuple[int, int] | None = None
+    #: StatBank STRAF44: the decision type (AFGØRELSE) counted; "000" = every decision
+    decision: str = "000"
 
 #: Rates of a long table with a population are per this many residents.
 PER = 1000.0
@@ -140,9 +144,13 @@ class Rate(Kind):
         if ind.spec.population is None or ind.spec.offence_group is None:
             raise ValueError(f"indicator '{ind.id}': a rate from StatBank needs 'population' (a FOLK1A source) and "
                              "'offence_group'")
-        if src.format != "statbank" or src.table != "STRAF11":
-            raise ValueError(f"indicator '{ind.id}': source must be a StatBank source with 'table: STRAF11' for a "
-                             f"rate; '{src.id}' is {src.format}" + (f" ({src.table})" if src.table else ""))
+        if src.format != "statbank" or src.table not in ("STRAF11", "STRAF44"):
+            raise ValueError(f"indicator '{ind.id}': source must be a StatBank source with 'table: STRAF11' (or "
+                             f"STRAF44) for a rate; '{src.id}' is {src.format}"
+                             + (f" ({src.table})" if src.table else ""))
+        if (src.table == "STRAF44") != (ind.spec.ages is not None):
+            raise ValueError(f"indicator '{ind.id}': ages (e.g. [15, 24]) is needed for a STRAF44 source and "
+                             "belongs to STRAF44 only")
         pop = ind.spec.population
         if pop not in pipeline.sources or pipeline.sources[pop].format != "statbank" \
                 or pipeline.sources[pop].table != "FOLK1A":
@@ -151,6 +159,8 @@ class Rate(Kind):
         if ind.spec.offence_group not in pipeline.offence_groups:
             raise ValueError(f"indicator '{ind.id}': offence_group is {ind.spec.offence_group!r}, which is not among "
                              f"offence_groups: {', '.join(pipeline.offence_groups) or 'none declared'}")
+        if src.table == "STRAF44" and len(pipeline.offence_groups[ind.spec.offence_group].codes) != 1:
+            raise ValueError(f"indicator '{ind.id}': offence_group must have one code for STRAF44 (e.g. 12)")
 
     def sources(self, ind):
         return (ind.source,) if ind.spec.population is None else (ind.source, ind.spec.population)
@@ -159,6 +169,8 @@ class Rate(Kind):
         """Reported offences of the indicator's group per 1,000 residents on 1 January, exact Poisson interval."""
         if pipeline.sources[ind.source].format == "long":
             return self.long_rows(ind, pipeline, tables[ind.source], level)
+        if pipeline.sources[ind.source].table == "STRAF44":
+            return self.straf44_rows(ind, pipeline, tables, level)
         at_level = {a.id for a in pipeline.areas_at(level)}
         offences, population = tables[ind.source], tables[ind.spec.population]
         group = pipeline.offence_groups[ind.spec.offence_group]
@@ -174,6 +186,25 @@ class Rate(Kind):
                            ci_high=ci.ci_high, method=f"{ci.method}; STRAF11 offences in the year over FOLK1A "
                            "population on 1 January"))
         return out
+
+    def straf44_rows(self, ind, pipeline, tables, level):
+        """STRAF44 decisions (not persons) of the indicator's ages per 1,000 residents of those ages on 1 January
+        (:func:`tryghed.peers.youth_decision_rates`); an absent optional file gives no rows."""
+        from ..peers import youth_decision_rates
+
+        at_level = {a.id for a in pipeline.areas_at(level)}
+        dec, pop = tables[ind.source], tables[ind.spec.population]
+        dec, pop = dec[dec["area_id"].isin(at_level)], pop[pop["area_id"].isin(at_level)]
+        if dec.empty:
+            return []
+        lo, hi = ind.spec.ages
+        [code] = pipeline.offence_groups[ind.spec.offence_group].codes
+        res = youth_decision_rates(straf44=dec, folk1a=pop, offence=code, decision=ind.spec.decision,
+                                   ages=[str(a) for a in range(lo, hi + 1)])
+        ids = dict(zip(dec["area_code"], dec["area_id"]))
+        return [row(ids[r.area_code], r.period, numerator=r.decisions, denominator=r.population,
+                    estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high, flags=r.flags, method=r.method)
+                for r in res.table.itertuples(index=False)]
 
     def note_for(self, ind, pipeline, lang: str) -> str:
         """The method note: the kind's ``note`` for StatBank, the long table's by whether it has a population."""
