@@ -92,7 +92,7 @@ def test_koebenhavn_declares_the_three_cities_and_the_optional_straf44():
         ("Hele landet", "000", "country")]
     assert p.notebooks[-1] == "07_compare_peers"
     compared = [i.id for i in p.indicators if "municipality" in i.levels]
-    assert compared == ["reported_crime_dst", "citizen_crime_dst"]
+    assert compared == ["youth_violence_decisions", "reported_crime_dst", "citizen_crime_dst"]
     assert p.sources["straf44"].optional and p.sources["straf44"].table == "STRAF44"
     assert p.sources["folk1a_15_24"].optional and p.sources["folk1a_15_24"].table == "FOLK1A"
 
