@@ -166,7 +166,10 @@ def decimals_for(x: float, unit: str) -> int:
 
 
 def unit_text(unit: str, lang: str) -> str:
-    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count)."""
+    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count; a :class:`Unit`'s own words)."""
+    words = getattr(unit, "words", None)
+    if words and words.get(lang):
+        return words[lang]
     return UNITS[lang].get(unit, unit)
 
 
@@ -615,3 +618,36 @@ def rank_statement(name: str, measure: str, rank: int, of: int, year: int, lang:
     suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
     place = "the highest" if rank == 1 else f"the {rank}{suffix} highest"
     return f"{name} has {place} rate of {of} municipalities for {measure[:1].lower()}{measure[1:]} in {year}."
+
+
+# ------------------------------------------------------------------------------------------ units and goals
+#: The heading of the measures that serve none of the pipeline's goals (shown only when it declares goals).
+OTHER_MEASURES = {"da": "Andre mål", "en": "Other measures"}
+#: A value that was not measured (a table cell without a number).
+NOT_MEASURED = {"da": "ikke målt", "en": "not measured"}
+
+
+class Unit(str):
+    """A unit code ("count", "days", ...) that also carries what it counts, in each language.
+
+    It compares and hashes as its code, so every rule keyed on the code (decimals, "%" spacing) still applies;
+    :func:`unit_text` (and so every statement built on it) shows its words: "5 lokalområder", "−26 dage".
+    """
+
+    words: dict
+
+    def __new__(cls, code: str, words=None):
+        obj = super().__new__(cls, str(code))
+        obj.words = {lang: words[lang] for lang in LOCALES} if words else {}
+        return obj
+
+
+def indicator_unit(indicator) -> Unit:
+    """An indicator's unit with its ``unit_label`` from the YAML (if any), for every statement about it."""
+    return Unit(indicator.unit, getattr(indicator, "unit_label", None))
+
+
+def unit_label(indicator, lang: str) -> str:
+    """The unit of an indicator as a column or an axis names it: its ``unit_label`` ("lokalområder"), else the
+    unit's default ("%", "dage", "pr. 1.000"; "antal" for a count)."""
+    return unit_text(indicator_unit(indicator), lang) or COUNT_WORD[lang]

@@ -1,0 +1,292 @@
+"""Tables a rendered notebook shows: labels in the report's language, numbers in its convention, no NaN.
+
+:func:`styled_table` turns a frame, a mapping of its columns to labels and a language into a pandas Styler: column
+labels and coded values in the report's language, numbers formatted by Babel (``1.234,5`` in Danish), the index
+hidden, a caption, and a missing value shown as "–" (or "ikke målt"). The Styler's id is given by the caller, so a
+rerun renders the same bytes. The ``*_view`` functions build the notebooks' tables of the change, trend and target
+tables and the city's values with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from . import i18n
+from .config import Pipeline
+
+#: Words for the codes of the change and target tables (the comparison a change is against).
+COMPARISONS = {
+    "da": {"previous_year": "Sidste år", "baseline": "Udgangsåret", "rest_of_level": "Resten af niveauet"},
+    "en": {"previous_year": "Previous year", "baseline": "Baseline year", "rest_of_level": "Rest of the level"},
+}
+#: Column labels of the views (the report's general labels are in :data:`tryghed.i18n.LABELS`).
+VIEW_LABELS = {
+    "da": {"comparison": "Sammenlignet med", "ref_period": "Sammenligningsår", "change": "Ændring",
+           "change_unit": "Ændringens enhed", "ci_low": "95 %-KI, nedre", "ci_high": "95 %-KI, øvre",
+           "verdict": "Vurdering", "method": "Test", "period": "Periode", "slope": "Hældning pr. år",
+           "marker": "Retning", "target_pvalue": "p-værdi mod målet", "target": "Målsætning",
+           "target_value": "Målværdi", "value": "Værdi", "status": "Status", "status_cagr": "Status (vækstrate)",
+           "status_un": "Status (FN-varianten)", "projection": "Fremskrivning til målåret",
+           "pi_low": "95 %-PI, nedre", "pi_high": "95 %-PI, øvre", "projection_status": "Fremskrivningens vurdering"},
+    "en": {"comparison": "Compared with", "ref_period": "Compared year", "change": "Change",
+           "change_unit": "Unit of the change", "ci_low": "95% CI, lower", "ci_high": "95% CI, upper",
+           "verdict": "Verdict", "method": "Test", "period": "Period", "slope": "Slope per year",
+           "marker": "Direction", "target_pvalue": "p-value against the target", "target": "Target",
+           "target_value": "Target value", "value": "Value", "status": "Status", "status_cagr": "Status (growth rate)",
+           "status_un": "Status (UN variant)", "projection": "Projection to the target year",
+           "pi_low": "95% PI, lower", "pi_high": "95% PI, upper", "projection_status": "Verdict of the projection"},
+}
+#: Columns that hold years (written without a thousands separator).
+YEAR_COLUMNS = ("period", "year", "ref_period", "first_period", "last_period", "base_year", "target_year")
+#: Columns that hold p- or q-values (three decimals, "< 0,001" below it).
+P_COLUMNS = ("pvalue", "qvalue", "p_exact", "q_exact", "p_adjusted", "q_adjusted", "target_pvalue")
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, str):
+        return v.strip().lower() in ("", "nan", "none", "<na>")
+    try:
+        return bool(isinstance(v, (float, np.floating)) and math.isnan(v))
+    except TypeError:
+        return False
+
+
+def _mostly_numbers(col: pd.Series) -> bool:
+    """A column to align right: most of its values are numbers (a year column with a few "*" included)."""
+    values = [v for v in col.tolist() if not _missing(v)]
+    nums = [v for v in values if isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_))]
+    return bool(values) and len(nums) * 2 > len(values)
+
+
+def _label(label, lang: str) -> str:
+    """A label given as one text, or per language (``{da, en}`` or a config ``Names``)."""
+    if isinstance(label, str):
+        return label
+    return str(label[lang])
+
+
+def _default_decimals(v: float) -> int:
+    return 0 if float(v).is_integer() else (2 if abs(v) < 5 else 1)
+
+
+def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False, p: bool = False,
+                   missing: str = "–", words: Mapping | Callable | None = None) -> Callable:
+    """The function that writes one cell: words for codes, numbers in ``lang``'s convention, ``missing`` for none.
+
+    Parameters
+    ----------
+    lang : {"da", "en"}
+    decimals : int, optional
+        Decimals of every number; default none for a whole number, two below 5, else one.
+    year : bool
+        The numbers are years: written as they are (2017, never "2.017").
+    p : bool
+        The numbers are p- or q-values: three decimals, "< 0,001" below that.
+    missing : str
+        What a missing value (None, NaN, NA, "") shows.
+    words : mapping or callable, optional
+        A code's words (``{"city": "By"}`` or ``{"city": {"da": "By", "en": "City"}}``), or a function of the value
+        returning them; a code not in the mapping is shown as it is.
+    """
+    L = i18n.LABELS[lang]
+
+    def fmt(v) -> str:
+        if _missing(v):
+            return missing
+        if words is not None:
+            if callable(words):
+                out = words(v)
+                return missing if _missing(out) else str(out)
+            if v in words:
+                return _label(words[v], lang)
+        if isinstance(v, (bool, np.bool_)):
+            return L["yes"] if v else L["no"]
+        if isinstance(v, (int, np.integer, float, np.floating)):
+            x = float(v)
+            if math.isinf(x):
+                return "∞" if x > 0 else f"{i18n.MINUS}∞"
+            if year and x.is_integer():
+                return str(int(x))
+            if p:
+                return f"<{i18n.NBSP}{i18n.number(0.001, lang, 3)}" if x < 0.001 else i18n.number(x, lang, 3)
+            return i18n.number(x, lang, _default_decimals(x) if decimals is None else decimals)
+        return str(v)
+
+    return fmt
+
+
+def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | None = None,
+                 words: Mapping[str, Mapping | Callable] | None = None, decimals: Mapping[str, int] | None = None,
+                 years: tuple[str, ...] = YEAR_COLUMNS, pvalues: tuple[str, ...] = P_COLUMNS,
+                 caption: str | None = None, missing: str = "–"):
+    """A frame as a notebook shows it: labelled columns, formatted numbers, no index, no NaN.
+
+    Parameters
+    ----------
+    df : DataFrame
+    lang : {"da", "en"}
+        The report's language: number convention and the labels chosen from ``labels``.
+    uuid : str
+        The Styler's id (the HTML's ``T_<uuid>``): fixed, so a rerun writes the same bytes.
+    labels : mapping, optional
+        Column -> label (one text, or ``{da, en}``). When given, the table shows these columns only, in this
+        order; without it every column, named as it is.
+    words : mapping, optional
+        Column -> the words of its codes (mapping or function), e.g. ``{"level": i18n.LEVEL_NAMES[lang]}``.
+    decimals : mapping, optional
+        Column -> decimals of its numbers (default: none for a whole number, two below 5, else one).
+    years, pvalues : tuple of str
+        Columns written as years (2017) and as p-values (0,012; < 0,001).
+    caption : str, optional
+    missing : str
+        What a missing value shows: "–" (default) or, e.g., ``i18n.NOT_MEASURED[lang]``.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+
+    Raises
+    ------
+    KeyError
+        When ``labels`` names a column the frame does not have.
+    """
+    words, decimals = dict(words or {}), dict(decimals or {})
+    if labels is not None:
+        absent = [c for c in labels if c not in df.columns]
+        if absent:
+            raise KeyError(f"styled_table: the frame has no column {absent[0]!r} (it has: "
+                           f"{', '.join(map(str, df.columns))})")
+        view = df[list(labels)].copy()
+        names = {c: _label(lab, lang) for c, lab in labels.items()}
+    else:
+        view = df.copy()
+        names = {c: str(c) for c in view.columns}
+    formatters = {}
+    for c in view.columns:
+        formatters[c] = cell_formatter(lang, decimals=decimals.get(c), year=c in years, p=c in pvalues,
+                                       missing=missing, words=words.get(c))
+    # each column formatted on its own values (an object column mixing numbers and codes included)
+    view = view.reset_index(drop=True)
+    view.columns = pd.Index([names[c] for c in view.columns])
+    view.columns.name = None
+    fmts = dict(zip(view.columns, formatters.values()))
+    numeric = [c for c in view.columns if _mostly_numbers(view[c])]
+    st = view.style.hide(axis="index").set_uuid(uuid).format(fmts)
+    st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
+                                                              "max-width: 28em;"},
+                              {"selector": "caption", "props": "caption-side: top; text-align: left; "
+                                                               "font-weight: bold;"}])
+    if numeric:
+        st = st.set_properties(subset=numeric, **{"text-align": "right"})
+    if caption:
+        st = st.set_caption(caption)
+    return st
+
+
+# ------------------------------------------------------------------------------------------------------ views
+def _indicator_names(pipeline: Pipeline, lang: str) -> dict:
+    return {i.id: i.name[lang] for i in pipeline.indicators}
+
+
+def _area_names(pipeline: Pipeline, lang: str) -> dict:
+    return {a.id: a.name[lang] for a in pipeline.areas}
+
+
+def _change_unit(pipeline: Pipeline, row, lang: str) -> str:
+    if row.get("scale") == "ratio":
+        return "rate-forhold" if lang == "da" else "rate ratio"
+    ind = pipeline.indicator(row["indicator_id"])
+    return i18n.POINTS[lang] if ind.unit == "percent" else i18n.unit_label(ind, lang)
+
+
+def _verdict_words(row, words: Mapping, lang: str) -> str:
+    verdict = row.get("verdict")
+    reason = row.get("verdict_reason")
+    text = words.get(verdict, "") if isinstance(verdict, str) else ""
+    if isinstance(reason, str) and reason and (verdict == "not_tested" or not text):
+        return i18n.REASONS[lang].get(reason, text or reason)
+    return text
+
+
+def change_view(pipeline: Pipeline, change_tab: pd.DataFrame, lang: str, *, uuid: str, areas: bool = False,
+                caption: str | None = None):
+    """The change table's rows as a notebook shows them: measure (and area), what the change is against, the
+    change with its unit and 95 % interval, p and q, the test and the verdict in words."""
+    V, L = VIEW_LABELS[lang], i18n.LABELS[lang]
+    t = change_tab.reset_index(drop=True).copy()
+    t["change_unit"] = [_change_unit(pipeline, r, lang) for r in t.to_dict("records")]
+    t["verdict_text"] = [_verdict_words(r, i18n.WORDS[lang], lang) for r in t.to_dict("records")]
+    t["method_text"] = [i18n.method_name(m, lang) for m in t["method"]]
+    labels = {"indicator_id": L["measure"], **({"area_id": L["area"]} if areas else {}),
+              "comparison": V["comparison"], "ref_period": V["ref_period"], "change": V["change"],
+              "change_unit": V["change_unit"], "ci_low": V["ci_low"], "ci_high": V["ci_high"], "pvalue": L["p"],
+              "qvalue": L["q"], "method_text": V["method"], "verdict_text": V["verdict"]}
+    words = {"indicator_id": _indicator_names(pipeline, lang), "area_id": _area_names(pipeline, lang),
+             "comparison": COMPARISONS[lang]}
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption)
+
+
+def trend_view(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str, *, uuid: str, caption: str | None = None):
+    """The trend table's rows: measure, period, the slope per year with its unit and interval, the test, the
+    direction and the verdict in words, and the p-value of the test against the annual target."""
+    V, L = VIEW_LABELS[lang], i18n.LABELS[lang]
+    t = trend_tab.reset_index(drop=True).copy()
+    t["span"] = [f"{int(a)}–{int(b)}" if not (_missing(a) or _missing(b)) else None
+                 for a, b in zip(t["first_period"], t["last_period"])]
+    t["slope_unit_text"] = [_change_unit(pipeline, {**r, "scale": "ratio" if "ratio" in str(r.get("slope_unit"))
+                                                     else ""}, lang) for r in t.to_dict("records")]
+    t["verdict_text"] = [_verdict_words(r, i18n.TREND_WORDS[lang], lang) for r in t.to_dict("records")]
+    t["method_text"] = [i18n.method_name(m, lang) for m in t["method"]]
+    labels = {"indicator_id": L["measure"], "span": V["period"], "slope": V["slope"],
+              "slope_unit_text": L["unit"], "ci_low": V["ci_low"], "ci_high": V["ci_high"], "pvalue": L["p"],
+              "method_text": V["method"], "marker": V["marker"], "verdict_text": V["verdict"],
+              "target_pvalue": V["target_pvalue"]}
+    words = {"indicator_id": _indicator_names(pipeline, lang), "marker": i18n.MARKERS[lang]}
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, decimals={"slope": 3},
+                        caption=caption)
+
+
+def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid: str, caption: str | None = None):
+    """The target table's rows: measure, target in words, target value and this year's value with their unit,
+    the status by each rule, the projection to the target year with its 95 % prediction interval."""
+    V, L = VIEW_LABELS[lang], i18n.LABELS[lang]
+    t = target_tab.reset_index(drop=True).copy()
+
+    def target_text(r) -> str | None:
+        ind = pipeline.indicator(r["indicator_id"])
+        no = r.get("target_no")
+        return ind.targets[int(no)].text[lang] if not _missing(no) and int(no) < len(ind.targets) else None
+
+    rows = t.to_dict("records")
+    t["target_text"] = [target_text(r) for r in rows]
+    t["unit_text"] = [i18n.unit_label(pipeline.indicator(r["indicator_id"]), lang) for r in rows]
+    status = i18n.STATUS[lang]
+    labels = {"indicator_id": L["measure"], "target_text": V["target"], "target_value": V["target_value"],
+              "value": V["value"], "unit_text": L["unit"], "status": V["status"], "status_cagr": V["status_cagr"],
+              "status_un": V["status_un"], "projection": V["projection"], "pi_low": V["pi_low"],
+              "pi_high": V["pi_high"], "projection_status": V["projection_status"]}
+    words = {"indicator_id": _indicator_names(pipeline, lang), "status": status, "status_cagr": status,
+             "status_un": status, "projection_status": status}
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption)
+
+
+def city_view(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str, *, uuid: str,
+              caption: str | None = None):
+    """Every measure of the root area (city or municipality) by year up to ``year``, with its unit: a value
+    withheld to protect persons is "*", one from too few answers "–", a year without a value "ikke målt"; the
+    caption says so unless ``caption`` is given."""
+    from .report import area_table
+
+    city = published[published["area_id"] == pipeline.city.id]
+    t = area_table(pipeline, city, year, lang)
+    L = i18n.LABELS[lang]
+    t = t.drop(columns=[L["level"], L["area"]]).replace({"": None})
+    return styled_table(t, lang=lang, uuid=uuid, caption=caption or L["withheld"], missing=i18n.NOT_MEASURED[lang],
+                        years=())
