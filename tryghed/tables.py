@@ -125,7 +125,7 @@ def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False
 def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | None = None,
                  words: Mapping[str, Mapping | Callable] | None = None, decimals: Mapping[str, int] | None = None,
                  years: tuple[str, ...] = YEAR_COLUMNS, pvalues: tuple[str, ...] = P_COLUMNS,
-                 caption: str | None = None, missing: str = "–"):
+                 caption: str | None = None, missing: str = "–", index: str | None = None):
     """A frame as a notebook shows it: labelled columns, formatted numbers, no index, no NaN.
 
     Parameters
@@ -147,6 +147,9 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
     caption : str, optional
     missing : str
         What a missing value shows: "–" (default) or, e.g., ``i18n.NOT_MEASURED[lang]``.
+    index : str, optional
+        Show the frame's index as the first column under this label (e.g. a cross table's row names); by
+        default the index is hidden.
 
     Returns
     -------
@@ -158,6 +161,9 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
         When ``labels`` names a column the frame does not have.
     """
     words, decimals = dict(words or {}), dict(decimals or {})
+    if index is not None:
+        df = df.rename_axis(index).reset_index()
+        labels = {index: index, **labels} if labels is not None else None
     if labels is not None:
         absent = [c for c in labels if c not in df.columns]
         if absent:
@@ -207,11 +213,18 @@ def _change_unit(pipeline: Pipeline, row, lang: str) -> str:
 
 
 def _verdict_words(row, words: Mapping, lang: str) -> str:
+    """The verdict in words; an untested row says why when the reason is a known code (the statistics layer's
+    free-text reasons are English, so they are never shown)."""
     verdict = row.get("verdict")
     reason = row.get("verdict_reason")
     text = words.get(verdict, "") if isinstance(verdict, str) else ""
-    if isinstance(reason, str) and reason and (verdict == "not_tested" or not text):
-        return i18n.REASONS[lang].get(reason, text or reason)
+    if verdict == "not_tested" and isinstance(reason, str):
+        if reason in i18n.REASONS[lang]:
+            return i18n.REASONS[lang][reason]
+        if reason == "too_few_periods":
+            return i18n.MARKERS[lang]["too_few_points"]
+        if reason.startswith("too small to test"):
+            return "for få til en test" if lang == "da" else "too small to test"
     return text
 
 
@@ -290,3 +303,29 @@ def city_view(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str,
     t = t.drop(columns=[L["level"], L["area"]]).replace({"": None})
     return styled_table(t, lang=lang, uuid=uuid, caption=caption or L["withheld"], missing=i18n.NOT_MEASURED[lang],
                         years=())
+
+
+#: Words of the ingest summary and the cleaning log (notebooks 01 and 02).
+STEP_LABELS = {
+    "da": {"source": "Kilde", "format": "Format", "file": "Fil", "rows": "Rækker", "sha256": "sha256",
+           "status": "Status", "table": "Tabel", "dropped": "Fjernede rækker", "why": "Hvorfor (fra renseloggen)",
+           "read": "læst", "missing (optional)": "mangler (valgfri)"},
+    "en": {"source": "Source", "format": "Format", "file": "File", "rows": "Rows", "sha256": "sha256",
+           "status": "Status", "table": "Table", "dropped": "Rows dropped", "why": "Why (from the cleaning log)",
+           "read": "read", "missing (optional)": "missing (optional)"},
+}
+
+
+def ingest_view(staged: pd.DataFrame, lang: str, *, uuid: str = "ingest", caption: str | None = None):
+    """The ingest summary (one row per source: format, file, rows read, sha256, status) in ``lang``."""
+    W = STEP_LABELS[lang]
+    labels = {c: W[c] for c in ("source", "format", "file", "rows", "sha256", "status") if c in staged.columns}
+    status = {k: W[k] for k in ("read", "missing (optional)")}
+    return styled_table(staged, lang=lang, uuid=uuid, labels=labels, words={"status": status}, caption=caption)
+
+
+def dropped_view(dropped: pd.DataFrame, lang: str, *, uuid: str = "dropped", caption: str | None = None):
+    """The cleaning log (rows dropped per table and why) in ``lang``; the reasons are the log's own words."""
+    W = STEP_LABELS[lang]
+    labels = {c: W[c] for c in ("table", "dropped", "why") if c in dropped.columns}
+    return styled_table(dropped, lang=lang, uuid=uuid, labels=labels, caption=caption)
