@@ -68,7 +68,7 @@ def test_danish_table_has_danish_labels_decimal_commas_and_no_nan():
     assert "nan" not in html.lower() and "None" not in html
     body = _cells(html)
     assert list(body.columns) == ["Indikator", "År", "Estimat", "p", "Niveau", "Testet"]
-    assert body["Estimat"].tolist() == ["1.234,6", "0,12", "–"]       # one decimal from 5, two below, dash for NaN
+    assert body["Estimat"].tolist() == ["1.234,6", "0,1", "–"]        # one decimal for the column, dash for NaN
     assert body["År"].tolist() == ["2017", "2017", "2016"]            # years without a thousands separator
     assert body["p"].tolist() == ["<\u00a00,001", "0,012", "–"]
     assert body["Niveau"].tolist() == ["By", "Bydel", "–"]
@@ -78,7 +78,7 @@ def test_danish_table_has_danish_labels_decimal_commas_and_no_nan():
 def test_english_table_uses_the_english_convention():
     body = _cells(_html("en"))
     assert list(body.columns) == ["Measure", "Year", "Estimate", "p", "Level", "Tested"]
-    assert body["Estimate"].tolist() == ["1,234.6", "0.12", "–"]
+    assert body["Estimate"].tolist() == ["1,234.6", "0.1", "–"]
     assert body["Level"].tolist() == ["City", "District", "–"]
 
 
@@ -108,6 +108,16 @@ def test_decimals_per_column_and_a_negative_with_a_true_minus():
     assert body["change"].tolist() == ["\u22122,3", "∞"]
 
 
+def test_decimals_per_column_follow_its_values_and_per_row_when_units_differ():
+    df = pd.DataFrame({"whole": [3.0, 12.0], "small": [0.125, 1.5], "mixed": [18.64, 283.0]})
+    body = _cells(tables.styled_table(df, lang="da", uuid="x").to_html())
+    assert body["whole"].tolist() == ["3", "12"]
+    assert body["small"].tolist() == ["0,12", "1,50"]                  # 0.125 -> 0,12: Babel rounds half to even
+    assert body["mixed"].tolist() == ["18,6", "283,0"]
+    body = _cells(tables.styled_table(df, lang="da", uuid="x", row_decimals={"mixed": [1, 0]}).to_html())
+    assert body["mixed"].tolist() == ["18,6", "283"]
+
+
 def test_change_view_words_every_code_in_danish():
     cfg = config.load_pipeline("sikker-by")
     tab = pd.DataFrame([
@@ -124,7 +134,7 @@ def test_change_view_words_every_code_in_danish():
     assert body["Indikator"].tolist() == ["Andel utrygge i nabolaget om aftenen/natten",
                                           "Lokalområder med behov for en ekstraordinær tryghedsindsats"]
     assert body["Sammenlignet med"].tolist() == ["Sidste år", "Udgangsåret"]
-    assert body["Ændring"].tolist() == ["\u22122,50", "\u22122"]
+    assert body["Ændring"].tolist() == ["\u22122,5", "\u22122"]  # decimals of each row's unit
     assert body["Ændringens enhed"].tolist()[0] == "procentpoint"
     assert body["Test"].tolist() == ["z-test på effektive stikprøvestørrelser", "beskrivende, ingen test"]
     assert body["Vurdering"].tolist() == ["statistisk signifikant fald", "optælling; ingen statistisk test"]

@@ -253,6 +253,8 @@ METHOD_NAMES = [
     (r"WLS slope", "vægtet regressionshældning", "weighted least-squares slope"),
     (r"chi-square test for trend", "chi²-test for trend", "chi-square test for trend"),
     (r"no trend", "ingen trend: under 3 år i serien", "no trend: fewer than 3 years in the series"),
+    (r"not tested \(expected count under 5\)", "ingen test: forventet antal under 5",
+     "not tested: expected count under 5"),
 ]
 
 

@@ -72,8 +72,13 @@ def _label(label, lang: str) -> str:
     return str(label[lang])
 
 
-def _default_decimals(v: float) -> int:
-    return 0 if float(v).is_integer() else (2 if abs(v) < 5 else 1)
+def column_decimals(values) -> int:
+    """Decimals that suit a whole column: none when every number is whole, two when all lie below 5, else one."""
+    nums = [float(v) for v in values if isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, (bool, np.bool_)) and math.isfinite(float(v))]
+    if not nums or all(x.is_integer() for x in nums):
+        return 0
+    return 2 if max(abs(x) for x in nums) < 5 else 1
 
 
 def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False, p: bool = False,
@@ -84,7 +89,7 @@ def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False
     ----------
     lang : {"da", "en"}
     decimals : int, optional
-        Decimals of every number; default none for a whole number, two below 5, else one.
+        Decimals of every number (default: one; :func:`styled_table` chooses per column).
     year : bool
         The numbers are years: written as they are (2017, never "2.017").
     p : bool
@@ -116,7 +121,7 @@ def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False
                 return str(int(x))
             if p:
                 return f"<{i18n.NBSP}{i18n.number(0.001, lang, 3)}" if x < 0.001 else i18n.number(x, lang, 3)
-            return i18n.number(x, lang, _default_decimals(x) if decimals is None else decimals)
+            return i18n.number(x, lang, 1 if decimals is None else decimals)
         return str(v)
 
     return fmt
@@ -125,7 +130,8 @@ def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False
 def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | None = None,
                  words: Mapping[str, Mapping | Callable] | None = None, decimals: Mapping[str, int] | None = None,
                  years: tuple[str, ...] = YEAR_COLUMNS, pvalues: tuple[str, ...] = P_COLUMNS,
-                 caption: str | None = None, missing: str = "–", index: str | None = None):
+                 caption: str | None = None, missing: str = "–", index: str | None = None,
+                 row_decimals: Mapping[str, list] | None = None):
     """A frame as a notebook shows it: labelled columns, formatted numbers, no index, no NaN.
 
     Parameters
@@ -141,7 +147,8 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
     words : mapping, optional
         Column -> the words of its codes (mapping or function), e.g. ``{"level": i18n.LEVEL_NAMES[lang]}``.
     decimals : mapping, optional
-        Column -> decimals of its numbers (default: none for a whole number, two below 5, else one).
+        Column -> decimals of its numbers (default :func:`column_decimals`: none when all are whole, two when all
+        lie below 5, else one).
     years, pvalues : tuple of str
         Columns written as years (2017) and as p-values (0,012; < 0,001).
     caption : str, optional
@@ -150,6 +157,9 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
     index : str, optional
         Show the frame's index as the first column under this label (e.g. a cross table's row names); by
         default the index is hidden.
+    row_decimals : mapping, optional
+        Column -> decimals per row (a list as long as the frame, None for the column's default): for a column
+        whose rows hold different units (a share beside a count).
 
     Returns
     -------
@@ -176,8 +186,9 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
         names = {c: str(c) for c in view.columns}
     formatters = {}
     for c in view.columns:
-        formatters[c] = cell_formatter(lang, decimals=decimals.get(c), year=c in years, p=c in pvalues,
-                                       missing=missing, words=words.get(c))
+        d = decimals.get(c, column_decimals(view[c].tolist()) if c not in words else None)
+        formatters[c] = cell_formatter(lang, decimals=d, year=c in years, p=c in pvalues, missing=missing,
+                                       words=words.get(c))
     # each column formatted on its own values (an object column mixing numbers and codes included)
     view = view.reset_index(drop=True)
     view.columns = pd.Index([names[c] for c in view.columns])
@@ -185,6 +196,13 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
     fmts = dict(zip(view.columns, formatters.values()))
     numeric = [c for c in view.columns if _mostly_numbers(view[c])]
     st = view.style.hide(axis="index").set_uuid(uuid).format(fmts)
+    for c, per_row in (row_decimals or {}).items():
+        if c not in names:
+            continue
+        for i, d in enumerate(per_row):
+            if d is not None:
+                st = st.format(cell_formatter(lang, decimals=int(d), missing=missing),
+                               subset=pd.IndexSlice[[i], [names[c]]])
     st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
                                                               "max-width: 28em;"},
                               {"selector": "caption", "props": "caption-side: top; text-align: left; "
@@ -210,6 +228,24 @@ def _change_unit(pipeline: Pipeline, row, lang: str) -> str:
         return "rate-forhold" if lang == "da" else "rate ratio"
     ind = pipeline.indicator(row["indicator_id"])
     return i18n.POINTS[lang] if ind.unit == "percent" else i18n.unit_label(ind, lang)
+
+
+def _change_decimals(pipeline: Pipeline, row) -> int:
+    """A change's decimals as the page words it (i18n.change_size): none for counts, else two below 1, else one."""
+    if row.get("scale") == "ratio":
+        return 3
+    ind = pipeline.indicator(row["indicator_id"])
+    x = row.get("change")
+    if ind.unit in ("count", "days"):
+        return 0
+    return 2 if _missing(x) or abs(float(x)) < 1 else 1
+
+
+def _value_decimals(pipeline: Pipeline, indicator_id: str, values) -> int:
+    """A value's decimals as the page shows it (i18n.decimals_for), for the row's largest value."""
+    nums = [abs(float(v)) for v in values if isinstance(v, (int, float, np.integer, np.floating))
+            and not _missing(v)]
+    return i18n.decimals_for(max(nums) if nums else float("nan"), pipeline.indicator(indicator_id).unit)
 
 
 def _verdict_words(row, words: Mapping, lang: str) -> str:
@@ -243,7 +279,9 @@ def change_view(pipeline: Pipeline, change_tab: pd.DataFrame, lang: str, *, uuid
               "qvalue": L["q"], "method_text": V["method"], "verdict_text": V["verdict"]}
     words = {"indicator_id": _indicator_names(pipeline, lang), "area_id": _area_names(pipeline, lang),
              "comparison": COMPARISONS[lang]}
-    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption)
+    d = [_change_decimals(pipeline, r) for r in t.to_dict("records")]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
+                        row_decimals={"change": d, "ci_low": d, "ci_high": d})
 
 
 def trend_view(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str, *, uuid: str, caption: str | None = None):
@@ -251,7 +289,7 @@ def trend_view(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str, *, uuid: 
     direction and the verdict in words, and the p-value of the test against the annual target."""
     V, L = VIEW_LABELS[lang], i18n.LABELS[lang]
     t = trend_tab.reset_index(drop=True).copy()
-    t["span"] = [f"{int(a)}–{int(b)}" if not (_missing(a) or _missing(b)) else None
+    t["span"] = [None if _missing(a) or _missing(b) else str(int(b)) if int(a) == int(b) else f"{int(a)}–{int(b)}"
                  for a, b in zip(t["first_period"], t["last_period"])]
     t["slope_unit_text"] = [_change_unit(pipeline, {**r, "scale": "ratio" if "ratio" in str(r.get("slope_unit"))
                                                      else ""}, lang) for r in t.to_dict("records")]
@@ -279,7 +317,7 @@ def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid
 
     rows = t.to_dict("records")
     t["target_text"] = [target_text(r) for r in rows]
-    t["unit_text"] = [i18n.unit_label(pipeline.indicator(r["indicator_id"]), lang) for r in rows]
+    t["unit_text"] = [_target_unit(pipeline.indicator(r["indicator_id"]), r.get("target_type"), lang) for r in rows]
     status = i18n.STATUS[lang]
     labels = {"indicator_id": L["measure"], "target_text": V["target"], "target_value": V["target_value"],
               "value": V["value"], "unit_text": L["unit"], "status": V["status"], "status_cagr": V["status_cagr"],
@@ -287,7 +325,17 @@ def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid
               "pi_high": V["pi_high"], "projection_status": V["projection_status"]}
     words = {"indicator_id": _indicator_names(pipeline, lang), "status": status, "status_cagr": status,
              "status_un": status, "projection_status": status}
-    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption)
+    d = [_value_decimals(pipeline, r["indicator_id"], (r.get("value"), r.get("target_value"))) for r in rows]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
+                        row_decimals={c: d for c in ("target_value", "value", "projection", "pi_low", "pi_high")})
+
+
+def _target_unit(ind, target_type, lang: str) -> str:
+    """The unit of a target's value: an annual change of a share is in percentage points a year."""
+    if target_type in ("annual_change", "annual_decrease"):
+        per = "pr. år" if lang == "da" else "a year"
+        return f"{i18n.POINTS[lang] if ind.unit == 'percent' else i18n.unit_label(ind, lang)} {per}"
+    return i18n.unit_label(ind, lang)
 
 
 def city_view(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str, *, uuid: str,
@@ -301,8 +349,11 @@ def city_view(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str,
     t = area_table(pipeline, city, year, lang)
     L = i18n.LABELS[lang]
     t = t.drop(columns=[L["level"], L["area"]]).replace({"": None})
+    years = [c for c in t.columns if str(c).isdigit()]
+    ids = [next(i.id for i in pipeline.indicators if i.name[lang] == name) for name in t[L["measure"]]]
+    d = [_value_decimals(pipeline, i, row) for i, row in zip(ids, t[years].itertuples(index=False))]
     return styled_table(t, lang=lang, uuid=uuid, caption=caption or L["withheld"], missing=i18n.NOT_MEASURED[lang],
-                        years=())
+                        years=(), row_decimals={c: d for c in years})
 
 
 #: Words of the ingest summary and the cleaning log (notebooks 01 and 02).
