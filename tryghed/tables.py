@@ -300,13 +300,16 @@ def trend_view(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str, *, uuid: 
               "method_text": V["method"], "marker": V["marker"], "verdict_text": V["verdict"],
               "target_pvalue": V["target_pvalue"]}
     words = {"indicator_id": _indicator_names(pipeline, lang), "marker": i18n.MARKERS[lang]}
-    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, decimals={"slope": 3},
-                        caption=caption)
+    d = [1 if pipeline.indicator(r["indicator_id"]).unit in ("count", "days") else
+         3 if _missing(r.get("slope")) or abs(float(r["slope"])) < 0.1 else 2 for r in t.to_dict("records")]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
+                        row_decimals={"slope": d, "ci_low": d, "ci_high": d})
 
 
 def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid: str, caption: str | None = None):
     """The target table's rows: measure, target in words, target value and this year's value with their unit,
-    the status by each rule, the projection to the target year with its 95 % prediction interval."""
+    the status by each rule, the projection to the target year with its 95 % prediction interval (the target
+    value of an annual-change target is the change a year its text names, e.g. −1 percentage point)."""
     V, L = VIEW_LABELS[lang], i18n.LABELS[lang]
     t = target_tab.reset_index(drop=True).copy()
 
@@ -317,7 +320,7 @@ def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid
 
     rows = t.to_dict("records")
     t["target_text"] = [target_text(r) for r in rows]
-    t["unit_text"] = [_target_unit(pipeline.indicator(r["indicator_id"]), r.get("target_type"), lang) for r in rows]
+    t["unit_text"] = [i18n.unit_label(pipeline.indicator(r["indicator_id"]), lang) for r in rows]
     status = i18n.STATUS[lang]
     labels = {"indicator_id": L["measure"], "target_text": V["target"], "target_value": V["target_value"],
               "value": V["value"], "unit_text": L["unit"], "status": V["status"], "status_cagr": V["status_cagr"],
@@ -328,14 +331,6 @@ def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid
     d = [_value_decimals(pipeline, r["indicator_id"], (r.get("value"), r.get("target_value"))) for r in rows]
     return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
                         row_decimals={c: d for c in ("target_value", "value", "projection", "pi_low", "pi_high")})
-
-
-def _target_unit(ind, target_type, lang: str) -> str:
-    """The unit of a target's value: an annual change of a share is in percentage points a year."""
-    if target_type in ("annual_change", "annual_decrease"):
-        per = "pr. år" if lang == "da" else "a year"
-        return f"{i18n.POINTS[lang] if ind.unit == 'percent' else i18n.unit_label(ind, lang)} {per}"
-    return i18n.unit_label(ind, lang)
 
 
 def city_view(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str, *, uuid: str,
