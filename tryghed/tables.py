@@ -301,7 +301,8 @@ def trend_view(pipeline: Pipeline, trend_tab: pd.DataFrame, lang: str, *, uuid: 
               "target_pvalue": V["target_pvalue"]}
     words = {"indicator_id": _indicator_names(pipeline, lang), "marker": i18n.MARKERS[lang]}
     d = [1 if pipeline.indicator(r["indicator_id"]).unit in ("count", "days") else
-         3 if _missing(r.get("slope")) or abs(float(r["slope"])) < 0.1 else 2 for r in t.to_dict("records")]
+         3 if "ratio" in str(r.get("slope_unit")) or _missing(r.get("slope")) or abs(float(r["slope"])) < 0.1 else 2
+         for r in t.to_dict("records")]
     return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
                         row_decimals={"slope": d, "ci_low": d, "ci_high": d})
 
@@ -329,6 +330,8 @@ def target_view(pipeline: Pipeline, target_tab: pd.DataFrame, lang: str, *, uuid
     words = {"indicator_id": _indicator_names(pipeline, lang), "status": status, "status_cagr": status,
              "status_un": status, "projection_status": status}
     d = [_value_decimals(pipeline, r["indicator_id"], (r.get("value"), r.get("target_value"))) for r in rows]
+    if not rows and caption is None:
+        caption = "Pipelinen angiver ingen målsætninger." if lang == "da" else "The pipeline declares no targets."
     return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
                         row_decimals={c: d for c in ("target_value", "value", "projection", "pi_low", "pi_high")})
 
