@@ -203,12 +203,16 @@ def styled_table(df: pd.DataFrame, *, lang: str, uuid: str, labels: Mapping | No
             if d is not None:
                 st = st.format(cell_formatter(lang, decimals=int(d), missing=missing),
                                subset=pd.IndexSlice[[i], [names[c]]])
-    st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
-                                                              "max-width: 28em;"},
+    # per-cell alignment (a cell's own id outranks a table-wide "td" rule): numbers right, text left
+    st = st.set_table_styles([{"selector": "td, th", "props": "vertical-align: top; max-width: 28em;"},
+                              {"selector": "th", "props": "text-align: left;"},
                               {"selector": "caption", "props": "caption-side: top; text-align: left; "
                                                                "font-weight: bold;"}])
+    text = [c for c in view.columns if c not in numeric]
     if numeric:
         st = st.set_properties(subset=numeric, **{"text-align": "right"})
+    if text:
+        st = st.set_properties(subset=text, **{"text-align": "left"})
     if caption:
         st = st.set_caption(caption)
     return st
