@@ -138,3 +138,8 @@ def test_change_view_words_every_code_in_danish():
     assert body["Ændringens enhed"].tolist()[0] == "procentpoint"
     assert body["Test"].tolist() == ["z-test på effektive stikprøvestørrelser", "beskrivende, ingen test"]
     assert body["Vurdering"].tolist() == ["statistisk signifikant fald", "optælling; ingen statistisk test"]
+
+
+def test_dates_are_written_as_dates():
+    df = pd.DataFrame({"due": [pd.Timestamp("2021-06-01"), pd.NaT]})
+    assert _cells(tables.styled_table(df, lang="da", uuid="x").to_html())["due"].tolist() == ["2021-06-01", "–"]

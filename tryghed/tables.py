@@ -9,6 +9,7 @@ tables and the city's values with it.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Mapping
 
@@ -113,6 +114,9 @@ def cell_formatter(lang: str, *, decimals: int | None = None, year: bool = False
                 return _label(words[v], lang)
         if isinstance(v, (bool, np.bool_)):
             return L["yes"] if v else L["no"]
+        if isinstance(v, (pd.Timestamp, datetime.datetime, datetime.date)):
+            midnight = not isinstance(v, datetime.datetime) or v.time() == datetime.time()
+            return v.strftime("%Y-%m-%d") if midnight else v.strftime("%Y-%m-%d %H:%M")
         if isinstance(v, (int, np.integer, float, np.floating)):
             x = float(v)
             if math.isinf(x):
