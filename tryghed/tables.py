@@ -44,7 +44,8 @@ VIEW_LABELS = {
 #: Columns that hold years (written without a thousands separator).
 YEAR_COLUMNS = ("period", "year", "ref_period", "first_period", "last_period", "base_year", "target_year")
 #: Columns that hold p- or q-values (three decimals, "< 0,001" below it).
-P_COLUMNS = ("pvalue", "qvalue", "p_exact", "q_exact", "p_adjusted", "q_adjusted", "target_pvalue")
+P_COLUMNS = ("pvalue", "qvalue", "p_exact", "q_exact", "p_adjusted", "q_adjusted", "target_pvalue", "p", "q",
+             "p_placebo", "smallest_p")
 
 
 def _missing(v) -> bool:
