@@ -239,7 +239,9 @@ class Baseline(_Model):
 
 #: Keys every indicator has; everything else in an indicator's mapping belongs to its kind's options model.
 COMMON_INDICATOR_KEYS = ("id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline",
-                         "headline_area", "persons", "every")
+                         "headline_area", "persons", "every", "goal", "unit_label")
+#: Units whose numbers count things: the ones a ``unit_label`` ("lokalområder", "institutioner") may name.
+COUNT_UNITS = ("count", "days")
 
 
 class Indicator(_Model):
@@ -260,6 +262,12 @@ class Indicator(_Model):
     #: Measured every ``every`` years (e.g. 2: a biennial survey): a year is compared with the previous survey.
     #: Without it the interval is inferred from the periods the data holds (:meth:`previous_period`).
     every: int | None = Field(None, ge=1, le=10)
+    #: The id of the programme goal (top-level ``goals:``) the measure serves; it groups the scorecard.
+    goal: str | None = None
+    #: What a count counts, in words ("lokalområder"/"local areas"): shown after every number of the measure, in
+    #: the exports' unit column and on the figures' value axis. Without it a count is a bare number ("antal" in
+    #: unit columns) and days are "dage".
+    unit_label: Text | None = None
     _spec: BaseModel | None = PrivateAttr(default=None)
 
 
@@ -297,6 +305,9 @@ class Indicator(_Model):
     def _kind_options(self):
         from . import kinds
 
+        if self.unit_label is not None and self.unit not in COUNT_UNITS:
+            raise ValueError(f"unit_label is given, but the unit is {self.unit!r}: a unit_label names what a count "
+                             f"counts and belongs to measures with unit {' or '.join(COUNT_UNITS)}; remove it")
         self._spec = kinds.REGISTRY[self.kind].Options.model_validate(dict(self.model_extra or {}))
         return self
 
@@ -383,6 +394,18 @@ class Hotspot(_Model):
     lat: float
 
 
+class Goal(_Model):
+    """A goal of the programme (e.g. ØGET TRYGHED): the scorecard shows its measures under its name."""
+
+    id: str
+    name: Text
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _text(cls, v):
+        return str(v)
+
+
 class Disclosure(_Model):
     k: int = Field(5, ge=1)
     mode: Literal[DISCLOSURE_MODES] = "DK"  # type: ignore[valid-type]
@@ -427,6 +450,8 @@ class Pipeline(_Model):
     national: NationalSpec | None = None
     #: Evaluations of whether an effort in some areas worked (tryghed.effects: ITS, DiD, placebo, synthetic control).
     effects: tuple[Evaluation, ...] = ()
+    #: The programme's goals, in the order the scorecard shows them; each indicator names its own with ``goal:``.
+    goals: tuple[Goal, ...] = ()
 
 
     @field_validator("sources", mode="before")
@@ -526,7 +551,18 @@ class Pipeline(_Model):
         dupes = sorted({x for x in iids if iids.count(x) > 1})
         if dupes:
             raise ValueError(f"indicator ids must be unique; repeated: {', '.join(dupes)}")
+        gids = [g.id for g in self.goals]
+        dupes = sorted({x for x in gids if gids.count(x) > 1})
+        if dupes:
+            raise ValueError(f"goal ids must be unique; repeated: {', '.join(dupes)}")
         for i, ind in enumerate(self.indicators):
+            if ind.goal is not None and ind.goal not in gids:
+                hint = difflib.get_close_matches(ind.goal, gids, n=1)
+                raise KeyProblem(("indicators", i, "goal"), (
+                    f"goal {ind.goal!r} is not among goals: {', '.join(gids)}"
+                    + (f"; did you mean {hint[0]!r}?" if hint else "")) if gids else (
+                    f"goal {ind.goal!r} names a goal, but the pipeline declares no 'goals:'; add a top-level "
+                    f"list, e.g. goals: [{{id: {ind.goal}, name: {{da: ..., en: ...}}}}]"))
             if ind.source not in self.sources:
                 raise KeyProblem(("indicators", i, "source"), f"source '{ind.source}' is not among sources: "
                                  f"{', '.join(self.sources)}")

@@ -286,16 +286,17 @@ def save(fig: plt.Figure, folder: Path, name: str, *, title: str = "", alt: str 
 
 
 def _alt_trend(ind, area_name: str, s: pd.DataFrame, year: int, lang: str) -> str:
-    from .i18n import value
+    from .i18n import indicator_unit, value
 
     first = int(s.index.min())
     last = s.loc[year, "estimate"] if year in s.index else s["estimate"].iloc[-1]
     band = "ci_low" in s and s["ci_low"].notna().any()
+    unit = indicator_unit(ind)
     if lang == "da":
         return (f"Linjediagram over {ind.name['da'][:1].lower()}{ind.name['da'][1:]} i {area_name} {first}–{year}"
-                f"{' med 95 %-konfidensinterval' if band else ''}; {year}: {value(float(last), ind.unit, lang)}.")
+                f"{' med 95 %-konfidensinterval' if band else ''}; {year}: {value(float(last), unit, lang)}.")
     return (f"Line chart of {ind.name['en'][:1].lower()}{ind.name['en'][1:]} in {area_name} {first}–{year}"
-            f"{' with the 95% confidence interval' if band else ''}; {year}: {value(float(last), ind.unit, lang)}.")
+            f"{' with the 95% confidence interval' if band else ''}; {year}: {value(float(last), unit, lang)}.")
 
 
 def _alt_areas(ind, n_areas: int, reference_name: str, band: bool, lang: str) -> str:
@@ -321,7 +322,7 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
     ``out_dir`` for the report page.
     """
     from .changes import headline_area
-    from .i18n import COUNT_WORD, LABELS, source_line, unit_text
+    from .i18n import LABELS, source_line, unit_label
 
     L = LABELS[lang]
     rows = []
@@ -340,7 +341,7 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
                     targets.append((t.year, t.value, t.text[lang]))
                 elif t.type == "relative" and baseline is not None:
                     targets.append((t.year, baseline[1] * (1 + t.change), t.text[lang]))
-            unit = unit_text(ind.unit, lang) or COUNT_WORD[lang]
+            unit = unit_label(ind, lang)
             breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
             source = source_line(pipeline, ind, lang, demo)
             area_name = pipeline.area(area_id).name[lang]

@@ -172,7 +172,10 @@ def decimals_for(x: float, unit: str) -> int:
 
 
 def unit_text(unit: str, lang: str) -> str:
-    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count)."""
+    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count; a :class:`Unit`'s own words)."""
+    words = getattr(unit, "words", None)
+    if words and words.get(lang):
+        return words[lang]
     return UNITS[lang].get(unit, unit)
 
 
@@ -256,6 +259,8 @@ METHOD_NAMES = [
     (r"WLS slope", "vægtet regressionshældning", "weighted least-squares slope"),
     (r"chi-square test for trend", "chi²-test for trend", "chi-square test for trend"),
     (r"no trend", "ingen trend: under 3 år i serien", "no trend: fewer than 3 years in the series"),
+    (r"not tested \(expected count under 5\)", "ingen test: forventet antal under 5",
+     "not tested: expected count under 5"),
 ]
 
 
@@ -719,3 +724,36 @@ def not_measured(last: int | None, lang: str) -> str:
     if lang == "da":
         return "ikke målt i år" + (f" (sidst målt {last})" if last is not None else "")
     return "not measured this year" + (f" (last measured {last})" if last is not None else "")
+
+
+# ------------------------------------------------------------------------------------------ units and goals
+#: The heading of the measures that serve none of the pipeline's goals (shown only when it declares goals).
+OTHER_MEASURES = {"da": "Andre mål", "en": "Other measures"}
+#: A value that was not measured (a table cell without a number).
+NOT_MEASURED = {"da": "ikke målt", "en": "not measured"}
+
+
+class Unit(str):
+    """A unit code ("count", "days", ...) that also carries what it counts, in each language.
+
+    It compares and hashes as its code, so every rule keyed on the code (decimals, "%" spacing) still applies;
+    :func:`unit_text` (and so every statement built on it) shows its words: "5 lokalområder", "−26 dage".
+    """
+
+    words: dict
+
+    def __new__(cls, code: str, words=None):
+        obj = super().__new__(cls, str(code))
+        obj.words = {lang: words[lang] for lang in LOCALES} if words else {}
+        return obj
+
+
+def indicator_unit(indicator) -> Unit:
+    """An indicator's unit with its ``unit_label`` from the YAML (if any), for every statement about it."""
+    return Unit(indicator.unit, getattr(indicator, "unit_label", None))
+
+
+def unit_label(indicator, lang: str) -> str:
+    """The unit of an indicator as a column or an axis names it: its ``unit_label`` ("lokalområder"), else the
+    unit's default ("%", "dage", "pr. 1.000"; "antal" for a count)."""
+    return unit_text(indicator_unit(indicator), lang) or COUNT_WORD[lang]

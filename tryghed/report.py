@@ -135,11 +135,27 @@ def sparkline(series: pd.DataFrame, breaks: list[int], lang: str, *, width: int 
                   f'<circle cx="{lx:.1f}" cy="{ly:.1f}" r="2.5" fill="#0072B2"/></svg>')
 
 
-def _goal(ind, lang: str) -> str:
-    goal = ind.options.get("goal") if isinstance(ind.options, dict) else None
-    if isinstance(goal, dict):
-        return str(goal.get(lang) or goal.get("da") or "")
-    return str(goal or "")
+def goal_name(pipeline: Pipeline, ind, lang: str) -> str:
+    """The name of the goal ``ind`` serves; "Andre mål"/"Other measures" when the pipeline has goals and it serves
+    none of them; "" when the pipeline declares no goals."""
+    if not pipeline.goals:
+        return ""
+    goal = next((g for g in pipeline.goals if g.id == ind.goal), None)
+    return goal.name[lang] if goal else i18n.OTHER_MEASURES[lang]
+
+
+def goal_groups(pipeline: Pipeline, rows: list[dict], lang: str) -> list[dict]:
+    """The at-a-glance rows grouped by goal: ``[{"id", "name", "measures"}]`` in the YAML's order of goals, the
+    measures of no goal last under "Andre mål"/"Other measures"; one group without a name when the pipeline
+    declares no goals. Empty groups are left out."""
+    if not pipeline.goals:
+        return [{"id": None, "name": "", "measures": list(rows)}] if rows else []
+    groups = [{"id": g.id, "name": g.name[lang], "measures": [m for m in rows if m["goal"] == g.id]}
+              for g in pipeline.goals]
+    known = {g.id for g in pipeline.goals}
+    groups.append({"id": None, "name": i18n.OTHER_MEASURES[lang],
+                   "measures": [m for m in rows if m["goal"] not in known]})
+    return [g for g in groups if g["measures"]]
 
 
 def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
@@ -160,15 +176,16 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             base_value = float(s.loc[base_year, "estimate"])
         elif ind.baseline_value is not None:
             base_value = float(ind.baseline_value)
-        base_text = f"{i18n.value(base_value, ind.unit, lang)} ({base_year})" if not np.isnan(base_value) else "–"
+        unit = i18n.indicator_unit(ind)
+        base_text = f"{i18n.value(base_value, unit, lang)} ({base_year})" if not np.isnan(base_value) else "–"
         if ind.baseline_value is not None and not np.isnan(base_value) and \
                 abs(base_value - ind.baseline_value) >= 0.05:
             word = "programmets tal" if lang == "da" else "programme's figure"
-            base_text += f"; {word}: {i18n.value(float(ind.baseline_value), ind.unit, lang)}"
+            base_text += f"; {word}: {i18n.value(float(ind.baseline_value), unit, lang)}"
         earlier = ind.baseline.earlier if ind.baseline else None
         if earlier is not None and base_text != "–":
             word = "tidligere" if lang == "da" else "earlier"
-            base_text += f"; {word}: {i18n.value(float(earlier.value), ind.unit, lang)} ({earlier.year})"
+            base_text += f"; {word}: {i18n.value(float(earlier.value), unit, lang)} ({earlier.year})"
         est = lo = hi = n = float("nan")
         if year in s.index and bool(s.loc[year, "suppressed"]):
             if "disclosure" in str(s.loc[year, "flags"]):
@@ -179,18 +196,11 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             r = s.loc[year]
             est, lo, hi = _num(r["estimate"]), _num(r.get("ci_low")), _num(r.get("ci_high"))
             n = _num(r.get("n_effective", r.get("denominator")))
-            now = i18n.value_with_interval(est, lo, hi, ind.unit, lang)
+            now = i18n.value_with_interval(est, lo, hi, unit, lang)
             now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
         else:
             measured = s.index[s["estimate"].notna()] if "estimate" in s else s.index
             now = i18n.not_measured(int(max(measured)) if len(measured) else None, lang)
-        label = ind.options.get("unit_label") if isinstance(ind.options, dict) else None
-        if ind.unit == "count" and isinstance(label, dict) and label.get(lang):
-            # a count names what it counts ("3 lokalområder") when the YAML gives the word (unit_label: {da, en})
-            if not np.isnan(est):
-                now = f"{now}\u00a0{label[lang]}"
-            if not np.isnan(base_value):
-                base_text = base_text.replace(f" ({base_year})", f"\u00a0{label[lang]} ({base_year})", 1)
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
                      & changes["comparison"].isin(["previous_year", "previous_survey"])]
         change_row = ch.iloc[0].to_dict() if len(ch) else None
@@ -200,26 +210,27 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
         annual = next((t.value for t in ind.targets if t.type == "annual_change"), None)
         tg = targets[targets["indicator_id"] == ind.id] if len(targets) else targets
         breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
-        marks = status_marks(ind, tg, ind.unit, lang, breaks=breaks, base_year=base_year)
+        marks = status_marks(ind, tg, unit, lang, breaks=breaks, base_year=base_year)
         tones = [m.tone for m in marks]
         summary = next((t for t in i18n.TONE_ORDER if t in tones), "none")
         shown = s[~s["suppressed"].astype(bool)] if len(s) else s
         change = _num((change_row or {}).get("change"))
         out.append({
             "id": ind.id, "name": ind.name[lang], "area": pipeline.area(area_id).name[lang], "kind": ind.kind,
-            "goal": _goal(ind, lang), "unit": ind.unit, "unit_text": i18n.unit_text(ind.unit, lang),
+            "goal": ind.goal, "goal_name": goal_name(pipeline, ind, lang), "unit": ind.unit,
+            "unit_text": i18n.unit_text(unit, lang), "unit_label": i18n.unit_label(ind, lang),
             "base_year": base_year, "base_value": base_value, "base_text": base_text,
             "estimate": est, "ci_low": lo, "ci_high": hi, "n": n, "value_text": now,
             "change": change, "change_unit": (i18n.POINTS[lang] if ind.unit == "percent" else
                                               ("rate-forhold" if lang == "da" else "rate ratio")
                                               if (change_row or {}).get("scale") == "ratio" else
-                                              i18n.unit_text(ind.unit, lang)),
+                                              i18n.unit_label(ind, lang)),
             "p": _num((change_row or {}).get("pvalue")), "q": _num((change_row or {}).get("qvalue")),
             "verdict": (change_row or {}).get("verdict") if isinstance((change_row or {}).get("verdict"), str)
             else "",
-            "change_text": i18n.change_statement(change_row, ind.unit, lang) if change_row else "–",
+            "change_text": i18n.change_statement(change_row, unit, lang) if change_row else "–",
             "test": i18n.method_name((change_row or {}).get("method"), lang),
-            "trend_text": i18n.trend_statement(trend_row, ind.unit, lang) if trend_row else "–",
+            "trend_text": i18n.trend_statement(trend_row, unit, lang) if trend_row else "–",
             "trend_details": i18n.trend_details(trend_row, lang),
             "limits": i18n.limits_statement(ind.impl.limits, change_row, trend_row, annual, lang),
             "targets": marks, "tone": summary, "icon": i18n.TONE_ICON[summary],
@@ -239,12 +250,14 @@ def _round(x: float, decimals: int = 2) -> float:
 def scorecard(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, targets: pd.DataFrame, year: int,
               lang: str, trends: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per measure for the exports: the numbers as numbers (estimate, interval, change, p, q) beside the
-    statements in ``lang``; column names in ``lang``, plus ``indicator_id``."""
+    statements in ``lang``; column names in ``lang``, plus ``indicator_id``. A pipeline with ``goals:`` gets a
+    first column naming each measure's goal; the unit column names what a count counts (``unit_label``)."""
     L = i18n.LABELS[lang]
     rows = []
     for m in measures(pipeline, table, changes, targets, year, lang, trends):
         rows.append({
-            L["measure"]: m["name"], L["area"]: m["area"], L["unit"]: m["unit_text"] or i18n.COUNT_WORD[lang],
+            **({L["goal"]: m["goal_name"]} if pipeline.goals else {}),
+            L["measure"]: m["name"], L["area"]: m["area"], L["unit"]: m["unit_label"],
             L["baseline_year"]: m["base_year"], L["baseline"]: _round(m["base_value"]), L["year"]: year,
             L["estimate"]: _round(m["estimate"]), L["ci_low"]: _round(m["ci_low"]), L["ci_high"]: _round(m["ci_high"]),
             L["change"]: _round(m["change"], 3), L["change_unit"]: m["change_unit"], L["p"]: _round(m["p"], 4),
@@ -268,7 +281,7 @@ def area_table(pipeline: Pipeline, published: pd.DataFrame, year: int, lang: str
     for ind in pipeline.indicators:
         sub = t[t["indicator_id"] == ind.id]
         for (area_id, level), g in sub.groupby(["area_id", "level"], sort=False):
-            r = {L["measure"]: ind.name[lang], L["unit"]: i18n.unit_text(ind.unit, lang) or i18n.COUNT_WORD[lang],
+            r = {L["measure"]: ind.name[lang], L["unit"]: i18n.unit_label(ind, lang),
                  L["level"]: i18n.LEVEL_NAMES[lang].get(level, level), L["area"]: names.get(area_id, area_id)}
             for _, c in g.sort_values("period").iterrows():
                 if "disclosure" in str(c["flags"]):
@@ -438,32 +451,13 @@ def scorecard_view(card: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def styled(df: pd.DataFrame, lang: str, *, uuid: str, decimals: dict[str, int] | None = None):
-    """A table for a rendered notebook: no index, numbers rounded in the report's convention, no NaN shown."""
-    decimals = decimals or {}
+    """A table for a rendered notebook (:func:`tryghed.tables.styled_table` on a frame whose columns already carry
+    the report's labels): no index, numbers rounded in the report's convention, no NaN shown."""
+    from .tables import styled_table
 
-    def fmt(col):
-        d = decimals.get(col)
-
-        def f(v):
-            if _is_missing(v) or (isinstance(v, str) and v == ""):
-                return "–"
-            if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-                return str(int(v)) if "år" in col.lower() or "year" in col.lower() else i18n.number(v, lang, 0)
-            if isinstance(v, (float, np.floating)):
-                dd = d if d is not None else (3 if col in (i18n.LABELS[lang]["p"], i18n.LABELS[lang]["q"])
-                                              else 0 if float(v).is_integer() else 2 if abs(v) < 5 else 1)
-                return i18n.number(v, lang, dd)
-            return str(v)
-        return f
-
-    st = df.style.hide(axis="index").set_uuid(uuid)
-    st = st.format({c: fmt(str(c)) for c in df.columns})
-    st = st.set_table_styles([{"selector": "td, th", "props": "text-align: left; vertical-align: top; "
-                                                              "max-width: 28em;"}])
-    numeric = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
-    if numeric:
-        st = st.set_properties(subset=numeric, **{"text-align": "right"})
-    return st
+    L = i18n.LABELS[lang]
+    return styled_table(df, lang=lang, uuid=uuid, decimals=decimals, years=(L["year"], L["baseline_year"]),
+                        pvalues=(L["p"], L["q"]))
 
 
 # ----------------------------------------------------------------------------------------- rendered notebooks
@@ -681,10 +675,6 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
                          "png": f"{FIGURES_SUBDIR}/{f['figure']}.png"}
                         for f in sorted(figs.values(), key=lambda f: (f.get("kind") != "trend", f["figure"]))
                         if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas", "district_map")]
-    goals: dict[str, list] = {}
-    for m in rows:
-        if m["has_data"]:
-            goals.setdefault(m["goal"], []).append(m)
     no_data = [m["name"] for m in rows if not m["has_data"]]
     downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
                  if p.stem not in ("peers",)]
@@ -695,7 +685,7 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     catalogue_href = Path(_relpath(root / "index.html", report_dir)).as_posix() if root else None
     page = _env().get_template("index.html.j2").render(
         lang=lang, L=L, title=title, owner=pipeline.owner[lang], demo=demo, year=year,
-        goals=[{"name": g, "measures": ms} for g, ms in goals.items()],
+        goals=goal_groups(pipeline, [m for m in rows if m["has_data"]], lang),
         measures=[m for m in rows if m["has_data"]], no_data=no_data, notebooks=notebooks,
         has_targets=any(m["targets"] for m in rows), since=since,
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
