@@ -1120,3 +1120,30 @@ def annual_panel(published: pd.DataFrame, *, indicators: Iterable[str] | None = 
     out["period"] = out["period"].astype(int)
     out["count"], out["exposure"] = t["numerator"].astype(float), t["denominator"].astype(float)
     return out.reset_index(drop=True)
+
+
+def page_section(evaluations: Sequence[dict], pipeline, lang: str, *, notebook_href: str | None = None) -> dict | None:
+    """The index page's effects section (``tryghed/templates/_effects.html.j2``) from the evaluations' facts
+    (:func:`read_facts_json`), worded by :func:`tryghed.i18n.effect_section` with the pipeline's area and measure
+    names; None when there is no evaluation.
+
+    Returns ``heading``, ``assumptions`` (the sub-heading), ``notebook`` and ``notebook_href`` (the rendered
+    notebook), and ``evaluations``: one dict per evaluation with ``id`` (for the anchor), ``title``, ``intro``,
+    ``results``, ``verdict``, ``assumptions`` and ``figures`` (``kind, figure, title, alt``).
+    """
+    if not evaluations:
+        return None
+    names = {a.id: a.name[lang] for a in pipeline.areas}
+    levels = {a.id: a.level for a in pipeline.areas}
+    measures = {i.id: i.name[lang] for i in pipeline.indicators}
+    out = []
+    for f in evaluations:
+        words = i18n.effect_section(
+            f, lang, names=names, measure=measures.get(f["indicator_id"]),
+            districts=bool(f["comparison"]) and all(levels.get(a) in ("district", "survey_district")
+                                                    for a in f["comparison"]),
+            figures=[tuple(x) for x in f.get("figures", [])])
+        out.append({"id": f"{f['indicator_id']}-{'-'.join(f['treated'])}", **words})
+    W = i18n.EFFECT_WORDS[lang]
+    return {"heading": W["section"], "assumptions": W["assumptions"], "notebook": W["notebook"],
+            "notebook_href": notebook_href, "evaluations": out}

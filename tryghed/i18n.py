@@ -743,6 +743,11 @@ def effect_period(label: str, lang: str) -> str:
     return year
 
 
+def _clause(sentence: str) -> str:
+    """A sentence as a clause of a "; "-joined note: first letter small, no full stop."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".")
+
+
 def _withheld_text(facts: dict, design: str, lang: str) -> str:
     w = facts.get("withheld", {}).get(design)
     why = effect_reason(w["code"], lang, **w.get("args", {})) if w else ""
@@ -805,7 +810,7 @@ def effect_notes(design: str, facts: dict, lang: str) -> str:
         parts.append("ingen smitte til sammenligningsområderne: antaget, kan ikke testes i panelet" if da else
                      "no spill-over into the comparison areas: assumed, not testable from the panel")
         if pl:
-            parts.append(effect_smallest_p(pl["n_placebo"], lang))
+            parts.append(_clause(effect_smallest_p(pl["n_placebo"], lang)))
         return sentence_join(parts)
     if design == "event_study":
         f = facts["event_study"]
@@ -821,7 +826,7 @@ def effect_notes(design: str, facts: dict, lang: str) -> str:
         parts = [(f"{f['rank']} af de {f['n_placebo']} områder (indsatsområdet medregnet) har en mindst lige så "
                   "stor effekt som indsatsområdet" if da else
                   f"{f['rank']} of the {f['n_placebo']} areas (the treated counted) have an effect at least as "
-                  "large as the treated area's"), effect_smallest_p(f["n_placebo"], lang)]
+                  "large as the treated area's"), _clause(effect_smallest_p(f["n_placebo"], lang))]
         if pt:
             parts.append(f"placebo i tid: rang-p {sig(pt['p_rank'], lang)} over {pt['n_fake']} falske "
                          "starttidspunkter" if da else
@@ -896,9 +901,11 @@ def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure
     if "placebo" in designs or "did" in designs:
         if f_pl:
             p = pvalue(f_pl["p"], lang).replace("p", "placebo-p" if da else "placebo p", 1)
-            text = (f"{p}: {f_pl['rank']} af de {f_pl['n_placebo']} områder har en mindst lige så stor ændring. "
+            text = (f"{p}: {f_pl['rank']} af de {f_pl['n_placebo']} områder (indsatsområdet medregnet) ændrede sig "
+                    "mindst lige så meget. "
                     if da else
-                    f"{p}: {f_pl['rank']} of the {f_pl['n_placebo']} areas have a change at least as large. ") \
+                    f"{p}: {f_pl['rank']} of the {f_pl['n_placebo']} areas (the treated included) changed at least as "
+                    "much. ") \
                 + effect_smallest_p(f_pl["n_placebo"], lang)
         else:
             text = _withheld_text(facts, "placebo", lang)
@@ -929,9 +936,10 @@ def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure
                        "effect; it says that none of the other areas changed as much.")
         else:
             verdict = (f"Ændringen kan ikke skelnes fra de øvrige {others}: {f_pl['rank']} af de "
-                       f"{f_pl['n_placebo']} områder ændrede sig mindst lige så meget." if da else
+                       f"{f_pl['n_placebo']} områder (indsatsområdet medregnet) ændrede sig mindst lige så meget."
+                       if da else
                        f"The change cannot be distinguished from the other {others}: {f_pl['rank']} of the "
-                       f"{f_pl['n_placebo']} areas changed at least as much.")
+                       f"{f_pl['n_placebo']} areas (the treated included) changed at least as much.")
         if f_es and f_es["p"] < ALPHA:
             verdict += (f" Men testen af perioderne før start taler imod parallelle trends ({pvalue(f_es['p'], lang)}),"
                         " så estimatet kan være skævt." if da else
@@ -1006,10 +1014,10 @@ def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure
         elif kind == "placebo" and f_pl:
             title = "Placebofordelingen" if da else "The placebo distribution"
             alt = (f"{measure}: {W['ratio']} for hvert af de {f_pl['n_placebo']} områder behandlet som indsatsområde, "
-                   f"{areas} markeret; {f_pl['rank']} af {f_pl['n_placebo']} har en mindst lige så stor ændring." if da
+                   f"{areas} markeret; {f_pl['rank']} af {f_pl['n_placebo']} ændrede sig mindst lige så meget." if da
                    else
                    f"{measure}: {W['ratio']} for each of the {f_pl['n_placebo']} areas treated as the programme area, "
-                   f"{areas} marked; {f_pl['rank']} of {f_pl['n_placebo']} have a change at least as large.")
+                   f"{areas} marked; {f_pl['rank']} of {f_pl['n_placebo']} changed at least as much.")
         else:
             continue
         figs.append({"kind": kind, "figure": figure, "title": title, "alt": alt})
