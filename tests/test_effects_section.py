@@ -168,7 +168,7 @@ def test_effects_csv_notes_follow_the_report_language(strong):
         assert d and e and d != e
         assert _absent([w for w in ENGLISH if w not in ("effect",)], d.replace("\u00a0", " ")) == [], d
         assert _absent(DANISH, e.replace("\u00a0", " ")) == [], e
-    did_da = da.set_index("design").loc["did", "notes"]
+    did_da = da.set_index("design").loc["did", "notes"].replace("\u00a0", " ")
     assert "parallelle trends" in did_da and "ingen smitte" in did_da and "1/10 = 0,100" in did_da
     # the run's own language: evaluate(..., lang="da") words the notes in Danish
     rows = effects.evaluate({"indicator": "crime", "treated": ["A0"], "start": 2015, "designs": ["its"]},
