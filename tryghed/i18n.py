@@ -627,6 +627,7 @@ EFFECT_WORDS = {
         "figures": "Figurer", "notebook": "Hele analysen med alle tal og tjek",
         "from": "fra", "to": "til", "ratio": "rateratio", "per_1000": "pr. 1.000",
         "month": "måneder", "quarter": "kvartaler", "half": "halvår", "year": "år",
+        "per_month": "pr. måned", "per_quarter": "pr. kvartal", "per_half": "pr. halvår", "per_year": "pr. år",
         "districts": "bydele", "areas": "områder", "and": "og",
         "reported": "rapporteret", "not_reported": "ikke rapporteret",
         "not_run": "ikke bedt om i pipelinen",
@@ -639,6 +640,7 @@ EFFECT_WORDS = {
         "checks", "figures": "Figures", "notebook": "The whole analysis with every number and check",
         "from": "from", "to": "to", "ratio": "rate ratio", "per_1000": "per 1,000",
         "month": "months", "quarter": "quarters", "half": "half-years", "year": "years",
+        "per_month": "per month", "per_quarter": "per quarter", "per_half": "per half-year", "per_year": "per year",
         "districts": "districts", "areas": "areas", "and": "and",
         "reported": "reported", "not_reported": "not reported",
         "not_run": "not asked for in the pipeline",
@@ -717,11 +719,11 @@ def effect_change(rr: float, lo: float, hi: float, lang: str) -> str:
     return f"{size} ({LABELS[lang]['ci_short']} {W['from']} {ci})"
 
 
-def effect_ratio(rr: float, lo: float, hi: float, lang: str) -> str:
+def effect_ratio(rr: float, lo: float, hi: float, lang: str, decimals: int = 3) -> str:
     """"rateratio 0,813 (95 %-KI 0,759–0,871)"."""
-    text = f"{EFFECT_WORDS[lang]['ratio']} {number(rr, lang, 3)}"
+    text = f"{EFFECT_WORDS[lang]['ratio']} {number(rr, lang, decimals)}"
     if not _missing(lo) and not _missing(hi):
-        text += f" ({LABELS[lang]['ci_short']} {interval(lo, hi, lang, 3)})"
+        text += f" ({LABELS[lang]['ci_short']} {interval(lo, hi, lang, decimals)})"
     return text
 
 
@@ -889,8 +891,8 @@ def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure
                     + (f"{f_its['k']} {unit} efter start; niveauskift ved start: " if da else
                        f"{f_its['k']} {unit} after the start; level change at the start: ")
                     + effect_ratio(f_its["level_change"], *f_its["level_ci"], lang)
-                    + ("; ændring i hældning pr. periode: " if da else "; slope change per period: ")
-                    + effect_ratio(f_its["slope_change"], *f_its["slope_ci"], lang))
+                    + ("; ændring i hældning " if da else "; slope change ") + W["per_" + f_its["unit"]] + ": "
+                    + effect_ratio(f_its["slope_change"], *f_its["slope_ci"], lang, decimals=4))
             if f_its["descriptive"]:
                 text = (f"Beskrivende (færre end {f_its['min_points']} punkter før eller efter start): " if da else
                         f"Descriptive (fewer than {f_its['min_points']} points before or after the start): ") + text
