@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -27,6 +28,7 @@ import statsmodels.formula.api as smf
 from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
+from . import i18n
 from .effects_spec import _HALF, _MONTH, _QUARTER, _YEAR, DESIGNS, Evaluation, parse_evaluations  # noqa: F401
 from .errors import ConfigError, InputError
 
@@ -166,6 +168,16 @@ def _need_areas(series: Series, areas: Sequence[str], key: str) -> None:
                               "area id or name of the panel.")
 
 
+def _why(code: str, **args) -> dict:
+    """A withheld design's reason as data (``code`` and ``args``, worded by :func:`tryghed.i18n.effect_reason`)."""
+    return {"code": code, "args": args}
+
+
+def _reason(why: dict) -> str:
+    """The English sentence of a reason (the ``withheld`` attribute); facts() keep the reason as data."""
+    return i18n.effect_reason(why["code"], "en", **why["args"])
+
+
 def _fit_poisson(formula: str, data: pd.DataFrame):
     """A Poisson GLM with the log-exposure offset; quasi-Poisson (Pearson χ²/df) when that scale exceeds 1."""
     model = smf.glm(formula, data, family=sm.families.Poisson(), offset=np.log(data["exposure"]))
@@ -221,6 +233,7 @@ class ITSResult:
     formula: str
     series: pd.DataFrame = field(repr=False)
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
     @property
     def relative_change(self) -> tuple[float, float, float]:
@@ -228,11 +241,11 @@ class ITSResult:
         return self.effect - 1, self.effect_ci[0] - 1, self.effect_ci[1] - 1
 
 
-def _nan_its(areas, start, freq, n_pre, n_post, seasonality, reason) -> ITSResult:
+def _nan_its(areas, start, freq, n_pre, n_post, seasonality, why) -> ITSResult:
     nan2 = (math.nan, math.nan)
     return ITSResult(tuple(areas), start, freq, n_pre, n_post, 0, math.nan, nan2, math.nan, math.nan, nan2, math.nan,
                      math.nan, nan2, math.nan, math.nan, "", "", None, False, 0, math.nan, math.nan, True, seasonality,
-                     "", pd.DataFrame(), withheld=reason)
+                     "", pd.DataFrame(), withheld=_reason(why), why=why)
 
 
 def its_design(data: pd.DataFrame, start_t: int, freq: str, *, seasonality: str = "dummies",
@@ -319,9 +332,7 @@ def its(*, panel: pd.DataFrame, treated: Sequence[str], start, k: int | None = N
     n_season = {"dummies": d["season"].nunique() - 1, "fourier": 2 * fourier_order}.get(seasonality, 0)
     if n_pre < 3 or n_post < 2 or len(d) - 4 - n_season < 1:
         return _nan_its(treated, label, s.freq, n_pre, n_post, seasonality,
-                        f"too few periods for an interrupted time series ({n_pre} before and {n_post} from the "
-                        f"start; at least 3 before, 2 after and more points than the model's {4 + n_season} "
-                        "parameters are needed)")
+                        _why("its_too_few", n_pre=n_pre, n_post=n_post, n_params=4 + n_season))
     model, res, phi = _fit_poisson(formula, d)
     scale = "quasi-poisson" if phi > 1 else "poisson"
     lag = min(LJUNG_BOX_LAG[s.freq], len(d) - 1)
@@ -407,6 +418,7 @@ class DiDResult:
     dispersion: float
     scale: str
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
 
 def did(*, panel: pd.DataFrame, treated: Sequence[str], start, comparison: Sequence[str] | None = None,
@@ -442,8 +454,9 @@ def did(*, panel: pd.DataFrame, treated: Sequence[str], start, comparison: Seque
     n_pre, n_post = int(d.loc[d["t"] < t0, "t"].nunique()), int(d.loc[d["t"] >= t0, "t"].nunique())
     label = _label(t0, s.freq)
     if not comparison or n_pre < 1 or n_post < 1:
+        why = _why("no_comparison" if not comparison else "too_few_periods")
         return DiDResult(tuple(treated), tuple(comparison), label, n_pre, n_post, *[math.nan] * 6, "",
-                         withheld="no comparison area" if not comparison else "too few periods")
+                         withheld=_reason(why), why=why)
     _, res, phi = _fit_poisson("count ~ D + C(area_id) + C(period)", d)
     rr, lo, hi, p = _ratio_ci(res, "D")
     return DiDResult(tuple(treated), tuple(comparison), label, n_pre, n_post, rr, lo, hi, p,
@@ -468,6 +481,7 @@ class EventStudyResult:
     pre_trend_p: float
     dispersion: float
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
 
 def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, comparison: Sequence[str] | None = None,
@@ -497,9 +511,9 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
     d["rel"] = (d["t"] - t0) // width
     rel = sorted(d["rel"].unique())
     if not comparison or sum(r < -1 for r in rel) < 1 or max(rel) < 0:
+        why = _why("no_comparison") if not comparison else _why("no_lead", unit=unit)
         return EventStudyResult(tuple(treated), label, unit, pd.DataFrame(), math.nan, 0, math.nan, math.nan,
-                                withheld="no comparison area" if not comparison
-                                else f"fewer than 2 {UNIT_WORDS[unit]} before the start: no lead to test")
+                                withheld=_reason(why), why=why)
     names = {}
     for r in rel:
         if r == -1:
@@ -523,8 +537,7 @@ def event_study(*, panel: pd.DataFrame, treated: Sequence[str], start, compariso
 # ----------------------------------------------------------------------------------------------------- placebos
 
 def _smallest_p_text(j: int) -> str:
-    first = f"With {j} areas a single treated area can at best reach p = 1/{j} = {1 / j:.3f} this way"
-    return first + (", so it can never reach p < 0.05." if 1 / j >= 0.05 else ".")
+    return i18n.effect_smallest_p(j, "en")
 
 
 @dataclass(frozen=True)
@@ -545,6 +558,7 @@ class PlaceboResult:
     smallest_p_text: str
     table: pd.DataFrame = field(repr=False)
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
 
 def placebo_in_space(*, panel: pd.DataFrame, treated: Sequence[str], start,
@@ -566,8 +580,9 @@ def placebo_in_space(*, panel: pd.DataFrame, treated: Sequence[str], start,
     d, t0, treated, comparison = _did_data(s, treated, comparison, start, key)
     label = _label(t0, s.freq)
     if len(comparison) < 2:
+        why = _why("few_comparison")
         return PlaceboResult(tuple(treated), label, math.nan, math.nan, len(comparison) + 1, math.nan, "",
-                             pd.DataFrame(), withheld="fewer than 2 comparison areas: no placebo distribution")
+                             pd.DataFrame(), withheld=_reason(why), why=why)
     real = did(panel=panel, treated=treated, start=start, comparison=comparison, key=key)
     rows = [{"area_id": "+".join(treated), "treated": True, "log_estimate": real.log_estimate}]
     for a in comparison:
@@ -596,6 +611,7 @@ class TimePlaceboResult:
     n_significant: int
     p_rank: float
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
 
 def placebo_in_time(*, panel: pd.DataFrame, treated: Sequence[str], start,
@@ -624,8 +640,8 @@ def placebo_in_time(*, panel: pd.DataFrame, treated: Sequence[str], start,
     else:
         fakes = [_start_ordinal(f, s.freq, pre, "placebo_in_time.fake_starts") for f in fake_starts]
     if not fakes or not comparison:
-        return TimePlaceboResult(label, pd.DataFrame(), 0, 0, math.nan,
-                                 withheld="too few periods before the start for a fake start")
+        why = _why("no_fake_start")
+        return TimePlaceboResult(label, pd.DataFrame(), 0, 0, math.nan, withheld=_reason(why), why=why)
     real = did(panel=panel, treated=treated, start=start, comparison=comparison, key=key)
     rows = []
     for f in fakes:
@@ -664,6 +680,7 @@ class SyntheticResult:
     series: pd.DataFrame = field(repr=False)
     placebos: pd.DataFrame = field(repr=False)
     withheld: str | None = None
+    why: dict | None = field(default=None, repr=False)
 
 
 def _synth_fit(rates: pd.DataFrame, unit: str, donors: list[str], pre_mask: np.ndarray):
@@ -713,9 +730,9 @@ def synthetic_control(*, panel: pd.DataFrame, treated: Sequence[str], start,
     pre_mask = (rates.index < t0)
     empty = pd.DataFrame()
     if len(comparison) < 2 or pre_mask.sum() < 2 or (~pre_mask).sum() < 1:
+        why = _why("synth_too_few")
         return SyntheticResult(tuple(treated), label, pd.Series(dtype=float), *[math.nan] * 6, 0, math.nan, empty,
-                               empty, withheld="too few donors or periods for a synthetic control (at least 2 "
-                                               "comparison areas, 2 periods before the start and 1 after)")
+                               empty, withheld=_reason(why), why=why)
     w, path, pre, post = _synth_fit(rates, unit, list(comparison), pre_mask)
     plac = []
     for a in comparison:
@@ -734,12 +751,9 @@ def synthetic_control(*, panel: pd.DataFrame, treated: Sequence[str], start,
     est = float(obs[~pre_mask].mean() / path[~pre_mask].mean())
     series = pd.DataFrame({"period": [_label(t, s.freq) for t in rates.index], "rate": obs, "synthetic": path,
                            "post": (~pre_mask).astype(int)})
-    withheld = None
-    if pre > med:
-        withheld = (f"pre-period fit worse than the median placebo (RMSPE {pre:.4g} against {med:.4g}): the "
-                    "synthetic control does not track the treated area before the start")
+    why = _why("synth_poor_fit", pre=pre, median=med) if pre > med else None
     return SyntheticResult(tuple(treated), label, w, pre, post, ratio, med, est, p, j, 1 / j, series, placebos,
-                           withheld=withheld)
+                           withheld=_reason(why) if why else None, why=why)
 
 
 # ---------------------------------------------------------------------------------------- configuration and rows
@@ -779,40 +793,61 @@ class EvaluationResults:
     def facts(self) -> dict:
         """What an honest sentence about this evaluation needs, design by design (the wording is i18n's).
 
-        Keys: ``indicator_id, treated, comparison, start``; ``its`` and ``did`` (None when not run or withheld)
-        with the estimate and its 95 % interval first; ``placebo`` with ``p``, ``n_placebo``, ``smallest_p``,
+        Plain Python values only (floats, ints, str, lists, dicts; NaN where a number is missing), so the dict
+        survives JSON (:func:`facts_json`). Keys: ``indicator_id, treated, comparison, start, designs``; ``its``,
+        ``did``, ``event_study``, ``placebo``, ``placebo_time`` (None when not run or withheld) with the estimate
+        and its 95 % interval first; ``placebo`` with ``p``, ``rank``, ``n_placebo``, ``smallest_p``,
         ``can_reach_05`` (False: a single area cannot reach p < 0.05 this way) and ``most_extreme`` (the treated
-        effect is the largest in size); ``synthetic``; ``assumptions``, a list of ``{assumption, check, ...}`` with
-        each check's result (parallel trends: pre-trend test p and in-time placebos; no spill-over: not testable);
-        ``withheld``, design -> reason.
+        effect is the largest in size); ``synthetic`` (``reported`` False when withheld); ``assumptions``, a list of
+        ``{assumption, check, ...}`` with each check's result (parallel trends: pre-trend test p and in-time
+        placebos; no spill-over: not testable); ``withheld``, design -> ``{code, args}`` (worded by
+        :func:`tryghed.i18n.effect_reason`).
         """
-        out = {"indicator_id": self.evaluation.indicator, "treated": self.treated, "comparison": self.comparison,
-               "start": self.rows[0]["start"] if self.rows else None, "its": None, "did": None, "placebo": None,
-               "synthetic": None, "assumptions": [], "withheld": {}}
+        ev = self.evaluation
+        out = {"indicator_id": ev.indicator, "treated": list(self.treated), "comparison": list(self.comparison),
+               "start": _label(*_ordinal(ev.start, "start")) if not self.rows else self.rows[0]["start"],
+               "designs": list(ev.designs), "its": None, "did": None, "event_study": None, "placebo": None,
+               "placebo_time": None, "synthetic": None, "assumptions": [], "withheld": {}}
         for name in ("its", "did", "event_study", "placebo", "placebo_time", "synthetic"):
             r = getattr(self, name)
             if r is not None and r.withheld:
-                out["withheld"][name] = r.withheld
+                out["withheld"][name] = r.why or {"code": "too_few_periods", "args": {}}
         r = self.its
         if r is not None and not r.withheld:
-            out["its"] = {"effect": r.effect, "ci": r.effect_ci, "p": r.effect_p, "k": r.k, "unit": r.freq,
-                          "level_change": r.level_change, "level_ci": r.level_ci, "level_p": r.level_p,
-                          "slope_change": r.slope_change, "slope_ci": r.slope_ci, "slope_p": r.slope_p,
-                          "descriptive": r.descriptive, "overdispersed": r.scale == "quasi-poisson",
-                          "autocorrelation": r.autocorrelation, "autocorrelation_adjusted": r.cov_type == "HAC"}
+            out["its"] = {"effect": r.effect, "ci": list(r.effect_ci), "p": r.effect_p, "k": r.k, "unit": r.freq,
+                          "n_pre": r.n_pre, "n_post": r.n_post, "min_points": ITS_MIN_POINTS,
+                          "level_change": r.level_change, "level_ci": list(r.level_ci), "level_p": r.level_p,
+                          "slope_change": r.slope_change, "slope_ci": list(r.slope_ci), "slope_p": r.slope_p,
+                          "descriptive": bool(r.descriptive), "overdispersed": r.scale == "quasi-poisson",
+                          "dispersion": r.dispersion, "autocorrelation": bool(r.autocorrelation),
+                          "autocorrelation_adjusted": r.cov_type == "HAC", "hac_lags": r.hac_maxlags,
+                          "ljung_box_p": r.ljung_box_p, "ljung_box_lag": r.ljung_box_lag,
+                          "durbin_watson": r.durbin_watson}
         r = self.did
         if r is not None and not r.withheld:
-            out["did"] = {"estimate": r.estimate, "ci": (r.ci_low, r.ci_high), "p": r.p,
-                          "overdispersed": r.scale == "quasi-poisson", "n_comparison": len(r.comparison)}
+            out["did"] = {"estimate": r.estimate, "ci": [r.ci_low, r.ci_high], "p": r.p,
+                          "overdispersed": r.scale == "quasi-poisson", "dispersion": r.dispersion,
+                          "n_comparison": len(r.comparison)}
+        r = self.event_study
+        if r is not None and not r.withheld:
+            out["event_study"] = {"p": r.pre_trend_p, "df": r.pre_trend_df, "stat": r.pre_trend_stat, "unit": r.unit}
         r = self.placebo
         if r is not None and not r.withheld:
-            out["placebo"] = {"p": r.p, "n_placebo": r.n_placebo, "smallest_p": r.smallest_p,
-                              "can_reach_05": r.smallest_p < 0.05, "most_extreme": r.p <= r.smallest_p + 1e-12,
-                              "text": r.smallest_p_text}
+            eps = 1e-12 * max(1.0, abs(r.treated_log_estimate))
+            rank = int((r.table["log_estimate"].abs() >= abs(r.treated_log_estimate) - eps).sum())
+            out["placebo"] = {"p": r.p, "rank": rank, "n_placebo": r.n_placebo, "smallest_p": r.smallest_p,
+                              "estimate": math.exp(r.treated_log_estimate),
+                              "can_reach_05": bool(r.smallest_p < 0.05), "most_extreme": bool(rank == 1)}
+        r = self.placebo_time
+        if r is not None and not r.withheld:
+            out["placebo_time"] = {"n_fake": r.n_fake, "n_significant": r.n_significant, "p_rank": r.p_rank}
         r = self.synthetic
-        if r is not None:
-            out["synthetic"] = {"estimate": r.estimate, "p": r.p, "pre_rmspe": r.pre_rmspe,
-                                "median_placebo_pre_rmspe": r.median_placebo_pre_rmspe, "reported": not r.withheld}
+        if r is not None and (not r.withheld or r.why and r.why["code"] == "synth_poor_fit"):
+            out["synthetic"] = {"estimate": r.estimate, "p": r.p, "n_placebo": r.n_placebo,
+                                "smallest_p": r.smallest_p, "pre_rmspe": r.pre_rmspe,
+                                "median_placebo_pre_rmspe": r.median_placebo_pre_rmspe,
+                                "weights": {str(a): float(w) for a, w in r.weights.items()},
+                                "reported": not r.withheld}
         if self.did is not None or self.placebo is not None:
             es, pt = self.event_study, self.placebo_time
             out["assumptions"] = [
@@ -829,6 +864,46 @@ class EvaluationResults:
                                        "check": None})
         return out
 
+    def rows_in(self, lang: str) -> list[dict]:
+        """The effects.csv rows with their ``notes`` worded in ``lang`` (``rows`` holds them in the language the
+        evaluation was run in)."""
+        facts = self.facts()
+        return [{**r, "notes": i18n.effect_notes(r["design"], facts, lang)} for r in self.rows]
+
+
+def facts_json(results: Iterable[EvaluationResults], *, figures: pd.DataFrame | None = None) -> dict:
+    """Every evaluation's :meth:`~EvaluationResults.facts` for the index page (``effects.json``), each with the
+    ``figures`` drawn for it (``[kind, figure name]``; ``figures``: the table of
+    :func:`tryghed.figures.effect_figures`)."""
+    out = []
+    for r in results:
+        f = r.facts()
+        area = "+".join(r.treated)
+        names = [] if figures is None or not len(figures) else [
+            str(n) for n in figures.loc[(figures["indicator_id"] == r.evaluation.indicator)
+                                        & (figures["area_id"] == area), "figure"]]
+        f["figures"] = [[n.split("_")[1], n] for n in names]
+        out.append(f)
+    return {"evaluations": out}
+
+
+def write_facts_json(results: Iterable[EvaluationResults], path, *, figures: pd.DataFrame | None = None) -> None:
+    """Write :func:`facts_json` (sorted keys, NaN as ``NaN``) so the report builder can word the section."""
+    import json
+
+    text = json.dumps(facts_json(results, figures=figures), ensure_ascii=False, indent=1, sort_keys=True)
+    Path(path).write_text(text + "\n", encoding="utf-8")
+
+
+def read_facts_json(path) -> list[dict]:
+    """The evaluations' facts written by :func:`write_facts_json` (an empty list when there is no file)."""
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("evaluations", []))
+
 
 def _row(design, ev, area, start, **kw) -> dict:
     r = dict.fromkeys(COLUMNS, math.nan)
@@ -837,22 +912,8 @@ def _row(design, ev, area, start, **kw) -> dict:
     return r
 
 
-def _its_notes(r: ITSResult) -> str:
-    parts = [f"effect {r.k} {UNIT_WORDS[r.freq]} after the start"
-             f" ({r.n_pre} periods before, {r.n_post} from the start)",
-             f"{r.scale} (dispersion {r.dispersion:.3g})",
-             f"Ljung-Box p {r.ljung_box_p:.3g} at lag {r.ljung_box_lag}, Durbin-Watson {r.durbin_watson:.3g}",
-             f"Newey-West SEs, {r.hac_maxlags} lags" if r.cov_type == "HAC" else
-             "autocorrelation shown, but Newey-West SEs were not wider: model SEs kept" if r.autocorrelation else
-             "model SEs"]
-    if r.descriptive:
-        parts.insert(0, f"descriptive: fewer than {ITS_MIN_POINTS} points before or after the start")
-    parts.append("assumes no other change at the start (no co-intervention, no change in recording)")
-    return "; ".join(parts)
-
-
 def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None = None, *,
-                     where: str = "effects[0]") -> EvaluationResults:
+                     where: str = "effects[0]", lang: str = "en") -> EvaluationResults:
     """Run one evaluation's designs on a panel and collect the results and the effects.csv rows.
 
     Parameters
@@ -865,6 +926,8 @@ def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None
         Area id -> a name, a list of names or a ``{lang: name}`` dict, so ``treated``/``comparison`` may use names.
     where : str
         The key of this evaluation in the YAML, for error messages.
+    lang : {"en", "da"}
+        The language of the rows' ``notes`` (worded by :func:`tryghed.i18n.effect_notes` from :meth:`facts`).
     """
     ev = evaluation if isinstance(evaluation, Evaluation) else parse_evaluations([evaluation], where="effects")[0]
     if "indicator_id" in panel.columns:
@@ -897,11 +960,11 @@ def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None
     if "its" in ev.designs:
         r_its = its(**kw)
         if r_its.withheld:
-            rows.append(_row("its", ev, area, start, notes=f"withheld: {r_its.withheld}"))
+            rows.append(_row("its", ev, area, start))
         else:
             rows.append(_row("its", ev, area, start, estimate=r_its.effect, ci_low=r_its.effect_ci[0],
                              ci_high=r_its.effect_ci[1], p=r_its.effect_p, level_change=r_its.level_change,
-                             slope_change=r_its.slope_change, notes=_its_notes(r_its)))
+                             slope_change=r_its.slope_change))
     if "did" in ev.designs or "placebo" in ev.designs:
         r_pl = placebo_in_space(**ckw)
         r_pt = placebo_in_time(**ckw)
@@ -909,67 +972,44 @@ def evaluate_results(evaluation, panel: pd.DataFrame, area_names: Mapping | None
         r_did = did(**ckw)
         r_es = event_study(**ckw)
         if r_did.withheld:
-            rows.append(_row("did", ev, area, start, notes=f"withheld: {r_did.withheld}"))
+            rows.append(_row("did", ev, area, start))
         else:
-            checks = [f"{r_did.scale} (dispersion {r_did.dispersion:.3g})",
-                      f"{len(comparison)} comparison areas"]
-            checks.append("parallel trends: " + (f"pre-trend test p {r_es.pre_trend_p:.3g}" if not r_es.withheld
-                                                 else f"pre-trend test withheld ({r_es.withheld})"))
-            if not r_pt.withheld:
-                checks.append(f"in-time placebos: {r_pt.n_significant} of {r_pt.n_fake} fake starts with p < 0.05")
-            checks.append("no spill-over into the comparison areas: assumed, not testable from the panel")
-            if not r_pl.withheld:
-                checks.append(r_pl.smallest_p_text)
             rows.append(_row("did", ev, area, start, estimate=r_did.estimate, ci_low=r_did.ci_low,
                              ci_high=r_did.ci_high, p=r_did.p, p_placebo=r_pl.p, n_placebo=r_pl.n_placebo,
-                             smallest_p=r_pl.smallest_p, notes="; ".join(checks)))
-        if r_es.withheld:
-            rows.append(_row("event_study", ev, area, start, notes=f"withheld: {r_es.withheld}"))
-        else:
-            rows.append(_row("event_study", ev, area, start, p=r_es.pre_trend_p,
-                             notes=f"p is the joint Wald test of the {r_es.pre_trend_df} leads in "
-                                   f"{UNIT_WORDS[r_es.unit]} before the start, against the last one before it "
-                                   f"(H0: parallel trends before the start; chi2 {r_es.pre_trend_stat:.3g}); "
-                                   "the leads and lags are in the figure"))
+                             smallest_p=r_pl.smallest_p))
+        rows.append(_row("event_study", ev, area, start, p=math.nan if r_es.withheld else r_es.pre_trend_p))
     if "placebo" in ev.designs:
         if r_pl.withheld:
-            rows.append(_row("placebo", ev, area, start, notes=f"withheld: {r_pl.withheld}"))
+            rows.append(_row("placebo", ev, area, start))
         else:
-            t = r_pl.table
-            rank = int((t["log_estimate"].abs() >= abs(r_pl.treated_log_estimate) - 1e-12).sum())
-            notes = [f"{rank} of the {r_pl.n_placebo} areas (the treated counted) have an effect at least as large as "
-                     "the treated area's", r_pl.smallest_p_text]
-            if not r_pt.withheld:
-                notes.append(f"in-time placebo rank p {r_pt.p_rank:.3g} over {r_pt.n_fake} fake starts")
             rows.append(_row("placebo", ev, area, start, estimate=math.exp(r_pl.treated_log_estimate),
-                             p=r_pl.p, p_placebo=r_pl.p, n_placebo=r_pl.n_placebo, smallest_p=r_pl.smallest_p,
-                             notes="; ".join(notes)))
+                             p=r_pl.p, p_placebo=r_pl.p, n_placebo=r_pl.n_placebo, smallest_p=r_pl.smallest_p))
     if "synthetic" in ev.designs:
         r_sc = synthetic_control(**ckw)
         if r_sc.withheld:
             rows.append(_row("synthetic", ev, area, start, p_placebo=r_sc.p, n_placebo=r_sc.n_placebo,
-                             smallest_p=r_sc.smallest_p, notes=f"withheld: {r_sc.withheld}"))
+                             smallest_p=r_sc.smallest_p))
         else:
-            top = r_sc.weights.sort_values(ascending=False)
-            top = ", ".join(f"{a} {w:.2f}" for a, w in top[top > 0.005].items())
             rows.append(_row("synthetic", ev, area, start, estimate=r_sc.estimate, p=r_sc.p, p_placebo=r_sc.p,
-                             n_placebo=r_sc.n_placebo, smallest_p=r_sc.smallest_p,
-                             notes=f"post/pre RMSPE ratio permutation p; pre-period RMSPE {r_sc.pre_rmspe:.4g} "
-                                   f"(median placebo {r_sc.median_placebo_pre_rmspe:.4g}); donor weights: {top}; "
-                                   "no interval"))
-    return EvaluationResults(ev, tuple(treated), tuple(comparison), r_its, r_did, r_es, r_pl, r_pt, r_sc, rows)
+                             n_placebo=r_sc.n_placebo, smallest_p=r_sc.smallest_p))
+    out = EvaluationResults(ev, tuple(treated), tuple(comparison), r_its, r_did, r_es, r_pl, r_pt, r_sc, rows)
+    facts = out.facts()
+    for r in rows:
+        r["notes"] = i18n.effect_notes(r["design"], facts, lang)
+    return out
 
 
 def evaluate(evaluation, panel: pd.DataFrame, area_names: Mapping | None = None, *,
-             where: str = "effects[0]") -> list[dict]:
+             where: str = "effects[0]", lang: str = "en") -> list[dict]:
     """The effects.csv rows of one evaluation (:data:`COLUMNS`); see :func:`evaluate_results`."""
-    return evaluate_results(evaluation, panel, area_names, where=where).rows
+    return evaluate_results(evaluation, panel, area_names, where=where, lang=lang).rows
 
 
 def evaluate_all(evaluations: Iterable, panel: pd.DataFrame, area_names: Mapping | None = None, *,
-                 where: str = "effects") -> list[EvaluationResults]:
+                 where: str = "effects", lang: str = "en") -> list[EvaluationResults]:
     """:func:`evaluate_results` for every entry of an ``effects:`` block (errors name ``effects[i]``)."""
-    return [evaluate_results(ev, panel, area_names, where=f"{where}[{i}]") for i, ev in enumerate(evaluations)]
+    return [evaluate_results(ev, panel, area_names, where=f"{where}[{i}]", lang=lang)
+            for i, ev in enumerate(evaluations)]
 
 
 def effects_table(rows: Iterable) -> pd.DataFrame:
@@ -1006,3 +1046,30 @@ def annual_panel(published: pd.DataFrame, *, indicators: Iterable[str] | None = 
     out["period"] = out["period"].astype(int)
     out["count"], out["exposure"] = t["numerator"].astype(float), t["denominator"].astype(float)
     return out.reset_index(drop=True)
+
+
+def page_section(evaluations: Sequence[dict], pipeline, lang: str, *, notebook_href: str | None = None) -> dict | None:
+    """The index page's effects section (``tryghed/templates/_effects.html.j2``) from the evaluations' facts
+    (:func:`read_facts_json`), worded by :func:`tryghed.i18n.effect_section` with the pipeline's area and measure
+    names; None when there is no evaluation.
+
+    Returns ``heading``, ``assumptions`` (the sub-heading), ``notebook`` and ``notebook_href`` (the rendered
+    notebook), and ``evaluations``: one dict per evaluation with ``id`` (for the anchor), ``title``, ``intro``,
+    ``results``, ``verdict``, ``assumptions`` and ``figures`` (``kind, figure, title, alt``).
+    """
+    if not evaluations:
+        return None
+    names = {a.id: a.name[lang] for a in pipeline.areas}
+    levels = {a.id: a.level for a in pipeline.areas}
+    measures = {i.id: i.name[lang] for i in pipeline.indicators}
+    out = []
+    for f in evaluations:
+        words = i18n.effect_section(
+            f, lang, names=names, measure=measures.get(f["indicator_id"]),
+            districts=bool(f["comparison"]) and all(levels.get(a) in ("district", "survey_district")
+                                                    for a in f["comparison"]),
+            figures=[tuple(x) for x in f.get("figures", [])])
+        out.append({"id": f"{f['indicator_id']}-{'-'.join(f['treated'])}", **words})
+    W = i18n.EFFECT_WORDS[lang]
+    return {"heading": W["section"], "assumptions": W["assumptions"], "notebook": W["notebook"],
+            "notebook_href": notebook_href, "evaluations": out}

@@ -757,3 +757,413 @@ def unit_label(indicator, lang: str) -> str:
     """The unit of an indicator as a column or an axis names it: its ``unit_label`` ("lokalområder"), else the
     unit's default ("%", "dage", "pr. 1.000"; "antal" for a count)."""
     return unit_text(indicator_unit(indicator), lang) or COUNT_WORD[lang]
+
+
+# ------------------------------------------------------------------------------ effect evaluation (METHODS.md §5)
+# Every sentence about an effect evaluation (tryghed.effects): the notes of effects.csv, the withheld reasons and
+# the index page's section. The numbers come from ``EvaluationResults.facts()``; nothing is decided here.
+EFFECT_WORDS = {
+    "da": {
+        "section": "Virkede indsatsen?", "its": "Afbrudt tidsserie", "did": "Forskel-i-forskelle",
+        "placebo": "Placebotest i rum", "synthetic": "Syntetisk kontrol", "assumptions": "Antagelser og deres tjek",
+        "figures": "Figurer", "notebook": "Hele analysen med alle tal og tjek",
+        "from": "fra", "to": "til", "ratio": "rateratio", "per_1000": "pr. 1.000",
+        "month": "måneder", "quarter": "kvartaler", "half": "halvår", "year": "år",
+        "per_month": "pr. måned", "per_quarter": "pr. kvartal", "per_half": "pr. halvår", "per_year": "pr. år",
+        "districts": "bydele", "areas": "områder", "and": "og",
+        "reported": "rapporteret", "not_reported": "ikke rapporteret",
+        "not_run": "ikke bedt om i pipelinen",
+        "parallel_trends": "Parallelle trends", "no_spillover": "Ingen smitte til sammenligningsområderne",
+        "no_cointervention": "Intet andet ændrede sig ved start",
+    },
+    "en": {
+        "section": "Did it work?", "its": "Interrupted time series", "did": "Difference-in-differences",
+        "placebo": "Placebo test in space", "synthetic": "Synthetic control", "assumptions": "Assumptions and their "
+        "checks", "figures": "Figures", "notebook": "The whole analysis with every number and check",
+        "from": "from", "to": "to", "ratio": "rate ratio", "per_1000": "per 1,000",
+        "month": "months", "quarter": "quarters", "half": "half-years", "year": "years",
+        "per_month": "per month", "per_quarter": "per quarter", "per_half": "per half-year", "per_year": "per year",
+        "districts": "districts", "areas": "areas", "and": "and",
+        "reported": "reported", "not_reported": "not reported",
+        "not_run": "not asked for in the pipeline",
+        "parallel_trends": "Parallel trends", "no_spillover": "No spill-over into the comparison areas",
+        "no_cointervention": "Nothing else changed at the start",
+    },
+}
+
+_EFFECT_REASONS = {
+    "da": {
+        "its_too_few": "for få perioder til en afbrudt tidsserie ({n_pre} før og {n_post} fra start; der skal "
+                       "mindst 3 før, 2 efter og flere punkter end modellens {n_params} parametre)",
+        "no_comparison": "intet sammenligningsområde",
+        "too_few_periods": "for få perioder",
+        "no_lead": "færre end 2 {unit} før start: ingen periode før start at teste",
+        "few_comparison": "færre end 2 sammenligningsområder: ingen placebofordeling",
+        "no_fake_start": "for få perioder før start til et falsk starttidspunkt",
+        "synth_too_few": "for få donorområder eller perioder til en syntetisk kontrol (mindst 2 "
+                         "sammenligningsområder, 2 perioder før start og 1 efter)",
+        "synth_poor_fit": "tilpasningen før start er dårligere end den mediane placebos (RMSPE {pre} mod {median}): "
+                          "den syntetiske kontrol følger ikke indsatsområdet før start",
+    },
+    "en": {
+        "its_too_few": "too few periods for an interrupted time series ({n_pre} before and {n_post} from the start; "
+                       "at least 3 before, 2 after and more points than the model's {n_params} parameters are "
+                       "needed)",
+        "no_comparison": "no comparison area",
+        "too_few_periods": "too few periods",
+        "no_lead": "fewer than 2 {unit} before the start: no lead to test",
+        "few_comparison": "fewer than 2 comparison areas: no placebo distribution",
+        "no_fake_start": "too few periods before the start for a fake start",
+        "synth_too_few": "too few donors or periods for a synthetic control (at least 2 comparison areas, 2 periods "
+                         "before the start and 1 after)",
+        "synth_poor_fit": "pre-period fit worse than the median placebo (RMSPE {pre} against {median}): the "
+                          "synthetic control does not track the treated area before the start",
+    },
+}
+
+
+def sig(x: float, lang: str, digits: int = 3) -> str:
+    """``x`` to ``digits`` significant digits in the language's number format ("1,23", "0,0456", "1.230")."""
+    if _missing(x):
+        return "–"
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return number(x, lang, 0) if x == 0 else str(x)
+    d = max(0, digits - 1 - math.floor(math.log10(abs(x))))
+    return number(x, lang, d)
+
+
+def effect_reason(code: str, lang: str, **args) -> str:
+    """Why a design was withheld (``code`` of :data:`_EFFECT_REASONS`), numbers in the language's format."""
+    fmt = {k: (sig(v, lang, 4) if isinstance(v, float) else
+               EFFECT_WORDS[lang].get(v, v) if k == "unit" else v) for k, v in args.items()}
+    return _EFFECT_REASONS[lang][code].format(**fmt)
+
+
+def effect_smallest_p(j: int, lang: str) -> str:
+    """The smallest attainable placebo p in words: "With 13 areas … 1/13 = 0.077 …, so it can never reach p < 0.05"."""
+    p = number(1 / j, lang, 3)
+    if lang == "da":
+        text = f"Med {j} områder kan et enkelt behandlet område højst nå p{NBSP}={NBSP}1/{j}{NBSP}={NBSP}{p} på " \
+               "denne måde"
+        return text + (f", så det kan aldrig nå p{NBSP}<{NBSP}{number(0.05, lang, 2)}." if 1 / j >= 0.05 else ".")
+    text = f"With {j} areas a single treated area can at best reach p{NBSP}={NBSP}1/{j}{NBSP}={NBSP}{p} this way"
+    return text + (f", so it can never reach p{NBSP}<{NBSP}{number(0.05, lang, 2)}." if 1 / j >= 0.05 else ".")
+
+
+def effect_change(rr: float, lo: float, hi: float, lang: str) -> str:
+    """A rate ratio as a relative change with its interval: "−18,7 % (95 %-KI fra −24,1 til −12,9 %)"."""
+    W = EFFECT_WORDS[lang]
+    size = with_unit(signed(100 * (rr - 1), lang, 1), "percent", lang)
+    if _missing(lo) or _missing(hi):
+        return size
+    ci = f"{signed(100 * (lo - 1), lang, 1)} {W['to']} {with_unit(signed(100 * (hi - 1), lang, 1), 'percent', lang)}"
+    return f"{size} ({LABELS[lang]['ci_short']} {W['from']} {ci})"
+
+
+def effect_ratio(rr: float, lo: float, hi: float, lang: str, decimals: int = 3) -> str:
+    """"rateratio 0,813 (95 %-KI 0,759–0,871)"."""
+    text = f"{EFFECT_WORDS[lang]['ratio']} {number(rr, lang, decimals)}"
+    if not _missing(lo) and not _missing(hi):
+        text += f" ({LABELS[lang]['ci_short']} {interval(lo, hi, lang, decimals)})"
+    return text
+
+
+def effect_period(label: str, lang: str) -> str:
+    """A start period in words: "januar 2017", "1. kvartal 2017", "2017"."""
+    m = re.match(r"^(\d{4})(?:-(\d{2})|[QK]([1-4])|H([12]))?$", str(label))
+    if not m:
+        return str(label)
+    year, month, quarter, half = m.groups()
+    if month:
+        import datetime
+
+        from babel.dates import format_date
+        return format_date(datetime.date(int(year), int(month), 1), "MMMM y", locale=LOCALES[lang])
+    if quarter:
+        return f"{quarter}. kvartal {year}" if lang == "da" else f"Q{quarter} {year}"
+    if half:
+        return f"{half}. halvår {year}" if lang == "da" else f"H{half} {year}"
+    return year
+
+
+def _clause(sentence: str) -> str:
+    """A sentence as a clause of a "; "-joined note: first letter small, no full stop."""
+    return sentence[:1].lower() + sentence[1:].rstrip(".")
+
+
+def _withheld_text(facts: dict, design: str, lang: str) -> str:
+    w = facts.get("withheld", {}).get(design)
+    why = effect_reason(w["code"], lang, **w.get("args", {})) if w else ""
+    return ("tilbageholdt: " if lang == "da" else "withheld: ") + why
+
+
+def effect_notes(design: str, facts: dict, lang: str) -> str:
+    """The ``notes`` cell of one effects.csv row (``design``: its, did, event_study, placebo, synthetic)."""
+    da = lang == "da"
+    if design in facts.get("withheld", {}) and (design != "synthetic" or not facts.get("synthetic")):
+        return _withheld_text(facts, design, lang)
+    if design == "its":
+        f = facts["its"]
+        unit = EFFECT_WORDS[lang][f["unit"]]
+        parts = [(f"effekten {f['k']} {unit} efter start ({f['n_pre']} perioder før, {f['n_post']} fra start)" if da
+                  else f"effect {f['k']} {unit} after the start ({f['n_pre']} periods before, {f['n_post']} from "
+                  "the start)"),
+                 (("kvasi-Poisson" if f["overdispersed"] else "Poisson") + (" (overspredning " if da else
+                                                                             " (dispersion ")
+                  + sig(f["dispersion"], lang) + ")"),
+                 (f"Ljung-Box p {sig(f['ljung_box_p'], lang)} ved lag {f['ljung_box_lag']}, Durbin-Watson "
+                  f"{sig(f['durbin_watson'], lang)}" if da else
+                  f"Ljung-Box p {sig(f['ljung_box_p'], lang)} at lag {f['ljung_box_lag']}, Durbin-Watson "
+                  f"{sig(f['durbin_watson'], lang)}")]
+        if f["autocorrelation_adjusted"]:
+            parts.append(f"Newey-West-standardfejl, {f['hac_lags']} lag" if da else
+                         f"Newey-West SEs, {f['hac_lags']} lags")
+        elif f["autocorrelation"]:
+            parts.append("autokorrelation påvist, men Newey-West-standardfejlene var ikke større: modellens "
+                         "standardfejl beholdt" if da else
+                         "autocorrelation shown, but Newey-West SEs were not wider: model SEs kept")
+        else:
+            parts.append("modellens standardfejl" if da else "model SEs")
+        if f["descriptive"]:
+            parts.insert(0, f"beskrivende: færre end {f['min_points']} punkter før eller efter start" if da else
+                         f"descriptive: fewer than {f['min_points']} points before or after the start")
+        parts.append("forudsætter, at intet andet ændrede sig ved start (ingen samtidig indsats, ingen ændring i "
+                     "registreringen)" if da else
+                     "assumes no other change at the start (no co-intervention, no change in recording)")
+        return sentence_join(parts)
+    if design == "did":
+        f, es, pt, pl = facts["did"], facts.get("event_study"), facts.get("placebo_time"), facts.get("placebo")
+        parts = [("kvasi-Poisson" if f["overdispersed"] else "Poisson") + (" (overspredning " if da else
+                                                                          " (dispersion ")
+                 + sig(f["dispersion"], lang) + ")",
+                 f"{f['n_comparison']} sammenligningsområder" if da else f"{f['n_comparison']} comparison areas"]
+        if es:
+            parts.append(f"parallelle trends: test af perioderne før start p {sig(es['p'], lang)}" if da else
+                          f"parallel trends: pre-trend test p {sig(es['p'], lang)}")
+        else:
+            w = facts.get("withheld", {}).get("event_study")
+            why = effect_reason(w["code"], lang, **w.get("args", {})) if w else ""
+            parts.append(f"parallelle trends: testen af perioderne før start tilbageholdt ({why})" if da else
+                         f"parallel trends: pre-trend test withheld ({why})")
+        if pt:
+            parts.append(f"placebo i tid: {pt['n_significant']} af {pt['n_fake']} falske starttidspunkter med "
+                         f"p{NBSP}<{NBSP}{number(0.05, lang, 2)}" if da else
+                         f"in-time placebos: {pt['n_significant']} of {pt['n_fake']} fake starts with "
+                         f"p{NBSP}<{NBSP}{number(0.05, lang, 2)}")
+        parts.append("ingen smitte til sammenligningsområderne: antaget, kan ikke testes i panelet" if da else
+                     "no spill-over into the comparison areas: assumed, not testable from the panel")
+        if pl:
+            parts.append(_clause(effect_smallest_p(pl["n_placebo"], lang)))
+        return sentence_join(parts)
+    if design == "event_study":
+        f = facts["event_study"]
+        unit = EFFECT_WORDS[lang][f["unit"]]
+        return (f"p er den samlede Wald-test af de {f['df']} perioder ({unit}) før start mod den sidste før start "
+                f"(H0: parallelle trends før start; chi2 {sig(f['stat'], lang)}); estimaterne før og efter start "
+                "er i figuren" if da else
+                f"p is the joint Wald test of the {f['df']} leads in {unit} before the start, against the last one "
+                f"before it (H0: parallel trends before the start; chi2 {sig(f['stat'], lang)}); the leads and lags "
+                "are in the figure")
+    if design == "placebo":
+        f, pt = facts["placebo"], facts.get("placebo_time")
+        parts = [(f"{f['rank']} af de {f['n_placebo']} områder (indsatsområdet medregnet) har en mindst lige så "
+                  "stor effekt som indsatsområdet" if da else
+                  f"{f['rank']} of the {f['n_placebo']} areas (the treated counted) have an effect at least as "
+                  "large as the treated area's"), _clause(effect_smallest_p(f["n_placebo"], lang))]
+        if pt:
+            parts.append(f"placebo i tid: rang-p {sig(pt['p_rank'], lang)} over {pt['n_fake']} falske "
+                         "starttidspunkter" if da else
+                         f"in-time placebo rank p {sig(pt['p_rank'], lang)} over {pt['n_fake']} fake starts")
+        return sentence_join(parts)
+    if design == "synthetic":
+        f = facts["synthetic"]
+        prefix = _withheld_text(facts, design, lang) + "; " if not f["reported"] else ""
+        top = ", ".join(f"{a} {number(w, lang, 2)}" for a, w in sorted(f["weights"].items(), key=lambda kv: -kv[1])
+                        if w > 0.005)
+        return prefix + (f"p fra permutationstest af forholdet mellem RMSPE efter og før start; RMSPE før start "
+                         f"{sig(f['pre_rmspe'], lang, 4)} (medianen for placeboerne "
+                         f"{sig(f['median_placebo_pre_rmspe'], lang, 4)}); donorvægte: {top}; intet interval" if da else
+                         f"post/pre RMSPE ratio permutation p; pre-period RMSPE {sig(f['pre_rmspe'], lang, 4)} "
+                         f"(median placebo {sig(f['median_placebo_pre_rmspe'], lang, 4)}); donor weights: {top}; "
+                         "no interval")
+    raise KeyError(design)
+
+
+def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure: str | None = None,
+                   districts: bool = False, figures: list[tuple[str, str]] = ()) -> dict:
+    """The index page's words for one evaluation (its ``facts()``): effect sizes with intervals first, the placebo
+    p with the smallest attainable p, synthetic control reported or withheld and why, the assumptions with their
+    checks, and the figures' captions and alternative text.
+
+    Returns ``title``, ``intro``, ``results`` (``design, label, text, estimate``), ``verdict``, ``assumptions``
+    (``name, check``) and ``figures`` (``kind, figure, title, alt``). ``districts``: the comparison areas are
+    bydele (the verdict says "the other districts"; otherwise "the other areas").
+    """
+    da = lang == "da"
+    W = EFFECT_WORDS[lang]
+    names = names or {}
+    areas = f" {W['and']} ".join(names.get(a, a) for a in facts["treated"])
+    measure = measure or facts["indicator_id"]
+    start = effect_period(facts["start"], lang)
+    others = W["districts"] if districts else W["areas"]
+    f_its, f_did, f_pl = facts.get("its"), facts.get("did"), facts.get("placebo")
+    f_es, f_pt, f_sc = facts.get("event_study"), facts.get("placebo_time"), facts.get("synthetic")
+    designs = facts.get("designs") or ()
+    n_comp = len(facts.get("comparison") or ())
+    intro = (f"{areas} {W['from']} {start} sammenlignet med de {n_comp} øvrige {others}. Effekterne er "
+             "rateratioer (1 = ingen forskel), vist som procentvis ændring med 95 %-konfidensinterval." if da else
+             f"{areas} {W['from']} {start} compared with the {n_comp} other {others}. Effects are rate ratios "
+             "(1 = no difference), shown as a percentage change with its 95% confidence interval.")
+    results = []
+    if "did" in designs:
+        if f_did:
+            text = (f"{effect_change(f_did['estimate'], *f_did['ci'], lang)}; "
+                    f"{effect_ratio(f_did['estimate'], *f_did['ci'], lang)}; "
+                    + ("gennemsnitlig ændring efter start i forhold til sammenligningsområderne" if da else
+                       "average change after the start relative to the comparison areas"))
+        else:
+            text = _withheld_text(facts, "did", lang)
+        results.append({"design": "did", "label": W["did"], "text": text,
+                        "estimate": f_did["estimate"] if f_did else None})
+    if "its" in designs:
+        if f_its:
+            unit = W[f_its["unit"]]
+            text = (f"{effect_change(f_its['effect'], *f_its['ci'], lang)} "
+                    + (f"{f_its['k']} {unit} efter start; niveauskift ved start: " if da else
+                       f"{f_its['k']} {unit} after the start; level change at the start: ")
+                    + effect_ratio(f_its["level_change"], *f_its["level_ci"], lang)
+                    + ("; ændring i hældning " if da else "; slope change ") + W["per_" + f_its["unit"]] + ": "
+                    + effect_ratio(f_its["slope_change"], *f_its["slope_ci"], lang, decimals=4))
+            if f_its["descriptive"]:
+                text = (f"Beskrivende (færre end {f_its['min_points']} punkter før eller efter start): " if da else
+                        f"Descriptive (fewer than {f_its['min_points']} points before or after the start): ") + text
+        else:
+            text = _withheld_text(facts, "its", lang)
+        results.append({"design": "its", "label": W["its"], "text": text,
+                        "estimate": f_its["effect"] if f_its else None})
+    if "placebo" in designs or "did" in designs:
+        if f_pl:
+            p = pvalue(f_pl["p"], lang).replace("p", "placebo-p" if da else "placebo p", 1)
+            text = (f"{p}: {f_pl['rank']} af de {f_pl['n_placebo']} områder (indsatsområdet medregnet) ændrede sig "
+                    "mindst lige så meget. "
+                    if da else
+                    f"{p}: {f_pl['rank']} of the {f_pl['n_placebo']} areas (the treated included) changed at least as "
+                    "much. ") \
+                + effect_smallest_p(f_pl["n_placebo"], lang)
+        else:
+            text = _withheld_text(facts, "placebo", lang)
+        results.append({"design": "placebo", "label": W["placebo"], "text": text, "estimate": None})
+    if "synthetic" in designs:
+        if f_sc and f_sc["reported"]:
+            text = (f"{W['reported']}: {effect_ratio(f_sc['estimate'], math.nan, math.nan, lang)} "
+                    + ("(metoden giver intet interval); permutations-p " if da else
+                       "(the method gives no interval); permutation p ")
+                    + f"{number(f_sc['p'], lang, 3)} ({f_sc['n_placebo']} " + (f"{W['areas']})" if da else "areas)"))
+        else:
+            w = facts.get("withheld", {}).get("synthetic")
+            why = effect_reason(w["code"], lang, **w.get("args", {})) if w else ""
+            text = f"{W['not_reported']}: {why}"
+    else:
+        text = W["not_run"]
+    results.append({"design": "synthetic", "label": W["synthetic"], "text": text,
+                    "estimate": f_sc["estimate"] if f_sc and f_sc["reported"] else None})
+
+    verdict = ""
+    if f_did and f_pl:
+        if f_pl["most_extreme"]:
+            verdict = (f"Ændringen er forenelig med en effekt af indsatsen: den er den største af de "
+                       f"{f_pl['n_placebo']} områder, og placebo-p er den mindste opnåelige. Den kan ikke bevise en "
+                       "effekt; den siger, at ingen af de øvrige områder ændrede sig lige så meget." if da else
+                       f"The change is consistent with an effect of the programme: it is the largest of the "
+                       f"{f_pl['n_placebo']} areas, and the placebo p is the smallest attainable. It cannot prove an "
+                       "effect; it says that none of the other areas changed as much.")
+        else:
+            verdict = (f"Ændringen kan ikke skelnes fra de øvrige {others}: {f_pl['rank']} af de "
+                       f"{f_pl['n_placebo']} områder (indsatsområdet medregnet) ændrede sig mindst lige så meget."
+                       if da else
+                       f"The change cannot be distinguished from the other {others}: {f_pl['rank']} of the "
+                       f"{f_pl['n_placebo']} areas (the treated included) changed at least as much.")
+        if f_es and f_es["p"] < ALPHA:
+            verdict += (f" Men testen af perioderne før start taler imod parallelle trends ({pvalue(f_es['p'], lang)}),"
+                        " så estimatet kan være skævt." if da else
+                        f" But the test of the periods before the start speaks against parallel trends "
+                        f"({pvalue(f_es['p'], lang)}), so the estimate may be biased.")
+    elif f_did:
+        verdict = ("Uden placebotest hviler vurderingen alene på modellens interval, som med ét behandlet område kan "
+                   "være for smalt." if da else
+                   "Without a placebo test the judgement rests on the model's interval alone, which can be too narrow "
+                   "with one treated area.")
+    elif f_its:
+        outside = f_its["ci"][0] > 1 or f_its["ci"][1] < 1
+        verdict = (("Ændringen efter start er forenelig med en effekt af indsatsen, hvis intet andet ændrede sig "
+                    "ved start." if outside else "Ændringen efter start kan ikke skelnes fra den hidtidige "
+                    "udvikling.") if da else
+                   ("The change after the start is consistent with an effect of the programme if nothing else "
+                    "changed at the start." if outside else "The change after the start cannot be distinguished "
+                    "from the earlier course."))
+
+    assumptions = []
+    if "did" in designs or "placebo" in designs:
+        checks = []
+        if f_es:
+            unit = W[f_es["unit"]]
+            checks.append((f"samlet test af de {f_es['df']} perioder ({unit}) før start: {pvalue(f_es['p'], lang)}, "
+                           + ("tegn på forskellige trends før start" if f_es["p"] < ALPHA else
+                              "ingen tegn på forskellige trends før start")) if da else
+                          (f"joint test of the {f_es['df']} pre-period leads ({unit}): {pvalue(f_es['p'], lang)}, "
+                           + ("a sign of diverging trends before the start" if f_es["p"] < ALPHA else
+                              "no sign of diverging trends before the start")))
+        else:
+            w = facts.get("withheld", {}).get("event_study")
+            why = effect_reason(w["code"], lang, **w.get("args", {})) if w else ""
+            checks.append(("testen af perioderne før start kunne ikke laves: " if da else
+                           "the pre-trend test could not be run: ") + why)
+        if f_pt:
+            checks.append(f"placebo i tid: {f_pt['n_significant']} af {f_pt['n_fake']} falske starttidspunkter med "
+                          f"p{NBSP}<{NBSP}{number(0.05, lang, 2)}" if da else
+                          f"in-time placebos: {f_pt['n_significant']} of {f_pt['n_fake']} fake starts with "
+                          f"p{NBSP}<{NBSP}{number(0.05, lang, 2)}")
+        assumptions.append({"name": W["parallel_trends"], "check": sentence_join(checks)})
+        assumptions.append({"name": W["no_spillover"], "check": (
+            "kan ikke testes i panelet: flyttede kriminaliteten til sammenligningsområderne, overvurderes effekten; "
+            "spredte gevinsten sig, undervurderes den" if da else
+            "not testable from the panel: if crime moved into the comparison areas the effect is overstated; if the "
+            "benefit spread to them it is understated")})
+    if "its" in designs:
+        assumptions.append({"name": W["no_cointervention"], "check": (
+            "kan ikke testes i serien selv: en samtidig indsats eller en ændret registrering ville indgå i "
+            "estimatet" if da else
+            "not testable from the series itself: a simultaneous programme or a change in recording would be part "
+            "of the estimate")})
+
+    figs = []
+    for kind, figure in figures:
+        if kind == "its" and f_its:
+            title = ("Observeret mod forløbet uden indsatsen" if da else
+                     "Observed against the path without the programme")
+            alt = (f"{measure}, {areas}: observeret rate {W['per_1000']} mod modellens forløb uden indsatsen med "
+                   f"95 %-bånd; {effect_change(f_its['effect'], *f_its['ci'], lang)} {f_its['k']} "
+                   f"{W[f_its['unit']]} efter start." if da else
+                   f"{measure}, {areas}: observed rate {W['per_1000']} against the model's path without the programme "
+                   f"with its 95% band; {effect_change(f_its['effect'], *f_its['ci'], lang)} {f_its['k']} "
+                   f"{W[f_its['unit']]} after the start.")
+        elif kind == "event" and f_es:
+            title = "Før og efter start, år for år" if da else "Event study: before and after the start"
+            alt = (f"{measure}, {areas}: {W['ratio']} mod sammenligningsområderne for hver periode før og efter "
+                   f"{start} med 95 %-konfidensintervaller; samlet test af perioderne før start "
+                   f"{pvalue(f_es['p'], lang)}." if da else
+                   f"{measure}, {areas}: {W['ratio']} against the comparison areas for each period before and after "
+                   f"{start} with 95% confidence intervals; joint test of the leads {pvalue(f_es['p'], lang)}.")
+        elif kind == "placebo" and f_pl:
+            title = "Placebofordelingen" if da else "The placebo distribution"
+            alt = (f"{measure}: {W['ratio']} for hvert af de {f_pl['n_placebo']} områder behandlet som indsatsområde, "
+                   f"{areas} markeret; {f_pl['rank']} af {f_pl['n_placebo']} ændrede sig mindst lige så meget." if da
+                   else
+                   f"{measure}: {W['ratio']} for each of the {f_pl['n_placebo']} areas treated as the programme area, "
+                   f"{areas} marked; {f_pl['rank']} of {f_pl['n_placebo']} changed at least as much.")
+        else:
+            continue
+        figs.append({"kind": kind, "figure": figure, "title": title, "alt": alt})
+    return {"title": f"{measure} – {areas}", "intro": intro, "results": results, "verdict": verdict,
+            "assumptions": assumptions, "figures": figs}

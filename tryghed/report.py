@@ -584,6 +584,16 @@ def _peer_section(pipeline: Pipeline, processed_dir: Path, report_dir: Path, lan
                           if p.is_file()]}
 
 
+def effects_section(pipeline: Pipeline, processed_dir: Path, lang: str) -> dict | None:
+    """The effect evaluation's section (``_effects.html.j2``) from the facts notebook 08_effects wrote
+    (``effects.json``); None for a pipeline without an ``effects:`` block."""
+    from . import effects
+
+    facts = effects.read_facts_json(Path(processed_dir) / "effects.json")
+    href = "08_effects.html" if "08_effects" in pipeline.notebooks else None
+    return effects.page_section(facts, pipeline, lang, notebook_href=href)
+
+
 #: Pages a pipeline's own notebooks write into the report folder, linked from the index page.
 EXTRA_PAGES = {
     "juni/index.html": {"da": "Junirapporten: indsatser, der er godt på vej", "en": "The June report: efforts well "
@@ -690,7 +700,8 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         has_targets=any(m["targets"] for m in rows), since=since,
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
         version=package_version(), commit=git_commit(), sources=data_sources(processed),
-        source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href)
+        source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href,
+        effects=effects_section(pipeline, processed, lang))
     index = report_dir / "index.html"
     index.write_text(page, encoding="utf-8")
     record = {"pipeline": pipeline.id, "name": {"da": pipeline.name.da, "en": pipeline.name.en}, "year": int(year),
