@@ -116,7 +116,9 @@ def test_scorecard_groups_measures_under_their_goal_and_other_measures_last(tmp_
     assert [(g["name"], [m["id"] for m in g["measures"]]) for g in groups] == [
         ("Øget tryghed", ["unsafe_night", "intensive_areas"]),
         ("Mindre kriminalitet", ["youth_charged"]),
-        ("Andre mål", ["closure_days", "closed_institutions", "closure_reopening_plan", "gang_members",
+        ("Andre mål", ["unsafe_neighbourhood", "safe_neighbourhood", "closure_days", "closed_institutions",
+                       "closure_reopening_plan", "youth_charged_14_17_violent", "youth_charged_14_17_other",
+                       "youth_charged_18_25_violent", "youth_charged_18_25_other", "gang_members",
                        "reported_crime"]),
     ]
     by_id = {m["id"]: m for m in rows}
@@ -147,7 +149,10 @@ def test_sikker_by_groups_its_measures_under_the_programmes_two_goals():
     assert [(g.id, g.name["da"], g.name["en"]) for g in p.goals] == [
         ("more_safety", "Øget tryghed", "More safety"), ("less_crime", "Mindre kriminalitet", "Less crime")]
     assert {i.id: i.goal for i in p.indicators} == {
-        "unsafe_night": "more_safety", "intensive_areas": "more_safety", "closure_days": "more_safety",
-        "closed_institutions": "more_safety", "closure_reopening_plan": "more_safety",
-        "youth_charged": "less_crime", "gang_members": "less_crime", "reported_crime": "less_crime"}
+        "unsafe_night": "more_safety", "unsafe_neighbourhood": "more_safety", "safe_neighbourhood": "more_safety",
+        "intensive_areas": "more_safety", "closure_days": "more_safety", "closed_institutions": "more_safety",
+        "closure_reopening_plan": "more_safety", "youth_charged": "less_crime",
+        "youth_charged_14_17_violent": "less_crime", "youth_charged_14_17_other": "less_crime",
+        "youth_charged_18_25_violent": "less_crime", "youth_charged_18_25_other": "less_crime",
+        "gang_members": "less_crime", "reported_crime": "less_crime"}
     assert all(i.unit_label is not None for i in p.indicators if i.unit in config.COUNT_UNITS)

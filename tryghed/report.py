@@ -200,7 +200,9 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
         else:
             measured = s.index[s["estimate"].notna()] if "estimate" in s else s.index
-            now = i18n.not_measured(int(max(measured)) if len(measured) else None, lang)
+            # a series that ended (or skips years) is "not measured this year"; a measure without any data says so
+            now = i18n.not_measured(int(max(measured)), lang) if len(measured) else \
+                ("ingen data" if lang == "da" else "no data")
         ch = changes[(changes["indicator_id"] == ind.id) & (changes["area_id"] == area_id)
                      & changes["comparison"].isin(["previous_year", "previous_survey"])]
         change_row = ch.iloc[0].to_dict() if len(ch) else None
