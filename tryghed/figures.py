@@ -679,12 +679,15 @@ def _steps_from_start(unit: str, da: bool) -> str:
 
 
 def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] | None = None,
-                   titles: dict[str, str] | None = None) -> pd.DataFrame:
+                   titles: dict[str, str] | None = None, pipeline=None, demo: bool = False) -> pd.DataFrame:
     """Save every evaluation's effect figures (``tryghed.effects.EvaluationResults``); one row per figure.
 
     Files: ``effect_its_<indicator>_<areas>``, ``effect_event_<...>``, ``effect_placebo_<...>``. A withheld design
-    draws nothing.
+    draws nothing. With ``pipeline`` each figure carries the measure's source line, and on ``demo`` data the DEMO
+    watermark, like every other figure; the title goes into the files' metadata.
     """
+    from .i18n import source_line
+
     house_style()
     da = lang == "da"
     labels = _EFFECT_LABELS_DA if da else _EFFECT_LABELS
@@ -711,7 +714,11 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
                                                   xlabel=ratio)))
         for kind, fig in made:
             name = f"effect_{kind}_{ev.indicator}_{'_'.join(res.treated)}"
-            files = save(fig, out_dir, name)
+            if pipeline is not None or demo:
+                ind = next((i for i in pipeline.indicators if i.id == ev.indicator), None) if pipeline else None
+                finish(fig, source=source_line(pipeline, ind, lang, demo) if ind is not None else "", demo=demo,
+                       lang=lang)
+            files = save(fig, out_dir, name, title=title)
             rows.append({"indicator_id": ev.indicator, "area_id": "+".join(res.treated), "figure": name,
                          "files": [p.name for p in files]})
     return pd.DataFrame(rows, columns=["indicator_id", "area_id", "figure", "files"])
