@@ -249,3 +249,13 @@ def test_a_doctored_closure_log_is_flagged_in_both_languages(cut_clean, pipeline
     assert len(da) == len(en) == 2
     assert "dataene giver 8 i 2013, programmets udgangspunkt er 9" in da[1]
     assert "the data give 8 in 2013, the programme's baseline is 9" in en[1]
+
+
+def test_the_scorecard_says_not_measured_this_year_after_the_index_ended(cut_table, pipeline):
+    from tryghed import report
+
+    changes = pd.DataFrame(columns=["indicator_id", "area_id", "comparison"])
+    targets = pd.DataFrame(columns=["indicator_id", "target_no", "status"])
+    for lang, text in (("da", "ikke målt i år (sidst målt 2013)"), ("en", "not measured this year (last measured 2013)")):
+        rows = {m["id"]: m for m in report.measures(pipeline, cut_table, changes, targets, 2015, lang)}
+        assert rows["intensive_areas"]["value_text"] == text
