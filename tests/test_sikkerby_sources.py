@@ -256,6 +256,7 @@ def test_the_scorecard_says_not_measured_this_year_after_the_index_ended(cut_tab
 
     changes = pd.DataFrame(columns=["indicator_id", "area_id", "comparison"])
     targets = pd.DataFrame(columns=["indicator_id", "target_no", "status"])
-    for lang, text in (("da", "ikke målt i år (sidst målt 2013)"), ("en", "not measured this year (last measured 2013)")):
+    for lang, text in (("da", "ikke målt i år (sidst målt 2013)"),
+                       ("en", "not measured this year (last measured 2013)")):
         rows = {m["id"]: m for m in report.measures(pipeline, cut_table, changes, targets, 2015, lang)}
         assert rows["intensive_areas"]["value_text"] == text
