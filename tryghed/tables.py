@@ -387,3 +387,203 @@ def dropped_view(dropped: pd.DataFrame, lang: str, *, uuid: str = "dropped", cap
     W = STEP_LABELS[lang]
     labels = {c: W[c] for c in ("table", "dropped", "why") if c in dropped.columns}
     return styled_table(dropped, lang=lang, uuid=uuid, labels=labels, caption=caption)
+
+
+# ------------------------------------------------------------------------------------ effects (notebook 08)
+#: Column labels of the effects table (notebook 08; effects.csv keeps the codes). The design names and the
+#: wording come from :data:`tryghed.i18n.EFFECT_WORDS` and the notes of :func:`tryghed.i18n.effect_notes`.
+EFFECT_LABELS = {
+    "da": {"design": "Analysedesign", "indicator_id": i18n.LABELS["da"]["measure"], "area_id": "Indsatsområde",
+           "start": "Starttidspunkt", "estimate": "Rateratio", "ci_low": VIEW_LABELS["da"]["ci_low"],
+           "ci_high": VIEW_LABELS["da"]["ci_high"], "p": i18n.LABELS["da"]["p"], "p_placebo": "Placebo-p",
+           "n_placebo": "Områder i placebofordelingen", "smallest_p": "Mindste opnåelige placebo-p",
+           "level_change": "Niveauskift ved start", "slope_change": "Ændring i hældning pr. periode",
+           "notes": i18n.LABELS["da"]["notes_sheet"]},
+    "en": {"design": "Design", "indicator_id": i18n.LABELS["en"]["measure"], "area_id": "Treated area",
+           "start": "Start", "estimate": "Rate ratio", "ci_low": VIEW_LABELS["en"]["ci_low"],
+           "ci_high": VIEW_LABELS["en"]["ci_high"], "p": i18n.LABELS["en"]["p"], "p_placebo": "Placebo p",
+           "n_placebo": "Areas in the placebo distribution", "smallest_p": "Smallest attainable placebo p",
+           "level_change": "Level change at the start", "slope_change": "Slope change per period",
+           "notes": i18n.LABELS["en"]["notes_sheet"]},
+}
+#: The event-study row of the effects table holds the test of parallel trends before the start (its p).
+EVENT_STUDY_WORDS = {"da": "Parallelle trends (test af perioderne før start)",
+                     "en": "Parallel trends (pre-trend test)"}
+
+
+def design_name(design: str, lang: str) -> str:
+    """A design code (its, did, event_study, placebo, synthetic) in words: "Afbrudt tidsserie", ..."""
+    if design == "event_study":
+        return EVENT_STUDY_WORDS[lang]
+    return i18n.EFFECT_WORDS[lang].get(design, design)
+
+
+def effects_view(table: pd.DataFrame, lang: str, *, uuid: str = "effects", pipeline: Pipeline | None = None,
+                 names: Mapping[str, str] | None = None, measures: Mapping[str, str] | None = None,
+                 caption: str | None = None):
+    """The effects table (:func:`tryghed.effects.effects_table`, one row per design) as notebook 08 shows it:
+    the design in words, the measure's and the treated areas' names, the start in words ("januar 2017"), rate
+    ratios to three decimals (the slope change to four), p-values, and the notes (worded in the language the
+    evaluation was run in).
+
+    Parameters
+    ----------
+    table : DataFrame
+        :data:`tryghed.effects.COLUMNS`.
+    lang : {"da", "en"}
+    pipeline : Pipeline, optional
+        Gives the measures' and areas' names; ``names`` (area id -> name) and ``measures`` (indicator id ->
+        name) override it.
+    """
+    names = {**(_area_names(pipeline, lang) if pipeline is not None else {}), **dict(names or {})}
+    measures = {**(_indicator_names(pipeline, lang) if pipeline is not None else {}), **dict(measures or {})}
+    joiner = f" {i18n.EFFECT_WORDS[lang]['and']} "
+    E = EFFECT_LABELS[lang]
+    labels = {c: E[c] for c in E if c in table.columns}
+    words = {"design": lambda v: design_name(str(v), lang),
+             "indicator_id": lambda v: measures.get(str(v), str(v)),
+             "area_id": lambda v: joiner.join(names.get(a, a) for a in str(v).split("+")),
+             "start": lambda v: i18n.effect_period(str(v), lang)}
+    decimals = {"estimate": 3, "ci_low": 3, "ci_high": 3, "level_change": 3, "slope_change": 4, "n_placebo": 0}
+    return styled_table(table, lang=lang, uuid=uuid, labels=labels, words=words, decimals=decimals,
+                        caption=caption, years=())
+
+
+# ---------------------------------------------------------------------- efforts (notebooks i1, i2 and i3)
+#: Labels of the efforts notebooks' tables that the June report's words (:data:`tryghed.efforts.REPORT_TEXT`)
+#: do not have.
+EFFORT_VIEW_LABELS = {
+    "da": {"efforts": "Indsatser i gang", "with_criteria": "Med succeskriterier",
+           "with_theory": "Med forandringsteori", "documented": "Dokumenteret"},
+    "en": {"efforts": "Efforts running", "with_criteria": "With success criteria",
+           "with_theory": "With a theory of change", "documented": "Documented"},
+}
+
+
+def _effort_words(lang: str):
+    from . import efforts
+
+    return efforts.REPORT_TEXT[lang], efforts.LABELS[lang]
+
+
+def _admin(a, lang: str) -> str:
+    from . import efforts
+
+    return efforts.LABELS[lang]["admin"].get(a, a)
+
+
+def _effort_text(t: pd.DataFrame) -> list[str]:
+    """"KØB-07 Forældrenetværk hele byen", as the June report names an effort."""
+    return [f"{i} {n}" if not _missing(n) else str(i) for i, n in zip(t["effort_id"], t["name"])]
+
+
+def effort_overview_view(overview: pd.DataFrame, lang: str, *, uuid: str = "overview", caption: str | None = None):
+    """:func:`tryghed.efforts.overview` (one row per municipality): efforts running, with success criteria, with
+    a theory of change, documented, and the year's staff (FTE, one decimal) and budget (kr., whole)."""
+    T, _ = _effort_words(lang)
+    W = EFFORT_VIEW_LABELS[lang]
+    labels = {"municipality": T["municipality"], "efforts": W["efforts"], "with_criteria": W["with_criteria"],
+              "with_theory": W["with_theory"], "documented": W["documented"], "fte": T["fte"],
+              "budget_dkk": T["budget"]}
+    return styled_table(overview, lang=lang, uuid=uuid, labels=labels, caption=caption,
+                        decimals={"efforts": 0, "with_criteria": 0, "with_theory": 0, "documented": 0, "fte": 1,
+                                  "budget_dkk": 0})
+
+
+def administration_view(efforts_rows: pd.DataFrame, lang: str, *, uuid: str = "forvaltning",
+                        caption: str | None = None):
+    """Efforts by administration (rows, the standard order first) and level of the prevention triangle
+    (columns: building, preventive, crime-preventive in words), with the total per administration."""
+    from . import efforts
+
+    T, EL = _effort_words(lang)
+    admins = efforts._admin_order(efforts_rows["administration"].dropna())
+    t = pd.crosstab(efforts_rows["administration"], efforts_rows["triangle"])
+    t = t.reindex(index=admins, columns=list(efforts.TRIANGLE), fill_value=0).astype("int64")
+    t["total"] = t.sum(axis=1)
+    t = t.rename_axis("administration").reset_index()
+    t["administration"] = [_admin(a, lang) for a in t["administration"]]
+    labels = {"administration": T["administration"], **{k: EL["triangle"][k] for k in efforts.TRIANGLE},
+              "total": T["total"]}
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, caption=caption)
+
+
+def activities_held_view(activities: pd.DataFrame, lang: str, *, activity_names: Mapping[str, Mapping | str]
+                         | None = None, uuid: str = "aktiviteter", caption: str | None = None):
+    """Activities held (the register's ``aktiviteter`` sheet) per municipality and activity type, one column per
+    year; ``activity_names``: type id -> name (``{da, en}`` or one text), e.g. from the model's
+    ``activity_goal_types``."""
+    T, _ = _effort_words(lang)
+    names = {k: v if isinstance(v, str) else str(v.get(lang) or v.get("da") or k)
+             for k, v in dict(activity_names or {}).items()}
+    a = activities.assign(year=pd.to_datetime(activities["date"]).dt.year)
+    t = a.groupby(["municipality", "activity", "year"]).size().unstack(fill_value=0)
+    t.columns = [str(int(c)) for c in t.columns]
+    t = t.reset_index()
+    t["activity"] = [names.get(str(v), str(v)) for v in t["activity"]]
+    labels = {"municipality": T["municipality"], "activity": T["activity"], **{c: c for c in t.columns[2:]}}
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, caption=caption)
+
+
+def well_on_the_way_view(well: pd.DataFrame, lang: str, *, uuid: str = "godt-paa-vej", caption: str | None = None):
+    """:func:`tryghed.efforts.well_on_the_way`: the effort (id and name), its administration, the score (one
+    decimal) and the change since last year (signed)."""
+    T, _ = _effort_words(lang)
+    t = well.reset_index(drop=True).copy()
+    t["effort"] = _effort_text(t)
+    t["administration"] = [_admin(a, lang) for a in t["administration"]]
+    labels = {"effort": T["effort"], "administration": T["administration"], "score": T["score"],
+              "change": T["change"]}
+    words = {"change": lambda v: i18n.signed(float(v), lang, 1)}
+    if not len(t) and caption is None:
+        caption = T["none_good"]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words=words, decimals={"score": 1},
+                        caption=caption)
+
+
+def without_model_view(rows: pd.DataFrame, lang: str, *, uuid: str = "uden-model", caption: str | None = None):
+    """:func:`tryghed.efforts.without_model`: the effort, its administration, whether the theory of change or the
+    success criteria are missing, the documentation status in words and the expected date."""
+    T, EL = _effort_words(lang)
+    t = rows.reset_index(drop=True).copy()
+    t["effort"] = _effort_text(t)
+    t["administration"] = [_admin(a, lang) for a in t["administration"]]
+    labels = {"effort": T["effort"], "administration": T["administration"], "no_theory": T["no_theory"],
+              "no_criteria": T["no_criteria"], "doc_status": T["doc_status"], "doc_expected": T["doc_expected"]}
+    if not len(t) and caption is None:
+        caption = T["none_missing"]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, words={"doc_status": EL["doc"]}, caption=caption)
+
+
+def resources_view(resources: pd.DataFrame, lang: str, *, uuid: str = "ressourcer", caption: str | None = None):
+    """:func:`tryghed.efforts.resources_per_1000`: municipality, level of the prevention triangle in words (and the
+    total), staff (FTE), budget (kr.), residents of the target ages, and FTE and kroner per 1,000 of them."""
+    T, EL = _effort_words(lang)
+    labels = {"municipality": T["municipality"], "triangle": T["triangle"], "fte": T["fte"],
+              "budget_dkk": T["budget"], "population": T["population"], "fte_per_1000": T["fte_per_1000"],
+              "dkk_per_1000": T["dkk_per_1000"]}
+    words = {"triangle": {**EL["triangle"], "total": T["total"]}}
+    return styled_table(resources, lang=lang, uuid=uuid, labels=labels, words=words, caption=caption,
+                        decimals={"fte": 1, "budget_dkk": 0, "population": 0, "fte_per_1000": 2,
+                                  "dkk_per_1000": 0})
+
+
+def activity_goals_view(rows, lang: str, *, uuid: str = "aktivitetsmaal", caption: str | None = None):
+    """Planned against held (the rows of :func:`tryghed.efforts.activity_rows`, already in ``lang``): effort,
+    activity, goal per year or half-year, period, held, planned and status."""
+    T, _ = _effort_words(lang)
+    t = pd.DataFrame(list(rows), columns=["effort_id", "activity", "per", "period", "held", "planned", "status"])
+    labels = {"effort_id": T["effort"], "activity": T["activity"], "per": T["per"], "period": T["span"],
+              "held": T["held"], "planned": T["planned"], "status": T["status"]}
+    if not len(t) and caption is None:
+        caption = T["no_activities"]
+    return styled_table(t, lang=lang, uuid=uuid, labels=labels, caption=caption, years=(),
+                        decimals={"held": 0})
+
+
+def principles_view(principles: pd.DataFrame, lang: str, *, uuid: str = "principper", caption: str | None = None):
+    """:func:`tryghed.efforts.principles_table`: the principle, the efforts following it per administration (the
+    columns are already named in ``lang``; "–" where none does) and their number."""
+    T, _ = _effort_words(lang)
+    labels = {c: T["principle"] if c == "principle" else T["n"] if c == "n" else str(c) for c in principles.columns}
+    return styled_table(principles, lang=lang, uuid=uuid, labels=labels, caption=caption, decimals={"n": 0})
