@@ -919,12 +919,18 @@ def heatmap_figure(table: pd.DataFrame, *, title: str, xlabel: str, ylabel: str)
     return fig
 
 
-def level_heatmap(register: Register, year: int, municipality: str, lang: str):
-    """The heatmap of :func:`heatmap_table` with the report's labels in ``lang``; returns the Figure."""
+def level_heatmap(register: Register, year: int, municipality: str, lang: str, *, demo: bool = False):
+    """The heatmap of :func:`heatmap_table` with the report's labels in ``lang``, its source line and, on ``demo``
+    data, the DEMO watermark (like every figure); returns the Figure."""
+    from .figures import finish
+
     T = REPORT_TEXT[lang]
     table = heatmap_table(register, year, municipality).rename(columns=lambda a: _admin_label(a, lang))
-    return heatmap_figure(table, title=f"{T['heatmap']}, {municipality} {year}", xlabel=T["administration"],
-                          ylabel=T["level"])
+    fig = heatmap_figure(table, title=f"{T['heatmap']}, {municipality} {year}", xlabel=T["administration"],
+                         ylabel=T["level"])
+    source = (f"Kilde: {municipality}s indsatsregister" if lang == "da"
+              else f"Source: {municipality}'s effort register")
+    return finish(fig, source=source, demo=demo, lang=lang)
 
 
 def overview(register: Register, year: int) -> pd.DataFrame:
@@ -1378,7 +1384,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     sc = scores[(scores["municipality"] == home) & (scores["year"] == year)]
     pages = {eid: f"indsatser/{_slug(eid)}.html" for eid in eff["effort_id"]}
 
-    save(level_heatmap(register, year, home, lang), out, "heatmap_niveau_forvaltning")
+    save(level_heatmap(register, year, home, lang, demo=demo), out, "heatmap_niveau_forvaltning")
 
     def effort_row(r) -> dict:
         e = eff[eff["effort_id"] == r.effort_id].iloc[0]

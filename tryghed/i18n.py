@@ -898,6 +898,11 @@ def _withheld_text(facts: dict, design: str, lang: str) -> str:
     return ("tilbageholdt: " if lang == "da" else "withheld: ") + why
 
 
+def _poisson_name(f: dict, da: bool) -> str:
+    """The model's name in an effect note: quasi-Poisson where the fit showed overdispersion."""
+    return ("kvasi-Poisson" if da else "quasi-Poisson") if f["overdispersed"] else "Poisson"
+
+
 def effect_notes(design: str, facts: dict, lang: str) -> str:
     """The ``notes`` cell of one effects.csv row (``design``: its, did, event_study, placebo, synthetic)."""
     da = lang == "da"
@@ -909,7 +914,7 @@ def effect_notes(design: str, facts: dict, lang: str) -> str:
         parts = [(f"effekten {f['k']} {unit} efter start ({f['n_pre']} perioder før, {f['n_post']} fra start)" if da
                   else f"effect {f['k']} {unit} after the start ({f['n_pre']} periods before, {f['n_post']} from "
                   "the start)"),
-                 (("kvasi-Poisson" if f["overdispersed"] else "Poisson") + (" (overspredning " if da else
+                 (_poisson_name(f, da) + (" (overspredning " if da else
                                                                              " (dispersion ")
                   + sig(f["dispersion"], lang) + ")"),
                  (f"Ljung-Box p {sig(f['ljung_box_p'], lang)} ved lag {f['ljung_box_lag']}, Durbin-Watson "
@@ -934,7 +939,7 @@ def effect_notes(design: str, facts: dict, lang: str) -> str:
         return sentence_join(parts)
     if design == "did":
         f, es, pt, pl = facts["did"], facts.get("event_study"), facts.get("placebo_time"), facts.get("placebo")
-        parts = [("kvasi-Poisson" if f["overdispersed"] else "Poisson") + (" (overspredning " if da else
+        parts = [_poisson_name(f, da) + (" (overspredning " if da else
                                                                           " (dispersion ")
                  + sig(f["dispersion"], lang) + ")",
                  f"{f['n_comparison']} sammenligningsområder" if da else f"{f['n_comparison']} comparison areas"]
