@@ -158,8 +158,12 @@ def test_report_states_change_trend_target_and_limits_for_every_measure(runs):
     # the optional StatBank measure has no file in the demo data: reported as missing, not as an error
     assert np.isnan(card.loc["reported_crime", "Estimate"])
     measured = card.drop(index="reported_crime")
-    for col in ("Verdict", "Trend", "Status", "What the data cannot tell"):
+    for col in ("Verdict", "Trend", "What the data cannot tell"):
         assert measured[col].str.len().gt(1).all(), col
+    # every measure with a target has a status; one without says "–" (no target), never a blank
+    targeted = [i.id for i in pipeline.indicators if i.targets and i.id in measured.index]
+    assert len(targeted) >= 7 and measured.loc[targeted, "Status"].str.len().gt(1).all()
+    assert (measured.drop(index=targeted)["Status"] == "–").all()
     # the 2017 survey crosses the declared break: no test, and the size limit is computed from the actual n
     unsafe = card.loc["unsafe_night"].replace("\u00a0", " ", regex=True)
     assert "no test across a series break" in unsafe["Verdict"]
