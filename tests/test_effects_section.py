@@ -23,7 +23,7 @@ ENGLISH = ["placebo p", "consistent", "rate ratio", "descriptive", "withheld", "
            "spill-over", "the", "and", "of", "with", "before", "after", "reported", "effect", "areas", "districts",
            "change", "not", "assumes", "test of", "fake", "leads"]
 #: Danish words that must not be on an English page.
-DANISH = ["forenelig", "kan ikke skelnes", "beskrivende", "rateratio", "tilbageholdt", "parallelle", "smitte",
+DANISH = ["forenelig", "kan ikke skelnes", "beskrivende", "rate-forhold", "tilbageholdt", "parallelle", "smitte",
           "områder", "bydele", "og", "ikke", "med", "før", "efter", "fra", "til", "ændring", "antagelser", "figurer",
           "falske", "indsatsen", "rapporteret", "pr"]
 

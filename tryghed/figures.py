@@ -693,7 +693,7 @@ def effect_figures(results, *, lang: str, out_dir: Path, names: dict[str, str] |
     labels = _EFFECT_LABELS_DA if da else _EFFECT_LABELS
     names = names or {}
     rows = []
-    ratio = "rateratio" if da else "rate ratio"
+    ratio = "rate-forhold" if da else "rate ratio"
     for res in results:
         ev = res.evaluation
         measure = (titles or {}).get(ev.indicator, ev.indicator)

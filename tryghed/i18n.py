@@ -767,7 +767,7 @@ EFFECT_WORDS = {
         "section": "Virkede indsatsen?", "its": "Afbrudt tidsserie", "did": "Forskel-i-forskelle",
         "placebo": "Placebotest i rum", "synthetic": "Syntetisk kontrol", "assumptions": "Antagelser og deres tjek",
         "figures": "Figurer", "notebook": "Hele analysen med alle tal og tjek",
-        "from": "fra", "to": "til", "ratio": "rateratio", "per_1000": "pr. 1.000",
+        "from": "fra", "to": "til", "ratio": "rate-forhold", "per_1000": "pr. 1.000",
         "month": "måneder", "quarter": "kvartaler", "half": "halvår", "year": "år",
         "per_month": "pr. måned", "per_quarter": "pr. kvartal", "per_half": "pr. halvår", "per_year": "pr. år",
         "districts": "bydele", "areas": "områder", "and": "og",
@@ -862,7 +862,7 @@ def effect_change(rr: float, lo: float, hi: float, lang: str) -> str:
 
 
 def effect_ratio(rr: float, lo: float, hi: float, lang: str, decimals: int = 3) -> str:
-    """"rateratio 0,813 (95 %-KI 0,759–0,871)"."""
+    """"rate-forhold 0,813 (95 %-KI 0,759–0,871)"."""
     text = f"{EFFECT_WORDS[lang]['ratio']} {number(rr, lang, decimals)}"
     if not _missing(lo) and not _missing(hi):
         text += f" ({LABELS[lang]['ci_short']} {interval(lo, hi, lang, decimals)})"
@@ -1017,7 +1017,7 @@ def effect_section(facts: dict, lang: str, *, names: dict | None = None, measure
     designs = facts.get("designs") or ()
     n_comp = len(facts.get("comparison") or ())
     intro = (f"{areas} {W['from']} {start} sammenlignet med de {n_comp} øvrige {others}. Effekterne er "
-             "rateratioer (1 = ingen forskel), vist som procentvis ændring med 95 %-konfidensinterval." if da else
+             "rate-forhold (1 = ingen forskel), vist som procentvis ændring med 95 %-konfidensinterval." if da else
              f"{areas} {W['from']} {start} compared with the {n_comp} other {others}. Effects are rate ratios "
              "(1 = no difference), shown as a percentage change with its 95% confidence interval.")
     results = []
