@@ -88,14 +88,16 @@ class PublishedShare(ShareKind):
         def num(v: int) -> str:
             return f"{v:,}".replace(",", ".") if lang == "da" else f"{v:,}"
 
-        sizes = (", ".join(f"{num(v)} ({level})" for level, v in a.items()) if isinstance(a, dict)
-                 else num(a) if a else "")
+        from ..i18n import LEVEL_NAMES
+
+        sizes = (", ".join(f"{num(v)} ({LEVEL_NAMES[lang].get(level, level).lower()})" for level, v in a.items())
+                 if isinstance(a, dict) else num(a) if a else "")
         if lang == "da":
             text = ("offentliggjort andel, vist som offentliggjort; Wilson-interval og ændringer med z-test på "
                     "stikprøvestørrelsen (METHODS.md §1.3–1.4); offentliggjorte andele lægges ikke sammen")
             if a is not None:
                 text += (f"; stikprøvestørrelsen er ikke offentliggjort: n = {sizes} er en ANTAGELSE (markeret "
-                         "assumed_n), som intervaller og test hviler på")
+                         "som antaget stikprøvestørrelse), som intervaller og test hviler på")
             return text
         text = ("published share, shown as published; Wilson interval and changes by the z-test on the sample size "
                 "(METHODS.md §1.3–1.4); published shares are never added up")
