@@ -11,8 +11,8 @@ YEAR   ?= 2017
 # numpy's multithreaded BLAS fights pytest-xdist and the notebook kernels for the same cores: one thread each
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
-# pytest-xdist: every core; one worker per notebook and per end-to-end run (conftest.py groups them)
-XDIST  ?= -n auto --dist loadgroup
+# pytest-xdist: every core; a module per worker, the shared sikker-by runs on one (tests/conftest.py schedules)
+XDIST  ?= -n auto --dist loadscope
 
 .DEFAULT_GOAL := help
 .PHONY: help setup demo report test test-fast lint bench lock clean

@@ -6,8 +6,8 @@ import pytest
 
 from tryghed import demo
 
-#: Fixtures that run the real notebook chain: their tests are ``slow`` and stay on one pytest-xdist worker per group,
-#: so each such fixture runs once (``make test`` uses ``-n auto --dist loadgroup``).
+#: Fixtures that run the real notebook chain: their tests are ``slow``; each module runs on one pytest-xdist worker
+#: (``make test`` uses ``-n auto --dist loadscope`` with :func:`pytest_xdist_make_scheduler`), so each runs once.
 KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
 SHARED_RUN_GROUP = "sikker-by-demo-run"
 
@@ -61,22 +61,37 @@ def sikker_by_en_run(demo_dir, tmp_path_factory):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: runs the real notebook chain (deselect with -m 'not slow')")
-    config.addinivalue_line("markers", "xdist_group(name): run on the same pytest-xdist worker as its group")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test that starts a notebook kernel ``slow`` and group it for pytest-xdist: each notebook's nbval
-    cells together, every user of the shared run together, and each module with its own run fixture together."""
+    """Mark every test that starts a notebook kernel (a run fixture, or an nbval cell) ``slow``."""
     for item in items:
-        path = Path(str(item.fspath))
         used = set(getattr(item, "fixturenames", ()))
-        if path.suffix == ".ipynb":
-            group = f"nbval-{path.stem}"
-        elif used & {"sikker_by_demo_run", "sikker_by_en_run"}:
-            group = SHARED_RUN_GROUP
-        elif used & KERNEL_FIXTURES or item.get_closest_marker("slow"):
-            group = path.stem
-        else:
-            continue
-        item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(group))
+        if Path(str(item.fspath)).suffix == ".ipynb" or used & KERNEL_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
+#: The test modules that read the session's shared runs (found by name, so a new user is counted by itself).
+SHARED_RUN_MODULES = frozenset(
+    p.name for p in Path(__file__).parent.glob("test_*.py")
+    if any(f in p.read_text(encoding="utf-8") for f in ("sikker_by_demo_run", "sikker_by_en_run")))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Schedule whole modules on a worker (each module's run fixture is built once), and every module that reads
+    the session's shared runs on the same worker (those runs are built once in the whole session).
+
+    pytest-xdist's ``--dist loadgroup`` would do this from ``xdist_group`` marks, but with pytest 9.2 its grouping
+    silently does nothing (it renames node ids, which pytest 9.2 no longer allows: pytest-dev/pytest-xdist#1386);
+    this scheduler needs only the node ids. It applies to ``--dist loadscope`` and ``--dist loadgroup``.
+    """
+    if config.getvalue("dist") not in ("loadscope", "loadgroup"):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedRunScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_RUN_GROUP if Path(module).name in SHARED_RUN_MODULES else module
+
+    return SharedRunScheduling(config, log)
