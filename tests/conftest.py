@@ -1,4 +1,5 @@
 import hashlib
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,9 +25,10 @@ def demo_dir(tmp_path_factory):
 def shared_data():
     """The shared real-data folder ``../shared/data`` next to the project (present in CI; may be absent locally).
 
-    A test that needs a file from it must fail when ``CI == "true"`` and skip otherwise, naming the missing file.
+    ``TRYGHED_SHARED_DATA`` names another copy (e.g. from a git worktree). A test that needs a file from it must fail
+    when ``CI == "true"`` and skip otherwise, naming the missing file (``realdata.need``).
     """
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    return Path(os.environ.get("TRYGHED_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 def _snapshot(folder: Path) -> dict[str, str]:

@@ -8,63 +8,20 @@ xlsx exports), never from the pipeline's own code. Without the shared folder the
 
 from __future__ import annotations
 
-import csv
 import json
-import os
-from pathlib import Path
 
-import openpyxl
 import pytest
 import yaml
 
+from realdata import CITIZEN_LABELS, FOLK1A, STRAF11, STRAF11_TOTAL, need, offences_by_hand, xlsx_cell
 from tryghed import clean, config, indicators, peers, sources
 
-STRAF11 = "dst/straf11_offences_by_type_municipality_2007Q1-2019Q3.csv"
-STRAF11_TOTAL = "dst/straf11_total_municipality_2007Q1-2022Q4.xlsx"
-FOLK1A = "dst/folk1a_population_municipality_2008Q1-2022Q4.xlsx"
-#: pipelines/koebenhavn.yml's citizen-directed crime as the English web CSV labels its offence types.
-CITIZEN_LABELS = [
-    "Burglary - business and community", "Residential burglaries", "Burglary (uninhabited buildings)",
-    "Theft from conveyances", "Shoplifting, etc.", "Other kinds of theft",
-    "Theft of/taking vehicle without the owners consent (TWOC)",
-    "Theft of/taking moped without the owners consent (TWOC)",
-    "Theft of/taking bicycle without the owners consent (TWOC)",
-    "Theft of/taking other objects without the owners consent (TWOC)", "Robbery", "Crimes of violence, total",
-    "Malicious damage to property",
-]
 CITIES = {"kbh": "Copenhagen", "aarhus": "Aarhus", "odense": "Odense", "aalborg": "Aalborg"}
 
 
 @pytest.fixture(scope="module")
 def data(shared_data):
-    root = Path(os.environ.get("TRYGHED_SHARED_DATA") or shared_data)
-    for name in (STRAF11, STRAF11_TOTAL, FOLK1A):
-        if not (root / name).is_file():
-            message = f"shared data file missing: {root / name}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
-    return root
-
-
-def offences_by_hand(path: Path, area: str, labels: list[str], year: int) -> int:
-    """The four quarter cells of ``labels`` for ``area`` in the STRAF11 web CSV (latin-1), added up."""
-    total, seen = 0, set()
-    with open(path, encoding="latin-1", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["REGION"] == area and row["TYPE OF OFFENCE"] in labels:
-                total += sum(int(row[f"{year}Q{q}"]) for q in range(1, 5))
-                seen.add(row["TYPE OF OFFENCE"])
-    assert seen == set(labels)
-    return total
-
-
-def xlsx_cell(path: Path, area: str, period: str) -> int:
-    """The cell of ``area`` (column B) under the header ``period`` of a StatBank xlsx export."""
-    rows = list(openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
-    header = next(r for r in rows if period in r)
-    [value] = [r[header.index(period)] for r in rows[rows.index(header) + 1:] if r[1] == area]
-    return int(value)
+    return need(shared_data, STRAF11, STRAF11_TOTAL, FOLK1A)
 
 
 @pytest.fixture(scope="module")

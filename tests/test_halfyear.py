@@ -9,31 +9,18 @@ the real-data tests skip naming the missing file (``TRYGHED_SHARED_DATA`` points
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 from scipy.stats import binomtest
 
+from realdata import CITIZEN_LABELS, FOLK1A, STRAF11, need, offences_by_hand, xlsx_cell
 from tryghed import cli, clean, config, periods, sources
 from tryghed.errors import ConfigError
 from tryghed.run import run_pipeline
-
-STRAF11 = "dst/straf11_offences_by_type_municipality_2007Q1-2019Q3.csv"
-FOLK1A = "dst/folk1a_population_municipality_2008Q1-2022Q4.xlsx"
-CITIZEN_LABELS = [
-    "Burglary - business and community", "Residential burglaries", "Burglary (uninhabited buildings)",
-    "Theft from conveyances", "Shoplifting, etc.", "Other kinds of theft",
-    "Theft of/taking vehicle without the owners consent (TWOC)",
-    "Theft of/taking moped without the owners consent (TWOC)",
-    "Theft of/taking bicycle without the owners consent (TWOC)",
-    "Theft of/taking other objects without the owners consent (TWOC)", "Robbery", "Crimes of violence, total",
-    "Malicious damage to property",
-]
 
 
 # ------------------------------------------------------------------------------------------------ small inputs
@@ -70,34 +57,12 @@ def test_period_option_and_yaml_key():
 # --------------------------------------------------------------------------------------------------- real data
 @pytest.fixture(scope="module")
 def data(shared_data):
-    root = Path(os.environ.get("TRYGHED_SHARED_DATA") or shared_data)
-    for name in (STRAF11, FOLK1A):
-        if not (root / name).is_file():
-            message = f"shared data file missing: {root / name}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
-    return root
+    return need(shared_data, STRAF11, FOLK1A)
 
 
 def half_by_hand(path: Path, area: str, year: int, half: int) -> int:
     """Citizen-directed crime in one half-year: the two quarter cells of each offence type, added up (csv module)."""
-    quarters = (1, 2) if half == 1 else (3, 4)
-    total, seen = 0, set()
-    with open(path, encoding="latin-1", newline="") as fh:
-        for row in csv.DictReader(fh):
-            if row["REGION"] == area and row["TYPE OF OFFENCE"] in CITIZEN_LABELS:
-                total += sum(int(row[f"{year}Q{q}"]) for q in quarters)
-                seen.add(row["TYPE OF OFFENCE"])
-    assert seen == set(CITIZEN_LABELS)
-    return total
-
-
-def population_by_hand(path: Path, area: str, period: str) -> int:
-    rows = list(openpyxl.load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True))
-    header = next(r for r in rows if period in r)
-    [value] = [r[header.index(period)] for r in rows[rows.index(header) + 1:] if r[1] == area]
-    return int(value)
+    return offences_by_hand(path, area, CITIZEN_LABELS, year, quarters=(1, 2) if half == 1 else (3, 4))
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +78,8 @@ def test_one_half_year_count_and_its_exact_test_by_hand(half, data):
     p, h, _ = half
     n18 = half_by_hand(data / STRAF11, "Ishøj", 2018, 2)       # 2018Q3 + 2018Q4 of the 13 offence types
     n17 = half_by_hand(data / STRAF11, "Ishøj", 2017, 2)
-    e18 = population_by_hand(data / FOLK1A, "Ishøj", "2018Q3")  # residents on 1 July
-    e17 = population_by_hand(data / FOLK1A, "Ishøj", "2017Q3")
+    e18 = xlsx_cell(data / FOLK1A, "Ishøj", "2018Q3")  # residents on 1 July
+    e17 = xlsx_cell(data / FOLK1A, "Ishøj", "2017Q3")
     r = h.rates.set_index(["indicator_id", "area_id", "period"])
     assert r.loc[("citizen_crime", "ishoej", "2018H2"), "numerator"] == n18
     assert r.loc[("citizen_crime", "ishoej", "2018H2"), "denominator"] == e18
@@ -144,7 +109,7 @@ def test_trend_over_the_same_half_year_equals_a_direct_glm(half, data):
     p, h, _ = half
     years = list(range(2008, 2019))
     y = np.array([half_by_hand(data / STRAF11, "Ishøj", yr, 2) for yr in years], dtype=float)
-    e = np.array([population_by_hand(data / FOLK1A, "Ishøj", f"{yr}Q3") for yr in years], dtype=float)
+    e = np.array([xlsx_cell(data / FOLK1A, "Ishøj", f"{yr}Q3") for yr in years], dtype=float)
     fit = sm.GLM(y, sm.add_constant(np.array(years, dtype=float)), family=sm.families.Poisson(),
                  offset=np.log(e)).fit()
     t = h.trends.set_index(["indicator_id", "area_id", "period"]).loc[("citizen_crime", "ishoej", "2018H2")]

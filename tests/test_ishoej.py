@@ -5,81 +5,35 @@ Expected numbers come from the shared real files read with the csv module and op
 exact Poisson interval in its chi-square form (scipy), never from the pipeline's own code.
 """
 
-import csv
 import json
-import os
 import shutil
 from pathlib import Path
 
 import nbformat
 import numpy as np
-import openpyxl
 import pandas as pd
 import papermill as pm
 import pytest
 import statsmodels.api as sm
 from scipy.stats import chi2
 
+from realdata import CITIZEN_LABELS, FOLK1A, STRAF11, need, offences_by_hand, xlsx_cell
 from tryghed import clean, config, demo, i18n, indicators, peers, sources
 from tryghed.errors import ConfigError, InputError
 from tryghed.paths import NOTEBOOKS
 from tryghed.run import data_notes, run_pipeline, validate
 from tryghed.sources.statbank import add_country_total
 
-STRAF11 = "dst/straf11_offences_by_type_municipality_2007Q1-2019Q3.csv"
-FOLK1A = "dst/folk1a_population_municipality_2008Q1-2022Q4.xlsx"
 GEO = "geo/dk_municipalities.geojson"
 YEAR = 2018
-#: Citizen-directed crime as the raw file labels its offence types (the group declared in pipelines/ishoej.yml).
-CITIZEN_LABELS = [
-    "Burglary - business and community", "Residential burglaries", "Burglary (uninhabited buildings)",
-    "Theft from conveyances", "Shoplifting, etc.", "Other kinds of theft",
-    "Theft of/taking vehicle without the owners consent (TWOC)",
-    "Theft of/taking moped without the owners consent (TWOC)",
-    "Theft of/taking bicycle without the owners consent (TWOC)",
-    "Theft of/taking other objects without the owners consent (TWOC)", "Robbery", "Crimes of violence, total",
-    "Malicious damage to property",
-]
 MUNICIPALITIES = {"ishoej": "Ishøj", "albertslund": "Albertslund", "hoeje-taastrup": "Høje-Taastrup",
                   "broendby": "Brøndby", "vallensbaek": "Vallensbæk", "hvidovre": "Hvidovre", "viborg": "Viborg"}
 
 
-def need(folder: Path, *names: str) -> Path:
-    """The shared data folder holding ``names``, or fail (CI) / skip (elsewhere) naming the missing file."""
-    for name in names:
-        if not (folder / name).is_file():
-            message = f"shared data file missing: {folder / name}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
-    return folder
-
-
 # ------------------------------------------------------------------------------------------ independent recomputation
-def offences_by_hand(path: Path, area, labels, year: int) -> int:
-    """Reported offences of ``labels`` in ``year``: the four quarter columns of the web CSV summed (csv module).
-
-    ``area`` is a municipality name, or None for the whole country (every row that is not a region).
-    """
-    total, seen = 0, set()
-    with open(path, encoding="latin-1", newline="") as fh:
-        for row in csv.DictReader(fh):
-            here = row["REGION"] == area if area else not row["REGION"].startswith("Region ")
-            if here and row["TYPE OF OFFENCE"] in labels:
-                total += sum(int(row[f"{year}Q{q}"]) for q in range(1, 5))
-                seen.add(row["TYPE OF OFFENCE"])
-    assert seen == set(labels)
-    return total
-
-
 def population_by_hand(path: Path, area, year: int) -> int:
     """FOLK1A on 1 January: the ``{year}Q1`` cell of the municipality's row (None: the sum of every row)."""
-    ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
-    rows = list(ws.iter_rows(values_only=True))
-    header = next(r for r in rows if f"{year}Q1" in r)
-    col = header.index(f"{year}Q1")
-    body = [r for r in rows[rows.index(header) + 1:] if r[1] and isinstance(r[col], int | float)]
-    return int(sum(r[col] for r in body if area is None or r[1] == area))
+    return xlsx_cell(path, area, f"{year}Q1")
 
 
 def exact_ci(count: int, population: int) -> tuple[float, float]:

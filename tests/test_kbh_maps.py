@@ -8,7 +8,6 @@ Without the shared folder the tests skip with a message (TRYGHED_SHARED_DATA nam
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from realdata import need
 from tryghed import config, figures
 from tryghed.errors import InputError
 
@@ -25,14 +25,7 @@ FILES = ("geo/kk_bydele.geojson", "geo/norrebro_neighbourhoods.geojson")
 
 @pytest.fixture(scope="module")
 def geo(shared_data):
-    root = Path(os.environ.get("TRYGHED_SHARED_DATA") or shared_data)
-    missing = [f for f in FILES if not (root / f).is_file()]
-    if missing:
-        message = f"shared data file missing: {root / missing[0]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return root
+    return need(shared_data, *FILES)
 
 
 def _names(path: Path, prop: str) -> set[str]:

@@ -8,13 +8,13 @@ with a message (set TRYGHED_SHARED_DATA to use another copy); in CI (CI=true) th
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats as sps
 
+from realdata import need
 from tryghed import changes, clean, config, disclosure, indicators, sources
 
 FILES = ("kk/kk_tryghed_city_series.csv", "kk/kk_tryghed_2025_bydele.csv", "kk/kk_tryghed_2026_bydele.csv",
@@ -27,14 +27,7 @@ SERIES = {"utrygge_i_nabolaget": "unsafe_neighbourhood", "utrygge_aften_nat": "u
 
 @pytest.fixture(scope="module")
 def data(shared_data):
-    root = Path(os.environ.get("TRYGHED_SHARED_DATA") or shared_data)
-    missing = [f for f in FILES if not (root / f).is_file()]
-    if missing:
-        message = f"shared data file missing: {root / missing[0]}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return root
+    return need(shared_data, *FILES)
 
 
 @pytest.fixture(scope="module")

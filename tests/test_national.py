@@ -8,31 +8,18 @@ from __future__ import annotations
 
 import csv
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats as sps
 
+from realdata import need
 from tryghed import national
 from tryghed.errors import ConfigError, InputError
 from tryghed.paths import PIPELINES, ROOT
 
 SOCIO = "dst/municipality_socio_economic_2008-2023.csv"
-
-
-def shared_file(name: str) -> Path:
-    """A file of the shared real data: ``ROOT.parent/shared/data`` (as tests/conftest.py), else ``/work/shared/data``;
-    fail when CI=true and it is absent, skip otherwise."""
-    for folder in (ROOT.parent / "shared" / "data", Path("/work/shared/data")):
-        if (folder / name).is_file():
-            return folder / name
-    message = f"shared data file missing: {name} (looked in {ROOT.parent / 'shared' / 'data'} and /work/shared/data)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 # ------------------------------------------------------------------------------------------------ funnel limits
@@ -156,8 +143,8 @@ def test_spec_loads_and_rejects_bad_limits(tmp_path):
         national.load_spec(bad)
 
 
-def test_one_similar_group_recomputed_by_hand():
-    path = shared_file(SOCIO)
+def test_one_similar_group_recomputed_by_hand(shared_data):
+    path = need(shared_data, SOCIO) / SOCIO
     spec = national.load_spec(PIPELINES / "shared" / "national.yml").similar
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["year"] == "2018"]

@@ -6,7 +6,6 @@ figures documented in ../shared/data/README.md and ../shared/STATBANK.md, never 
 
 import csv
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import realdata
 from tryghed.errors import InputError
 from tryghed.sources.statbank import (
     KEY_COLUMNS,
@@ -34,13 +34,7 @@ FOLK1A_XLSX = "dst/folk1a_population_municipality_2008Q1-2022Q4.xlsx"
 
 def need(shared_data: Path, name: str) -> Path:
     """The shared file, or fail (CI) / skip (elsewhere) naming the missing file."""
-    path = shared_data / name
-    if not path.is_file():
-        message = f"shared data file missing: {path}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+    return realdata.need(shared_data, name) / name
 
 
 def resource_rows(name: str) -> list[dict[str, str]]:

@@ -7,9 +7,7 @@ STRAF11 export.
 
 import csv
 import io
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from realdata import STRAF11, need
 from tryghed import identifiers as ids
 from tryghed.sources import _common, statbank
 
@@ -193,17 +192,8 @@ def test_read_as_text_matches_the_csv_module(tmp_path):
     assert df.to_numpy().tolist() == [["Jens", "010190-1234"], ["", ""], ["", "x"]]  # the blank line is a row
 
 
-def shared_file(shared_data: Path, name: str) -> Path:
-    path = shared_data / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"shared data file missing: {path}")
-        pytest.skip(f"shared data file missing: {path}")
-    return path
-
-
 def test_real_straf11_export_splits_the_same_both_ways(shared_data):
-    p = shared_file(shared_data, "dst/straf11_offences_by_type_municipality_2007Q1-2019Q3.csv")
+    p = need(shared_data, STRAF11) / STRAF11
     text = statbank._decode(p.read_bytes())
     fast = statbank._text_rows(p)
     slow = statbank._text_rows_csv(p, text, ",")
