@@ -705,20 +705,6 @@ def _flag_assumed_n_limits(fn):
 limits_statement = _flag_assumed_n_limits(limits_statement)
 
 
-#: What a change compares with (the change table's ``comparison``); ``{ref}`` is the reference period.
-COMPARISON_LABELS = {
-    "da": {"previous_year": "siden sidste år ({ref})", "previous_survey": "siden sidste måling ({ref})",
-           "baseline": "siden udgangsåret ({ref})", "rest_of_level": "mod resten af byen"},
-    "en": {"previous_year": "since last year ({ref})", "previous_survey": "since the previous survey ({ref})",
-           "baseline": "since the baseline year ({ref})", "rest_of_level": "against the rest of the city"},
-}
-
-
-def comparison_label(comparison: str, ref: int, lang: str) -> str:
-    """"siden sidste måling (2015)" / "since the previous survey (2015)": the comparison with its actual year."""
-    return COMPARISON_LABELS[lang].get(comparison, comparison).format(ref=ref)
-
-
 def not_measured(last: int | None, lang: str) -> str:
     """A measure whose source ended (or is not measured every year): "ikke målt i år (sidst målt 2013)"."""
     if lang == "da":
