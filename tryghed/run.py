@@ -85,6 +85,92 @@ def _encrypted_kernel_manager(stderr_log: Path | None = None):
     return EncryptedKernelManager
 
 
+def notebook_imports(notebook: Path) -> str:
+    """The top-level import lines of a notebook's code cells, in order (what its kernel imports before any work)."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    lines = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            lines += [line for line in source.splitlines()
+                      if line.startswith(("import ", "from ")) and "__future__" not in line]
+    return "\n".join(lines)
+
+
+class _KernelPrestart:
+    """Starts the kernel of the next notebook while the current one runs, so its start-up and imports take no wall
+    time on a machine with a core to spare.
+
+    The kernel is an ordinary fresh kernel of the run's kernel manager class, started in the notebooks' folder; it
+    imports the notebook's own import lines (``IPKernelApp.exec_lines``, outside the history: execution counts
+    still start at 1) before it answers, and papermill then runs the whole notebook in it as usual. Each notebook
+    still has a kernel of its own. ``TRYGHED_PRESTART=0`` turns this off (a kernel is then started per notebook
+    when its turn comes).
+    """
+
+    def __init__(self, manager_class, enabled: bool = True):
+        self.manager_class, self.enabled = manager_class, enabled
+        self.started: dict[str, object] = {}
+
+    def start(self, name: str) -> None:
+        if not self.enabled or name in self.started:
+            return
+        from jupyter_core.utils import run_sync
+
+        km = self.manager_class(kernel_name="python3")
+        imports = notebook_imports(NOTEBOOKS / f"{name}.ipynb")
+        extra = [f"--IPKernelApp.exec_lines={imports}"] if imports else []
+        try:
+            run_sync(km.start_kernel)(extra_arguments=extra, cwd=str(NOTEBOOKS))
+        except Exception as exc:  # noqa: BLE001 - papermill starts the kernel itself when its turn comes
+            log.debug("could not prestart the kernel of %s: %s", name, exc)
+            return
+        # papermill's client does not close the channels of a kernel it did not start: keep them to close here
+        km._tryghed_clients = clients = []
+        make_client = km.client
+
+        def client(**kwargs):
+            clients.append(make_client(**kwargs))
+            return clients[-1]
+
+        km.client = client
+        self.started[name] = km
+
+    def take(self, name: str) -> dict:
+        """``execute_notebook`` keyword arguments for ``name``: its started kernel's manager, when it is alive."""
+        km = self.started.pop(name, None)
+        if km is None:
+            return {}
+        from jupyter_core.utils import run_sync
+
+        if run_sync(km.is_alive)():
+            return {"km": km}
+        self._stop(km)
+        return {}
+
+    @staticmethod
+    def _stop(km) -> None:
+        from jupyter_core.utils import run_sync
+
+        for kc in getattr(km, "_tryghed_clients", ()):
+            kc.stop_channels()
+        try:
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        except Exception as exc:  # noqa: BLE001 - a kernel that is already gone needs no shutdown
+            log.debug("kernel shutdown: %s", exc)
+
+    def stop(self, kwargs: dict) -> None:
+        """Shut down a kernel handed out by :meth:`take` (papermill leaves a kernel it did not start running)."""
+        if "km" in kwargs:
+            self._stop(kwargs["km"])
+
+    def close(self) -> None:
+        for km in self.started.values():
+            self._stop(km)
+        self.started.clear()
+
+
 class NotebookFailed(TryghedError):
     """A notebook raised: names the notebook, the failing cell and the saved executed notebook."""
 
@@ -707,30 +793,49 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
         log.info("skipped %s: unchanged", name)
     pages = {f"report/{n}.html" for n in pipeline.notebooks}
     manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
+    prestart = _KernelPrestart(manager, enabled=os.environ.get("TRYGHED_PRESTART", "1") != "0")
+    names = [name for name, _, _ in todo]
     bar = tqdm(todo, desc=f"{pipeline.id} {year} {staged.report_dir.name}", unit="notebook", disable=not progress)
-    for name, key, inputs in bar:
-        bar.set_postfix_str(name)
-        out_nb = executed_dir / f"{name}.ipynb"
-        before = _stat_snapshot(staged)
-        try:
-            pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
-                                progress_bar=False, cwd=str(NOTEBOOKS),
-                                kernel_manager_class=manager)
-        except pm.PapermillExecutionError as exc:
-            failed.mkdir(parents=True, exist_ok=True)
-            saved = failed / out_nb.name
-            shutil.copyfile(out_nb, saved)
-            cell, _ = _first_error(out_nb)
-            log.error("notebook %s failed: %s", name, exc.evalue)
-            raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
-        # the pages the background thread draws meanwhile belong to the rendering, not to this step
-        written = {k: v for k, v in _written(staged, before).items() if k not in pages}
-        render(name)
-        for earlier in steps:   # the last step to write a file owns it
-            earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
-        steps.append({"name": name, "key": key, "inputs": inputs, "outputs": written})
-        log.info("executed %s", name)
+    try:
+        for i, (name, key, inputs) in enumerate(bar):
+            bar.set_postfix_str(name)
+            prestart.start(name)
+            kernel = prestart.take(name)
+            if i + 1 < len(names):
+                prestart.start(names[i + 1])
+            steps.append(_execute_one(pm, name, key, inputs, params, manager, kernel, prestart, staged,
+                                      executed_dir, failed, pages, steps, render))
+    finally:
+        prestart.close()
     return steps
+
+
+def _execute_one(pm, name, key, inputs, params, manager, kernel: dict, prestart: _KernelPrestart, staged: RunPaths,
+                 executed_dir: Path, failed: Path, pages: set[str], steps: list[dict],
+                 render: Callable[[str], None]) -> dict:
+    """Execute one notebook (in the kernel ``prestart`` started for it, when there is one) and return its manifest
+    entry; a failure saves the executed notebook in ``failed`` and raises :class:`NotebookFailed`."""
+    out_nb = executed_dir / f"{name}.ipynb"
+    before = _stat_snapshot(staged)
+    try:
+        pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
+                            progress_bar=False, cwd=str(NOTEBOOKS), kernel_manager_class=manager, **kernel)
+    except pm.PapermillExecutionError as exc:
+        failed.mkdir(parents=True, exist_ok=True)
+        saved = failed / out_nb.name
+        shutil.copyfile(out_nb, saved)
+        cell, _ = _first_error(out_nb)
+        log.error("notebook %s failed: %s", name, exc.evalue)
+        raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
+    finally:
+        prestart.stop(kernel)
+    # the pages the background thread draws meanwhile belong to the rendering, not to this step
+    written = {k: v for k, v in _written(staged, before).items() if k not in pages}
+    render(name)
+    for earlier in steps:   # the last step to write a file owns it
+        earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
+    log.info("executed %s", name)
+    return {"name": name, "key": key, "inputs": inputs, "outputs": written}
 
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
