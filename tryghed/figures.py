@@ -310,6 +310,105 @@ def _alt_areas(ind, n_areas: int, reference_name: str, band: bool, lang: str) ->
     return f"Small multiples: {name} in {n_areas} areas" + (f", each with {' and '.join(parts)}" if parts else "") + "."
 
 
+def _indicator_figures_one(pipeline, table: pd.DataFrame, year: int, lang: str, out_dir: Path, demo: bool,
+                           ind_id: str) -> list[dict]:
+    """One measure's trend chart and small multiples (the work of :func:`indicator_figures` for one measure)."""
+    from .changes import headline_area
+    from .i18n import LABELS, source_line, unit_label
+
+    L = LABELS[lang]
+    ind = pipeline.indicator(ind_id)
+    rows: list[dict] = []
+    with house_style():
+        area_id = headline_area(pipeline, ind)
+        s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id) & (table["period"] <= year)]
+        s = s[~s["suppressed"].astype(bool)].set_index("period").sort_index()
+        if s.empty:
+            return rows
+        base_year = ind.baseline_year or pipeline.baseline_year
+        baseline = (base_year, float(s.loc[base_year, "estimate"])) if base_year in s.index else None
+        targets = []
+        for t in ind.targets:
+            if t.type == "level":
+                targets.append((t.year, t.value, t.text[lang]))
+            elif t.type == "relative" and baseline is not None:
+                targets.append((t.year, baseline[1] * (1 + t.change), t.text[lang]))
+        unit = unit_label(ind, lang)
+        breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
+        source = source_line(pipeline, ind, lang, demo)
+        area_name = pipeline.area(area_id).name[lang]
+        title = f"{ind.name[lang]} – {area_name}"
+        fig, ax = plt.subplots(figsize=(7.5, 4.2))
+        trend_chart(s, ax, title=title, ylabel=unit, baseline=baseline, targets=targets, breaks=breaks,
+                    labels={"estimate": L["estimate_line"], "ci": L["ci"], "baseline": L["baseline"],
+                            "break": L["break"]}, lang=lang)
+        finish(fig, source=source, demo=demo, lang=lang)
+        alt = _alt_trend(ind, area_name, s, year, lang)
+        files = save(fig, out_dir, f"trend_{ind.id}", title=title, alt=alt)
+        rows.append({"indicator_id": ind.id, "figure": f"trend_{ind.id}", "kind": "trend",
+                     "files": [p.name for p in files], "title": title, "alt": alt})
+        below = [lv for lv in ind.levels if lv != "city"]
+        if not below:
+            return rows
+        # a municipality's peers are drawn beside it; a city's finest level of districts on its own
+        shown = ["city", *below] if set(below) <= set(PEER_LEVELS) else [below[-1]]
+        sub = table[(table["indicator_id"] == ind.id) & table["level"].isin(shown) & (table["period"] <= year)
+                    & ~table["suppressed"].astype(bool)]
+        if sub.empty:
+            return rows
+        names = {a.id: a.name[lang] for a in pipeline.areas}
+        city = table[(table["indicator_id"] == ind.id) & (table["area_id"] == pipeline.city.id)
+                     & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
+        reference = city.set_index("period").sort_index()[["estimate"]] if "city" not in shown else None
+        ref_name = f"{pipeline.city.name[lang]} ({L['city_reference']})"
+        fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names, breaks=breaks,
+                              break_label=L["break"], lang=lang, reference=reference,
+                              reference_label=ref_name if reference is not None else "",
+                              labels={"estimate": L["estimate_line"], "ci": L["ci"]})
+        finish(fig, source=source, demo=demo, lang=lang)
+        alt = _alt_areas(ind, sub["area_id"].nunique(), ref_name if reference is not None else "",
+                         bool(sub["ci_low"].notna().any()), lang)
+        files = save(fig, out_dir, f"areas_{ind.id}", title=ind.name[lang], alt=alt)
+        rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "kind": "areas",
+                     "files": [p.name for p in files], "title": ind.name[lang], "alt": alt})
+    return rows
+
+
+def figure_workers() -> int:
+    """How many processes draw a step's figures: ``TRYGHED_FIGURE_WORKERS``, else the cores (at most 2). A sweep
+    sets 1 in its workers, whose cores are taken by the other runs."""
+    import os
+
+    text = os.environ.get("TRYGHED_FIGURE_WORKERS", "")
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
+def _map_figures(fn, jobs: list[tuple]) -> list:
+    """``[fn(*job) for job in jobs]``, in order, on :func:`figure_workers` processes when there are several.
+
+    The processes are forks of this one (Linux only: they start in milliseconds with matplotlib already imported,
+    and no module is imported again); each figure is drawn whole in one process with the same code and fonts, so
+    the files are the same whichever process draws them. Elsewhere, or with one worker, the figures are drawn here.
+    """
+    import sys
+
+    n = min(figure_workers(), len(jobs))
+    if n <= 1 or not sys.platform.startswith("linux"):
+        return [fn(*job) for job in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("fork")) as pool:
+        futures = [pool.submit(fn, *job) for job in jobs]
+        return [f.result() for f in futures]
+
+
 def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_dir: Path, *,
                       demo: bool = False, raw_dir: Path | None = None) -> pd.DataFrame:
     """Every measure's trend chart (headline area, periods up to ``year``) plus its areas as small multiples.
@@ -321,64 +420,8 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
     ``title`` and ``alt`` (the alternative text, in ``lang``); the same rows are written to ``figures.json`` in
     ``out_dir`` for the report page.
     """
-    from .changes import headline_area
-    from .i18n import LABELS, source_line, unit_label
-
-    L = LABELS[lang]
-    rows = []
-    with house_style():
-        for ind in pipeline.indicators:
-            area_id = headline_area(pipeline, ind)
-            s = table[(table["indicator_id"] == ind.id) & (table["area_id"] == area_id) & (table["period"] <= year)]
-            s = s[~s["suppressed"].astype(bool)].set_index("period").sort_index()
-            if s.empty:
-                continue
-            base_year = ind.baseline_year or pipeline.baseline_year
-            baseline = (base_year, float(s.loc[base_year, "estimate"])) if base_year in s.index else None
-            targets = []
-            for t in ind.targets:
-                if t.type == "level":
-                    targets.append((t.year, t.value, t.text[lang]))
-                elif t.type == "relative" and baseline is not None:
-                    targets.append((t.year, baseline[1] * (1 + t.change), t.text[lang]))
-            unit = unit_label(ind, lang)
-            breaks = [b for b in pipeline.break_years(ind.id) if b <= year]
-            source = source_line(pipeline, ind, lang, demo)
-            area_name = pipeline.area(area_id).name[lang]
-            title = f"{ind.name[lang]} – {area_name}"
-            fig, ax = plt.subplots(figsize=(7.5, 4.2))
-            trend_chart(s, ax, title=title, ylabel=unit, baseline=baseline, targets=targets, breaks=breaks,
-                        labels={"estimate": L["estimate_line"], "ci": L["ci"], "baseline": L["baseline"],
-                                "break": L["break"]}, lang=lang)
-            finish(fig, source=source, demo=demo, lang=lang)
-            alt = _alt_trend(ind, area_name, s, year, lang)
-            files = save(fig, out_dir, f"trend_{ind.id}", title=title, alt=alt)
-            rows.append({"indicator_id": ind.id, "figure": f"trend_{ind.id}", "kind": "trend",
-                         "files": [p.name for p in files], "title": title, "alt": alt})
-            below = [lv for lv in ind.levels if lv != "city"]
-            if not below:
-                continue
-            # a municipality's peers are drawn beside it; a city's finest level of districts on its own
-            shown = ["city", *below] if set(below) <= set(PEER_LEVELS) else [below[-1]]
-            sub = table[(table["indicator_id"] == ind.id) & table["level"].isin(shown) & (table["period"] <= year)
-                        & ~table["suppressed"].astype(bool)]
-            if sub.empty:
-                continue
-            names = {a.id: a.name[lang] for a in pipeline.areas}
-            city = table[(table["indicator_id"] == ind.id) & (table["area_id"] == pipeline.city.id)
-                         & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
-            reference = city.set_index("period").sort_index()[["estimate"]] if "city" not in shown else None
-            ref_name = f"{pipeline.city.name[lang]} ({L['city_reference']})"
-            fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names, breaks=breaks,
-                                  break_label=L["break"], lang=lang, reference=reference,
-                                  reference_label=ref_name if reference is not None else "",
-                                  labels={"estimate": L["estimate_line"], "ci": L["ci"]})
-            finish(fig, source=source, demo=demo, lang=lang)
-            alt = _alt_areas(ind, sub["area_id"].nunique(), ref_name if reference is not None else "",
-                             bool(sub["ci_low"].notna().any()), lang)
-            files = save(fig, out_dir, f"areas_{ind.id}", title=ind.name[lang], alt=alt)
-            rows.append({"indicator_id": ind.id, "figure": f"areas_{ind.id}", "kind": "areas",
-                         "files": [p.name for p in files], "title": ind.name[lang], "alt": alt})
+    jobs = [(pipeline, table, year, lang, Path(out_dir), demo, ind.id) for ind in pipeline.indicators]
+    rows = [row for made in _map_figures(_indicator_figures_one, jobs) for row in made]
     made = pd.DataFrame(rows, columns=["indicator_id", "figure", "kind", "files", "title", "alt"])
     write_manifest(made, out_dir)
     if raw_dir is not None and getattr(pipeline, "district_map", None) is not None:

@@ -882,8 +882,13 @@ class TaskResult:
     code: int = 0
 
 
-def run_task(task: Task, staging_dir: str | None = None) -> TaskResult:
-    """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions."""
+def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = False) -> TaskResult:
+    """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions.
+
+    ``cores_shared``: other tasks run beside this one (a pool worker), so its figures are drawn in the notebook's
+    own process (``TRYGHED_FIGURE_WORKERS=1``) rather than on every core."""
+    if cores_shared:
+        os.environ["TRYGHED_FIGURE_WORKERS"] = "1"
     start = time.perf_counter()
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
@@ -1002,7 +1007,7 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                     on_done(i + 1, len(tasks), results[i])
             return results
         with make_executor(executor, workers) as pool:
-            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()])): i
+            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()]), True): i
                        for i, t in enumerate(tasks)}
             for n, fut in enumerate(as_completed(futures), start=1):
                 i = futures[fut]
