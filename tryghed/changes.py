@@ -11,8 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import programme, stats
+from . import programme
+from ._lazy import lazy_module
 from .config import Indicator, Pipeline
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 
 def headline_area(pipeline: Pipeline, ind: Indicator) -> str:

@@ -25,6 +25,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter
 
 from .config import PEER_LEVELS
+from .figure_data import MANIFEST, read_manifest, segments, write_manifest  # noqa: F401 - their home before
 
 #: Okabe & Ito (2008) colour-blind-safe colours; red (target) and orange (break) also differ by marker and line.
 PALETTE = {"line": "#0072B2", "band": "#56B4E9", "target": "#D55E00", "baseline": "#555555", "break": "#E69F00",
@@ -69,15 +70,6 @@ class LocaleFormatter(Formatter):
 def _year_formatter() -> FuncFormatter:
     """Years as written ("2017", never "2.017"); ticks between whole years are left blank."""
     return FuncFormatter(lambda v, _pos: str(int(round(v))) if abs(v - round(v)) < 1e-9 else "")
-
-
-def segments(periods, breaks) -> list[np.ndarray]:
-    """Split sorted periods into the pieces between series breaks (a break year starts a new piece)."""
-    periods = np.asarray(periods)
-    if not len(periods):
-        return []
-    seg_id = np.searchsorted(np.sort(np.asarray(list(breaks), dtype=float)), periods, side="right")
-    return [periods[seg_id == k] for k in dict.fromkeys(seg_id.tolist())]
 
 
 def year_ticks(years, breaks=()) -> list[int]:
@@ -429,27 +421,6 @@ def indicator_figures(pipeline, table: pd.DataFrame, year: int, lang: str, out_d
         if len(maps):
             made = pd.concat([made, maps.drop(columns="note")], ignore_index=True)
     return made
-
-
-#: The figure list the report page reads (``indicator_figures`` and ``peer_map`` add to it).
-MANIFEST = "figures.json"
-
-
-def write_manifest(made: pd.DataFrame, out_dir: Path) -> Path:
-    """Write (or extend) ``figures.json`` in ``out_dir``: one entry per figure, keyed by its file stem."""
-    path = Path(out_dir) / MANIFEST
-    path.parent.mkdir(parents=True, exist_ok=True)
-    current = read_manifest(out_dir)
-    for r in made.to_dict("records"):
-        current[r["figure"]] = {k: (list(v) if k == "files" else v) for k, v in r.items()}
-    path.write_text(json.dumps(current, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return path
-
-
-def read_manifest(out_dir: Path) -> dict:
-    """The figures a run drew (``figures.json``), or an empty dict."""
-    path = Path(out_dir) / MANIFEST
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 #: Longitude is shrunk by cos(56°N) so that Denmark keeps its shape on a plain lon/lat plot.

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import stats
+from ._lazy import lazy_module
 from .config import Indicator, Pipeline
 from .kinds.survey_share import MIN_ANSWERS
+
+stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
 
 COLUMNS = ["pipeline", "indicator_id", "area_id", "level", "period", "numerator", "denominator", "estimate",
            "ci_low", "ci_high", "n_unweighted", "n_effective", "unit", "source", "suppressed", "flags", "method"]

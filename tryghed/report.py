@@ -109,7 +109,7 @@ def status_marks(ind, tg: pd.DataFrame, unit: str, lang: str, *, breaks: list[in
 def sparkline(series: pd.DataFrame, breaks: list[int], lang: str, *, width: int = 120, height: int = 30) -> Markup:
     """A tiny inline SVG of a series (``period`` index, ``estimate``), broken at the series breaks, the last value
     marked; it carries a ``<title>`` so that a screen reader says what it shows."""
-    from .figures import segments
+    from .figure_data import segments
 
     s = series["estimate"].dropna().sort_index()
     if len(s) < 2:
@@ -551,7 +551,7 @@ def _reports_root(report_dir: Path) -> Path | None:
 
 def _copy_figures(figures_dir: Path, report_dir: Path) -> dict:
     """Copy the run's figures into the report folder (``figures/``); their manifest entries."""
-    from .figures import read_manifest
+    from .figure_data import read_manifest
 
     target = Path(report_dir) / FIGURES_SUBDIR
     if target.exists():
@@ -589,6 +589,8 @@ def _peer_section(pipeline: Pipeline, processed_dir: Path, report_dir: Path, lan
 def effects_section(pipeline: Pipeline, processed_dir: Path, lang: str) -> dict | None:
     """The effect evaluation's section (``_effects.html.j2``) from the facts notebook 08_effects wrote
     (``effects.json``); None for a pipeline without an ``effects:`` block."""
+    if not pipeline.effects and not (Path(processed_dir) / "effects.json").is_file():
+        return None   # nothing to show, and statsmodels (which tryghed.effects imports) stays unimported
     from . import effects
 
     facts = effects.read_facts_json(Path(processed_dir) / "effects.json")
@@ -858,7 +860,7 @@ def family_note(pipeline: Pipeline, lang: str) -> str:
 def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosure: dict | None = None) -> list[str]:
     """Which method was used for which measure and why, with the METHODS.md anchors, the declared breaks, and the
     disclosure rule applied (``disclosure``: the run's ``disclosure.json`` record)."""
-    from .indicators import MIN_ANSWERS
+    from .kinds.survey_share import MIN_ANSWERS
 
     notes = []
     for ind in pipeline.indicators:
