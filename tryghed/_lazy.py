@@ -21,4 +21,18 @@ def lazy_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    _LAZY.append(name)
     return module
+
+
+#: The modules bound lazily so far in this process.
+_LAZY: list[str] = []
+
+
+def load_all() -> None:
+    """Run the code of every lazily bound module now (a kernel started ahead of its notebook does this while
+    another notebook runs, so the notebook finds scipy and statsmodels imported)."""
+    for name in _LAZY:
+        module = sys.modules.get(name)
+        if module is not None:
+            getattr(module, "__dict__", None)
