@@ -299,7 +299,6 @@ def test_real_chain_warm_rerun_and_an_edited_notebook(sikker_by_demo_run, tmp_pa
     nbs = tmp_path / "notebooks"
     shutil.copytree(paths.NOTEBOOKS, nbs)
     monkeypatch.setattr(run_mod, "NOTEBOOKS", nbs)
-    monkeypatch.setenv("TRYGHED_PRESTART", "0")   # no real kernel is started ahead for the stand-in
     chain = _chain()
     edited = nbs / f"{chain[4]}.ipynb"
     nb = nbformat.read(edited, as_version=4)
