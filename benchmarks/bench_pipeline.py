@@ -6,7 +6,8 @@
 - a two-year sweep on a process pool vs the same sweep run serially (target >= 1.8 x on 2 cores);
 - ingest of a generated 5-million-row incident-level police export (the Nørrebro format) to parquet (<= 15 s);
 - a fresh clone to its first report, ``make report`` with the install (<= 60 s; ``--skip-clone`` leaves it out);
-- ``make test`` on a fresh clone (<= 4 min; only with ``--with-tests``, as it takes many minutes).
+- ``make test`` on a fresh clone (<= 4 min; only with ``--with-tests``, as it takes many minutes);
+- ``tryghed run kommuner --year 2018`` on the real StatBank files, every municipality (<= 3 min).
 
 Writes a Markdown table (default BENCHMARKS.md) with the machine described and each target marked met or missed;
 always exits 0 (a missed target is a finding, not a crash). ``make bench`` runs it.
@@ -143,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         else:
             rows.append(("validate ishoej on the real STRAF11 file", "≤ 1 s", "not measured", "missed",
                          f"{shared} is absent"))
+
+        if (shared / "dst").is_dir():
+            secs, proc = _timed([*TRYGHED, "run", "kommuner", "--year", "2018", "--raw", str(shared), "--out",
+                                 str(tmp / "kommuner"), "--quiet"], env)
+            pages = len(list((tmp / "kommuner").glob("reports/kommuner/2018/*/kommuner/*.html")))
+            row("Every municipality: kommuner 2018 on the real StatBank files", "≤ 3 min",
+                f"{secs:.1f} s" + ("" if proc.returncode == 0 else " (failed)"), secs,
+                proc.returncode == 0 and secs <= 180, f"{pages} municipality pages")
+        else:
+            rows.append(("Every municipality: kommuner 2018 on the real StatBank files", "≤ 3 min", "not measured",
+                         "missed", f"{shared} is absent"))
 
         cores = int(about["cores"])
         # the serial baseline runs each task as a pool worker does (its figures drawn in the notebook's process);
