@@ -97,15 +97,20 @@ def notebook_imports(notebook: Path) -> str:
     return "\n".join(lines)
 
 
+#: How many of the next notebooks' kernels are started while a notebook runs (``TRYGHED_PRESTART=N``; 0: none).
+PRESTART_AHEAD = 1
+
+
 class _KernelPrestart:
     """Starts the kernel of the next notebook while the current one runs, so its start-up and imports take no wall
     time on a machine with a core to spare.
 
     The kernel is an ordinary fresh kernel of the run's kernel manager class, started in the notebooks' folder; it
     imports the notebook's own import lines, and the modules they bind lazily (:func:`tryghed._lazy.load_all`), as
-    ``IPKernelApp.exec_lines`` (outside the history: execution counts still start at 1) before it answers, and papermill then runs the whole notebook in it as usual. Each notebook
-    still has a kernel of its own. ``TRYGHED_PRESTART=0`` turns this off (a kernel is then started per notebook
-    when its turn comes).
+    ``IPKernelApp.exec_lines`` (outside the history: execution counts still start at 1) before it answers, and
+    papermill then runs the whole notebook in it as usual. Each notebook still has a kernel of its own.
+    ``TRYGHED_PRESTART=N`` starts the next N (default :data:`PRESTART_AHEAD`); ``0`` turns this off (a kernel is
+    then started per notebook when its turn comes).
     """
 
     def __init__(self, manager_class, enabled: bool = True):
@@ -796,7 +801,9 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
         log.info("skipped %s: unchanged", name)
     pages = {f"report/{n}.html" for n in pipeline.notebooks}
     manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
-    prestart = _KernelPrestart(manager, enabled=os.environ.get("TRYGHED_PRESTART", "1") != "0")
+    ahead = os.environ.get("TRYGHED_PRESTART", "").strip()
+    ahead = int(ahead) if ahead.isdigit() else PRESTART_AHEAD
+    prestart = _KernelPrestart(manager, enabled=ahead > 0)
     names = [name for name, _, _ in todo]
     bar = tqdm(todo, desc=f"{pipeline.id} {year} {staged.report_dir.name}", unit="notebook", disable=not progress)
     try:
@@ -804,8 +811,8 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             bar.set_postfix_str(name)
             prestart.start(name)
             kernel = prestart.take(name)
-            if i + 1 < len(names):
-                prestart.start(names[i + 1])
+            for later in names[i + 1:i + 1 + ahead]:
+                prestart.start(later)
             steps.append(_execute_one(pm, name, key, inputs, params, manager, kernel, prestart, staged,
                                       executed_dir, failed, pages, steps, render))
     finally:
