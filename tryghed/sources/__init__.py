@@ -88,6 +88,11 @@ def attach_area_ids(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: 
     return out
 
 
+def _wanted_codes(pipeline: Pipeline, source: Source) -> dict:
+    """3-digit area code -> the pipeline's area, for the areas a StatBank source is read for."""
+    return {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
+
+
 def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
     """Keep the StatBank rows of the pipeline's areas (at ``source.area_level``, or every level) and add ``area_id``.
 
@@ -95,7 +100,7 @@ def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path
     left out; the whole country is summed from the municipalities when the file lacks it. A pipeline area that is
     not in the file is an error naming it.
     """
-    wanted = {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
+    wanted = _wanted_codes(pipeline, source)
     if "000" in wanted:
         df = add_country_total(df, path)
     present = set(pd.unique(df["area_code"]))
@@ -240,7 +245,10 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))
     elif source.format == "statbank":
-        df = reader(path, table=source.table, fmt=source.fmt)
+        # only the pipeline's areas are turned into the tidy table's strings (the file is read and checked whole);
+        # attach_area_codes below finds the same rows it would find in the whole table
+        only = {} if source.pseudonymise else {"area_codes": list(_wanted_codes(pipeline, source))}
+        df = reader(path, table=source.table, fmt=source.fmt, **only)
     elif source.format == "long":
         df = reader(path, columns=source.columns, sheet=source.sheet, shares=long_shares(pipeline, source_id))
     else:
