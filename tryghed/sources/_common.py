@@ -13,6 +13,8 @@ import codecs
 import csv
 import io
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +34,21 @@ PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u200
                  "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
+_SHARED = threading.local()
+
+
+@contextmanager
+def split_once():
+    """Within the block, :func:`split_fields` splits a given text at a given separator once: the identifier scan
+    and the reader of one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
+    outer = getattr(_SHARED, "memo", None)
+    _SHARED.memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _SHARED.memo = outer
+
+
 def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | None:
     """Split delimited text into fields in one vectorised pass (pyarrow), or None when the csv module must do it.
 
@@ -44,6 +61,37 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
     """
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    memo = getattr(_SHARED, "memo", None)
+    hit = memo.get(sep) if memo is not None else None
+    if hit is not None and (hit[0] is text or hit[0] == text):
+        table = hit[1]
+    else:
+        table = _split_table(text, sep)
+        if memo is not None:
+            memo[sep] = (text, table)
+    if table is None:
+        return None
+    names = table.column_names
+    if strip:
+        ws = pa.array(list(PY_WHITESPACE))
+        columns = []
+        for col in table.columns:
+            if _may_have_edge_space(col):  # else no value starts or ends with white space: nothing to strip
+                ends = pc.or_(pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=ws),
+                              pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
+                if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
+                    col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
+            columns.append(col)
+        table = pa.table(columns, names=names)
+    out = table.to_pandas()
+    out.columns = range(len(names))
+    return out
+
+
+def _split_table(text: str, sep: str):
+    """The fields of :func:`split_fields` as an Arrow table of strings (columns ``f0..``), or None."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if not text or text.count("\r") != text.count("\r\n"):
@@ -73,19 +121,42 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
         return None
     if invalid or table.num_rows != lines:
         return None
-    if strip:
-        ws = pa.array(list(PY_WHITESPACE))
-        columns = []
-        for col in table.columns:
-            ends = pc.or_(pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=ws),
-                          pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
-            if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
-                col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
-            columns.append(col)
-        table = pa.table(columns, names=names)
-    out = table.to_pandas()
-    out.columns = range(width)
-    return out
+    return table
+
+
+def _edge_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Which first and which last UTF-8 bytes of a value can belong to a white-space character (:data:`PY_WHITESPACE`):
+    its first and its last byte, as two 256-entry tables."""
+    first, last = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    for ch in PY_WHITESPACE:
+        b = ch.encode("utf-8")
+        first[b[0]] = last[b[-1]] = True
+    return first, last
+
+
+_FIRST_BYTE, _LAST_BYTE = _edge_bytes()
+
+
+def _may_have_edge_space(column) -> bool:
+    """Whether any value of an Arrow string column may start or end with white space, judged from its first and
+    last bytes only (a superset of the values that do; no value is copied)."""
+    import pyarrow as pa
+
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        _, offsets, data = chunk.buffers()
+        if data is None:  # every value empty
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        filled = bounds[1:] > bounds[:-1]
+        data = np.frombuffer(data, dtype=np.uint8)
+        if _FIRST_BYTE[data[bounds[:-1][filled]]].any() or _LAST_BYTE[data[bounds[1:][filled] - 1]].any():
+            return True
+    return False
 
 
 def strip_unique(column: pd.Series) -> pd.Series:

@@ -310,6 +310,41 @@ def _parse_number(cell) -> tuple[float, bool] | None:
         return None
 
 
+def _parse_numbers(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_parse_number` of each cell as three arrays: the value, missing, and not a number (its None).
+
+    Integers and plain digit strings (at most 15 digits: exact in a float) are converted at once, the rest one by
+    one; every cell gets what :func:`_parse_number` gives it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = np.asarray(cells, dtype=object)
+    n = len(cells)
+    values, missing, bad = np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    todo = np.ones(n, dtype=bool)
+    kind = pd.api.types.infer_dtype(cells, skipna=False) if n else "empty"
+    if kind == "integer":  # Python or NumPy integers, no bools: float(cell)
+        try:
+            values[:] = cells.astype(np.float64)
+            todo[:] = False
+        except (OverflowError, TypeError, ValueError):
+            pass
+    elif kind == "string":
+        text = pa.array(cells, type=pa.string())
+        plain = pc.match_substring_regex(text, r"^[0-9]{1,15}$").to_numpy(zero_copy_only=False)
+        if plain.any():
+            values[plain] = pc.cast(text.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+            todo &= ~plain
+    for i in np.flatnonzero(todo):
+        parsed = _parse_number(cells[i])
+        if parsed is None:
+            bad[i] = True
+        else:
+            values[i], missing[i] = parsed
+    return values, missing, bad
+
+
 # ---------------------------------------------------------------------------------------------------------- reading
 @dataclass
 class _Cells:
@@ -632,19 +667,40 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sort_codes(column: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes of a key column that sort as its values do, and how many codes there can be: a categorical's
-    codes (sorted categories, :func:`_categorical`), an integer column's distance from its minimum (years and
-    quarters span a few values), else a sorted factorisation."""
+def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Integer codes of a key column (of its ``rows``, default all) that sort as its values do, and how many codes
+    there can be: a categorical's codes (sorted categories, :func:`_categorical`), an integer column's distance from
+    its minimum (years and quarters span a few values), else a sorted factorisation."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(dtype=np.int64), len(column.cat.categories)
-    if column.dtype.kind in "iu" and len(column):
-        values = column.to_numpy(dtype=np.int64)
-        lo, hi = int(values.min()), int(values.max())
-        if hi - lo < 1 << 16:
-            return values - lo, hi - lo + 1
-    codes, levels = pd.factorize(column, sort=True)
+        codes = column.cat.codes.to_numpy()
+        return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
+    if column.dtype.kind in "iu":
+        values = column.to_numpy()
+        values = (values if rows is None else values[rows]).astype(np.int64)
+        if len(values):
+            lo, hi = int(values.min()), int(values.max())
+            if hi - lo < 1 << 16:
+                return values - lo, hi - lo + 1
+    codes, levels = pd.factorize(column if rows is None else column.iloc[rows], sort=True)
     return codes.astype(np.int64, copy=False), len(levels)
+
+
+def _isin(column: pd.Series, values) -> np.ndarray:
+    """``column.isin(values)`` as a boolean array; a categorical's looked up once per category."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        hit = np.append(column.cat.categories.isin(list(values)), False)  # code -1 (missing) is never in values
+        return hit[codes]
+    return column.isin(list(values)).to_numpy()
+
+
+def _nunique(column: pd.Series) -> int:
+    """``column.nunique()``; a categorical's counted from its codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        codes = codes[codes >= 0]
+        return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+    return column.nunique()
 
 
 def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
@@ -700,7 +756,7 @@ def _bulk_fill(df: pd.DataFrame) -> pd.DataFrame:
 
 def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
     dims = ["area_code", "offence_code", "sex", "age", "marital_status", "measure", "period"]
-    expected = int(np.prod([df[d].nunique() for d in dims]))
+    expected = int(np.prod([_nunique(df[d]) for d in dims]))
     if len(df) == expected:
         return
     grid = pd.MultiIndex.from_product([sorted(df[d].unique()) for d in dims], names=dims)
@@ -781,15 +837,14 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     out["quarter"] = np.array([p[2] for p in periods], dtype="int64")[period_codes]
 
     value_codes, uniques = pd.factorize(df["value"], use_na_sentinel=False)  # repeated values are parsed once
-    numbers = [_parse_number(v) for v in uniques]
-    bad = np.array([n is None for n in numbers], dtype=bool)
+    values, missing, bad = _parse_numbers(uniques)
     if bad.any():
         i = int(np.flatnonzero(bad[value_codes])[0])
         raise InputError(path, f"the value {df['value'].iloc[i]!r} is not a number (missing values are written "
                          "'..', '-' or left empty)", "Correct the cell, or export the table again.",
                          where=_where(cells, i))
-    out["value"] = np.array([n[0] for n in numbers], dtype="float64")[value_codes]
-    out["missing"] = np.array([n[1] for n in numbers], dtype=bool)[value_codes]
+    out["value"] = values[value_codes]
+    out["missing"] = missing[value_codes]
 
     order, i = _key_order(out)
     if i is not None:
@@ -805,25 +860,28 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     if area_codes is not None:
         # the rows of the wanted areas only, turned into strings after the selection (a handful of areas of a
         # national table: a fraction of the rows); the same table as selecting from the whole one
-        return _select_areas(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True), area_codes, path)
+        return _select_areas(out, area_codes, path, order)
     out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
     return out.astype(_TIDY_TYPES)
 
 
-def _select_areas(df: pd.DataFrame, area_codes, path: Path) -> pd.DataFrame:
-    """The rows of a tidy table (sorted by its key; string or categorical columns) whose area is in ``area_codes``,
-    with the whole country summed from its parts (:func:`add_country_total`) when ``"000"`` is asked for and the
-    file lacks it; string columns, sorted by the key, index from 0."""
-    wanted = set(area_codes)
+def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The rows of a tidy table (string or categorical columns; ``order``: its rows in key order, default as they
+    are) whose area is in ``area_codes``, with the whole country summed from its parts (:func:`add_country_total`)
+    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0."""
+    if order is None:
+        order = np.arange(len(df))
+    wanted = list(set(area_codes))
     codes = df["area_code"]
     total = None
-    if "000" in wanted and not (codes == "000").any():
-        total = _strings(_country_total(df, path))
-    out = _strings(df[codes.isin(list(wanted)).to_numpy()].reset_index(drop=True))
+    if "000" in wanted and not _isin(codes, ["000"]).any():
+        total = _strings(_country_total(df, path, order))
+    keep = _isin(codes, wanted)
+    out = _strings(df[TIDY_COLUMNS].iloc[order[keep[order]]].reset_index(drop=True))
     if total is not None:
         out = pd.concat([out, total[TIDY_COLUMNS]], ignore_index=True)
-        order, _ = _key_order(out)
-        out = out.iloc[order].reset_index(drop=True)
+        key_order, _ = _key_order(out)
+        out = out.iloc[key_order].reset_index(drop=True)
     return out.astype(_TIDY_TYPES)
 
 
@@ -953,9 +1011,10 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out.astype(_TIDY_TYPES)
 
 
-def _country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`), one per
-    cell of the other variables (the caller sorts them)."""
+def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
+    the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
+    sorts them)."""
     levels = area_levels()
     present = set(pd.unique(df["area_code"]))
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
@@ -966,19 +1025,14 @@ def _country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
     codes = df["area_code"]
-    parts = np.flatnonzero(codes.isin([c for c in present if levels.get(c) in COUNTRY_PARTS]).to_numpy())
+    is_part = _isin(codes, [c for c in present if levels.get(c) in COUNTRY_PARTS])
+    parts = np.flatnonzero(is_part) if order is None else order[is_part[order]]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
     # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
     group = np.zeros(len(parts), dtype=np.int64)
     span = 1
     for col in keys:
-        column = df[col]
-        if isinstance(column.dtype, pd.CategoricalDtype) or column.dtype.kind in "iu":
-            c, size = _sort_codes(column)
-            c = c[parts]
-        else:
-            c, u = pd.factorize(column.iloc[parts])
-            size = len(u)
+        c, size = _sort_codes(df[col], parts)
         group = group * max(size, 1) + c
         span *= max(size, 1)
     if len(group) and span <= 4 * len(group) + 4096 and group.min() >= 0:
