@@ -15,6 +15,7 @@ import io
 import re
 import threading
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +40,91 @@ _SHARED = threading.local()
 
 @contextmanager
 def split_once():
-    """Within the block, :func:`split_fields` splits a given text at a given separator once: the identifier scan
-    and the reader of one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
+    """Within the block, :func:`split_fields` splits a given text at a given separator once, and
+    :func:`shared_workbook` opens a workbook once and parses each sheet once: the identifier scan and the reader of
+    one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
     outer = getattr(_SHARED, "memo", None)
-    _SHARED.memo = {} if outer is None else outer
+    memo = {} if outer is None else outer
+    _SHARED.memo = memo
     try:
         yield
     finally:
         _SHARED.memo = outer
+        if outer is None:
+            for book in memo.get("workbooks", {}).values():
+                if book is not None:
+                    book.close()
+
+
+def shared_workbook(path: Path):
+    """Within :func:`split_once`, the workbook at ``path`` opened read-only with its cached values, as pandas opens
+    it (the same one for every caller, each sheet's XML parsed on the first read only); None outside the block or
+    when it cannot be opened (the caller then opens it the usual way and reports the problem). Not to be closed by
+    the caller."""
+    memo = getattr(_SHARED, "memo", None)
+    if memo is None:
+        return None
+    books = memo.setdefault("workbooks", {})
+    key = str(Path(path).resolve())
+    if key not in books:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        except Exception:  # noqa: BLE001 - the caller's own opening names the problem
+            book = None
+        if book is not None and openpyxl.__version__.startswith("3.1."):
+            parsed_once = _parsed_once_worksheet()
+            for sheet in book._sheets:
+                if type(sheet) is parsed_once.__base__:
+                    sheet.__class__ = parsed_once
+        books[key] = book
+    return books[key]
+
+
+@cache
+def _parsed_once_worksheet():
+    """openpyxl's read-only worksheet whose XML is parsed on the first read and kept for the next ones."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class ParsedOnceWorksheet(ReadOnlyWorksheet):
+        _parsed = None
+
+        def _parsed_rows(self):
+            if self._parsed is None:
+                with self._get_source() as src:
+                    parser = WorkSheetParser(src, self._shared_strings, data_only=self.parent.data_only,
+                                             epoch=self.parent.epoch, date_formats=self.parent._date_formats,
+                                             timedelta_formats=self.parent._timedelta_formats)
+                    self._parsed = list(parser.parse())
+            return self._parsed
+
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            # ReadOnlyWorksheet._cells_by_row of openpyxl 3.1, reading the rows parsed once
+            filler = None if values_only else EMPTY_CELL
+            max_col = max_col or self.max_column
+            max_row = max_row or self.max_row
+            empty_row = []
+            if max_col is not None:
+                empty_row = (filler,) * (max_col + 1 - min_col)
+            counter = min_row
+            idx = 1
+            for idx, row in self._parsed_rows():
+                if max_row is not None and idx > max_row:
+                    break
+                for _ in range(counter, idx):  # some rows are missing
+                    counter += 1
+                    yield empty_row
+                if counter <= idx:
+                    counter += 1
+                    yield self._get_row(row, min_col, max_col, values_only)
+            if max_row is not None and max_row < idx:
+                for _ in range(counter, max_row + 1):
+                    yield empty_row
+
+    return ParsedOnceWorksheet
 
 
 def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | None:

@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns, split_fields
+from ._common import rename_columns, shared_workbook, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
@@ -533,8 +533,9 @@ def _read_xlsx(path: Path) -> _Cells:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    shared = shared_workbook(path)  # opened and parsed once with the identifier scan (tryghed.sources.read_source)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = shared if shared is not None else openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
                          "truncated", "Export the table from StatBank again as xlsx.") from None
@@ -542,7 +543,8 @@ def _read_xlsx(path: Path) -> _Cells:
         ws = wb.worksheets[0]
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
-        wb.close()
+        if shared is None:
+            wb.close()
     header_at = next((i for i, r in enumerate(grid[:20]) if _is_period_header(r)), None)
     if header_at is None:
         raise InputError(path, "no header row of periods (2007Q1, 2008, ...) among the first 20 rows",
