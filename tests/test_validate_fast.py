@@ -157,3 +157,28 @@ def test_edge_space_check_by_hand():
 
     assert not check(["1", "22", "", "Nørrebro"])
     assert check(["1", "2 "]) and check(["\u3000x"]) and check(["x\u00a0"]) and check(["\x1c"])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# one workbook, each sheet parsed once: what pandas and openpyxl give when each opens the file itself
+
+
+def test_shared_workbook_reads_what_a_fresh_one_reads(demo_dir):
+    import openpyxl
+
+    files = sorted(demo_dir.rglob("*.xlsx"))
+    assert files
+    for path in files:
+        expected = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+        fresh = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in fresh.worksheets]
+        fresh.close()
+        with _common.split_once():
+            book = _common.shared_workbook(path)
+            got = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
+            assert _common.shared_workbook(path) is book
+            assert [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets] == grids
+        assert list(got) == list(expected)
+        for name in expected:
+            pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
+    assert _common.shared_workbook(files[0]) is None  # nothing is kept outside the block
