@@ -97,9 +97,25 @@ def _first_where(text: pd.Series, candidates, test) -> int | None:
     rows = np.flatnonzero(np.asarray(candidates, dtype=bool))
     if rows.size == 0:
         return None
-    codes, uniques = pd.factorize(text.to_numpy(dtype=object)[rows])
+    codes, uniques = pd.factorize(text.iloc[rows].to_numpy(dtype=object))
     hit = np.array([bool(test(u)) for u in uniques], dtype=bool)[codes]
     return int(rows[hit.argmax()]) if hit.any() else None
+
+
+def _plainly_clean(values: pd.Series) -> bool:
+    """Whether a text column has no value of 9 or more characters and no "@" (so none that could hold a CPR number
+    or an e-mail address), checked on its Arrow data in two passes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        data = pa.array(values)
+    except (TypeError, pa.ArrowException):
+        return False
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return False
+    longest = pc.max(pc.utf8_length(data)).as_py()
+    return (longest is None or longest < 9) and not pc.any(pc.match_substring(data, "@")).as_py()
 
 
 def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
@@ -109,15 +125,26 @@ def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
     ``@``) picks the candidate rows, and the exact Python test (:func:`contains_cpr`, the e-mail, phone and letter
     patterns) runs once per distinct candidate value, so the scan finds exactly what a row-by-row scan finds.
     """
-    text = values.astype(object).where(values.notna(), "").astype(str)
+    norm = _normalise_name(name)
+    by_name = any(p.search(norm) for p in (_NAME_PHONE, _NAME_CPR, _NAME_PERSON, _NAME_ADDRESS, _NAME_EMAIL))
+    if values.dtype == "str":  # text as read (no conversion): missing cells are empty
+        if not by_name and _plainly_clean(values):
+            return None
+        text = values.fillna("") if values.hasnans else values
+    else:
+        text = values.astype(object).where(values.notna(), "").astype(str)
+    # a CPR number has at least 9 characters, an e-mail address an "@"
+    cpr = text.str.len().to_numpy() >= 9
+    email = text.str.contains("@", regex=False).to_numpy(dtype=bool)
+    if not (by_name or cpr.any() or email.any()):  # a column of counts, say: nothing the tests below could find
+        return None
     everywhere = np.ones(len(text), dtype=bool)
-    row = _first_where(text, text.str.len().to_numpy() >= 9, contains_cpr)
+    row = _first_where(text, cpr, contains_cpr)
     if row is not None:
         return row, "a CPR number"
-    row = _first_where(text, text.str.contains("@", regex=False).to_numpy(dtype=bool), _EMAIL.search)
+    row = _first_where(text, email, _EMAIL.search)
     if row is not None:
         return row, "an e-mail address"
-    norm = _normalise_name(name)
     if _NAME_PHONE.search(norm):
         row = _first_where(text, everywhere, _PHONE.match)
         if row is not None:
@@ -258,8 +285,14 @@ def scan_file(path, *, skip: Collection[str] = ()) -> None:
     if suffix in (".xlsx", ".xlsm"):
         if path.stat().st_size == 0:
             raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
+        from .sources._common import shared_workbook  # here: tryghed.sources imports this module
+
+        book = shared_workbook(path)  # the reader that follows reads the same parsed sheets
         try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+            if book is None:
+                sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+            else:  # what read_excel does with the path, on the workbook opened as it opens it
+                sheets = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
         except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised
             raise InputError(path, "the file is not a readable xlsx workbook "
                              f"({type(exc).__name__}: {' '.join(str(exc).split())})",

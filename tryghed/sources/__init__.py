@@ -17,35 +17,60 @@ import pandas as pd
 from .. import identifiers
 from ..config import Pipeline, Source
 from ..errors import InputError
-from ._common import where_kept_row
-from .closures import read_closure_log
-from .long import read_long
-from .partnership import read_activity_log, read_assessment, read_gang_register, read_ssp_log
-from .police import read_neighbourhood_population, read_police_incidents, read_police_monthly
-from .registers import read_gang_log, read_population, read_register_counts
-from .safety_index import read_safety_index
+from ._common import split_once, where_kept_row
 from .statbank import TIDY_COLUMNS as STATBANK_COLUMNS
 from .statbank import add_country_total, read_statbank
-from .survey import read_survey_microdata
 
 log = logging.getLogger(__name__)
 
+#: The other adapters' readers and the module of each: imported when first used (``tryghed validate`` of a
+#: StatBank pipeline loads none of them), still importable from here (``from tryghed.sources import read_long``).
+_ADAPTERS = {
+    "read_survey_microdata": "survey", "read_safety_index": "safety_index", "read_closure_log": "closures",
+    "read_register_counts": "registers", "read_gang_log": "registers", "read_population": "registers",
+    "read_long": "long", "read_police_monthly": "police", "read_police_incidents": "police",
+    "read_neighbourhood_population": "police", "read_gang_register": "partnership", "read_ssp_log": "partnership",
+    "read_activity_log": "partnership", "read_assessment": "partnership",
+}
+
+
+def __getattr__(name: str):
+    """The lazily imported readers, and the adapter modules as attributes (``sources.long``) as before."""
+    import importlib
+
+    if name in _ADAPTERS:
+        return getattr(importlib.import_module(f"{__name__}.{_ADAPTERS[name]}"), name)
+    if name in set(_ADAPTERS.values()) | {"_partnership_staging"}:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _lazy(name: str):
+    """A reader that imports its adapter module on the first call."""
+    def read(*args, **kwargs):
+        return __getattr__(name)(*args, **kwargs)
+
+    read.__name__ = read.__qualname__ = name
+    read.__doc__ = f"``tryghed.sources.{_ADAPTERS[name]}.{name}``, imported on the first call."
+    return read
+
+
 READERS = {
-    "survey_microdata": read_survey_microdata,
-    "safety_index": read_safety_index,
-    "closure_log": read_closure_log,
-    "register_counts": read_register_counts,
-    "gang_log": read_gang_log,
-    "population": read_population,
+    "survey_microdata": _lazy("read_survey_microdata"),
+    "safety_index": _lazy("read_safety_index"),
+    "closure_log": _lazy("read_closure_log"),
+    "register_counts": _lazy("read_register_counts"),
+    "gang_log": _lazy("read_gang_log"),
+    "population": _lazy("read_population"),
     "statbank": read_statbank,
-    "long": read_long,
-    "police_monthly": read_police_monthly,
-    "police_incidents": read_police_incidents,
-    "neighbourhood_population": read_neighbourhood_population,
-    "gang_register": read_gang_register,
-    "ssp_log": read_ssp_log,
-    "activity_log": read_activity_log,
-    "assessment": read_assessment,
+    "long": _lazy("read_long"),
+    "police_monthly": _lazy("read_police_monthly"),
+    "police_incidents": _lazy("read_police_incidents"),
+    "neighbourhood_population": _lazy("read_neighbourhood_population"),
+    "gang_register": _lazy("read_gang_register"),
+    "ssp_log": _lazy("read_ssp_log"),
+    "activity_log": _lazy("read_activity_log"),
+    "assessment": _lazy("read_assessment"),
 }
 #: Formats whose readers map the file's area names themselves (:func:`read_partnership_source`).
 PARTNERSHIP_FORMATS = ("police_monthly", "police_incidents", "neighbourhood_population", "gang_register", "ssp_log",
@@ -88,6 +113,11 @@ def attach_area_ids(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: 
     return out
 
 
+def _wanted_codes(pipeline: Pipeline, source: Source) -> dict:
+    """3-digit area code -> the pipeline's area, for the areas a StatBank source is read for."""
+    return {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
+
+
 def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path: Path) -> pd.DataFrame:
     """Keep the StatBank rows of the pipeline's areas (at ``source.area_level``, or every level) and add ``area_id``.
 
@@ -95,7 +125,7 @@ def attach_area_codes(df: pd.DataFrame, pipeline: Pipeline, source: Source, path
     left out; the whole country is summed from the municipalities when the file lacks it. A pipeline area that is
     not in the file is an error naming it.
     """
-    wanted = {a.code.zfill(3): a for a in pipeline.areas if a.code and source.area_level in (None, a.level)}
+    wanted = _wanted_codes(pipeline, source)
     if "000" in wanted:
         df = add_country_total(df, path)
     present = set(pd.unique(df["area_code"]))
@@ -214,6 +244,11 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
     which case the column is replaced by a keyed hash whose key comes from ``environ`` (the caller passes
     ``os.environ``).
     """
+    with split_once():  # the scan and the reader split a text file once
+        return _read_source(pipeline, source_id, raw_dir, environ)
+
+
+def _read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ) -> pd.DataFrame:
     source = pipeline.sources[source_id]
     path = Path(raw_dir) / source.file
     if not path.is_file():
@@ -240,7 +275,10 @@ def read_source(pipeline: Pipeline, source_id: str, raw_dir: Path, environ=None)
     if source.format == "survey_microdata":
         df = reader(path, items=survey_items(pipeline, source_id))
     elif source.format == "statbank":
-        df = reader(path, table=source.table, fmt=source.fmt)
+        # only the pipeline's areas are turned into the tidy table's strings (the file is read and checked whole);
+        # attach_area_codes below finds the same rows it would find in the whole table
+        only = {} if source.pseudonymise else {"area_codes": list(_wanted_codes(pipeline, source))}
+        df = reader(path, table=source.table, fmt=source.fmt, **only)
     elif source.format == "long":
         df = reader(path, columns=source.columns, sheet=source.sheet, shares=long_shares(pipeline, source_id))
     else:

@@ -13,6 +13,9 @@ import codecs
 import csv
 import io
 import re
+import threading
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +35,98 @@ PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u200
                  "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
+_SHARED = threading.local()
+
+
+@contextmanager
+def split_once():
+    """Within the block, :func:`split_fields` splits a given text at a given separator once, and
+    :func:`shared_workbook` opens a workbook once and parses each sheet once: the identifier scan and the reader of
+    one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
+    outer = getattr(_SHARED, "memo", None)
+    memo = {} if outer is None else outer
+    _SHARED.memo = memo
+    try:
+        yield
+    finally:
+        _SHARED.memo = outer
+        if outer is None:
+            for book in memo.get("workbooks", {}).values():
+                if book is not None:
+                    book.close()
+
+
+def shared_workbook(path: Path):
+    """Within :func:`split_once`, the workbook at ``path`` opened read-only with its cached values, as pandas opens
+    it (the same one for every caller, each sheet's XML parsed on the first read only); None outside the block or
+    when it cannot be opened (the caller then opens it the usual way and reports the problem). Not to be closed by
+    the caller."""
+    memo = getattr(_SHARED, "memo", None)
+    if memo is None:
+        return None
+    books = memo.setdefault("workbooks", {})
+    key = str(Path(path).resolve())
+    if key not in books:
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        except Exception:  # noqa: BLE001 - the caller's own opening names the problem
+            book = None
+        if book is not None and openpyxl.__version__.startswith("3.1."):
+            parsed_once = _parsed_once_worksheet()
+            for sheet in book._sheets:
+                if type(sheet) is parsed_once.__base__:
+                    sheet.__class__ = parsed_once
+        books[key] = book
+    return books[key]
+
+
+@cache
+def _parsed_once_worksheet():
+    """openpyxl's read-only worksheet whose XML is parsed on the first read and kept for the next ones."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    class ParsedOnceWorksheet(ReadOnlyWorksheet):
+        _parsed = None
+
+        def _parsed_rows(self):
+            if self._parsed is None:
+                with self._get_source() as src:
+                    parser = WorkSheetParser(src, self._shared_strings, data_only=self.parent.data_only,
+                                             epoch=self.parent.epoch, date_formats=self.parent._date_formats,
+                                             timedelta_formats=self.parent._timedelta_formats)
+                    self._parsed = list(parser.parse())
+            return self._parsed
+
+        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
+            # ReadOnlyWorksheet._cells_by_row of openpyxl 3.1, reading the rows parsed once
+            filler = None if values_only else EMPTY_CELL
+            max_col = max_col or self.max_column
+            max_row = max_row or self.max_row
+            empty_row = []
+            if max_col is not None:
+                empty_row = (filler,) * (max_col + 1 - min_col)
+            counter = min_row
+            idx = 1
+            for idx, row in self._parsed_rows():
+                if max_row is not None and idx > max_row:
+                    break
+                for _ in range(counter, idx):  # some rows are missing
+                    counter += 1
+                    yield empty_row
+                if counter <= idx:
+                    counter += 1
+                    yield self._get_row(row, min_col, max_col, values_only)
+            if max_row is not None and max_row < idx:
+                for _ in range(counter, max_row + 1):
+                    yield empty_row
+
+    return ParsedOnceWorksheet
+
+
 def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | None:
     """Split delimited text into fields in one vectorised pass (pyarrow), or None when the csv module must do it.
 
@@ -44,6 +139,37 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
     """
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    memo = getattr(_SHARED, "memo", None)
+    hit = memo.get(sep) if memo is not None else None
+    if hit is not None and (hit[0] is text or hit[0] == text):
+        table = hit[1]
+    else:
+        table = _split_table(text, sep)
+        if memo is not None:
+            memo[sep] = (text, table)
+    if table is None:
+        return None
+    names = table.column_names
+    if strip:
+        ws = pa.array(list(PY_WHITESPACE))
+        columns = []
+        for col in table.columns:
+            if _may_have_edge_space(col):  # else no value starts or ends with white space: nothing to strip
+                ends = pc.or_(pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=ws),
+                              pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
+                if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
+                    col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
+            columns.append(col)
+        table = pa.table(columns, names=names)
+    out = table.to_pandas()
+    out.columns = range(len(names))
+    return out
+
+
+def _split_table(text: str, sep: str):
+    """The fields of :func:`split_fields` as an Arrow table of strings (columns ``f0..``), or None."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     if not text or text.count("\r") != text.count("\r\n"):
@@ -73,19 +199,42 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
         return None
     if invalid or table.num_rows != lines:
         return None
-    if strip:
-        ws = pa.array(list(PY_WHITESPACE))
-        columns = []
-        for col in table.columns:
-            ends = pc.or_(pc.is_in(pc.utf8_slice_codeunits(col, 0, 1), value_set=ws),
-                          pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
-            if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
-                col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
-            columns.append(col)
-        table = pa.table(columns, names=names)
-    out = table.to_pandas()
-    out.columns = range(width)
-    return out
+    return table
+
+
+def _edge_bytes() -> tuple[np.ndarray, np.ndarray]:
+    """Which first and which last UTF-8 bytes of a value can belong to a white-space character (:data:`PY_WHITESPACE`):
+    its first and its last byte, as two 256-entry tables."""
+    first, last = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    for ch in PY_WHITESPACE:
+        b = ch.encode("utf-8")
+        first[b[0]] = last[b[-1]] = True
+    return first, last
+
+
+_FIRST_BYTE, _LAST_BYTE = _edge_bytes()
+
+
+def _may_have_edge_space(column) -> bool:
+    """Whether any value of an Arrow string column may start or end with white space, judged from its first and
+    last bytes only (a superset of the values that do; no value is copied)."""
+    import pyarrow as pa
+
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.null_count or not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        _, offsets, data = chunk.buffers()
+        if data is None:  # every value empty
+            continue
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        filled = bounds[1:] > bounds[:-1]
+        data = np.frombuffer(data, dtype=np.uint8)
+        if _FIRST_BYTE[data[bounds[:-1][filled]]].any() or _LAST_BYTE[data[bounds[1:][filled] - 1]].any():
+            return True
+    return False
 
 
 def strip_unique(column: pd.Series) -> pd.Series:

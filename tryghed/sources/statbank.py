@@ -58,6 +58,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -67,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns, split_fields
+from ._common import rename_columns, shared_workbook, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
@@ -75,6 +76,7 @@ TIDY_COLUMNS = ["table", "area_code", "area_name", "offence_code", "sex", "age",
                 "period", "year", "quarter", "value", "missing"]
 KEY_COLUMNS = ["table", "area_code", "offence_code", "sex", "age", "marital_status", "measure", "year", "quarter"]
 MISSING_MARKERS = frozenset({"..", "", "-"})
+_TIDY_TYPES = {"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"}
 
 #: Variables of each table besides area and time; a FOLK1A variable the file leaves out is its total.
 TABLE_ROLES = {
@@ -308,6 +310,41 @@ def _parse_number(cell) -> tuple[float, bool] | None:
         return None
 
 
+def _parse_numbers(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_parse_number` of each cell as three arrays: the value, missing, and not a number (its None).
+
+    Integers and plain digit strings (at most 15 digits: exact in a float) are converted at once, the rest one by
+    one; every cell gets what :func:`_parse_number` gives it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = np.asarray(cells, dtype=object)
+    n = len(cells)
+    values, missing, bad = np.full(n, np.nan), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    todo = np.ones(n, dtype=bool)
+    kind = pd.api.types.infer_dtype(cells, skipna=False) if n else "empty"
+    if kind == "integer":  # Python or NumPy integers, no bools: float(cell)
+        try:
+            values[:] = cells.astype(np.float64)
+            todo[:] = False
+        except (OverflowError, TypeError, ValueError):
+            pass
+    elif kind == "string":
+        text = pa.array(cells, type=pa.string())
+        plain = pc.match_substring_regex(text, r"^[0-9]{1,15}$").to_numpy(zero_copy_only=False)
+        if plain.any():
+            values[plain] = pc.cast(text.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+            todo &= ~plain
+    for i in np.flatnonzero(todo):
+        parsed = _parse_number(cells[i])
+        if parsed is None:
+            bad[i] = True
+        else:
+            values[i], missing[i] = parsed
+    return values, missing, bad
+
+
 # ---------------------------------------------------------------------------------------------------------- reading
 @dataclass
 class _Cells:
@@ -450,7 +487,10 @@ def _wide_frame(labels: dict, periods: list[tuple[str, str]], values, rows, role
         codes, uniques = pd.factorize(s)  # a blank label is -1: NaN in the categorical
         frame[role] = tiled(np.tile(codes, p), uniques)
     frame["period"] = tiled(np.repeat(np.arange(p), n), [period for period, _ in periods])
-    frame["value"] = pd.Series(np.asarray(values, dtype=object).reshape(n, p).ravel(order="F"), dtype=object)
+    if isinstance(values, pd.Series):  # already one column after another (period by period)
+        frame["value"] = values.reset_index(drop=True)
+    else:
+        frame["value"] = pd.Series(np.asarray(values, dtype=object).reshape(n, p).ravel(order="F"), dtype=object)
     frame["_row"] = np.tile(np.asarray(rows), p)
     frame["_col"] = tiled(np.repeat(np.arange(p), n), [colname for _, colname in periods])
     return pd.DataFrame(frame)
@@ -480,7 +520,7 @@ def _read_wide(path: Path, text: _Text) -> _Cells:
     labels = {header[j]: body[j].to_numpy(dtype=object) for j in label_idx}
     roles = _classify(path, {h: pd.unique(v) for h, v in labels.items()}, {h: r for h, r in names.items() if r},
                       {h: f"column '{h}'" for h in names})
-    values = body[period_idx].to_numpy(dtype=object)
+    values = pd.concat([body[j] for j in period_idx], ignore_index=True)  # period by period, in their own type
     rows = text.lines
     inner = header[label_idx[-1]]
     df = _wide_frame(labels, [(header[j], header[j]) for j in period_idx], values, rows, roles, inner)
@@ -493,8 +533,9 @@ def _read_xlsx(path: Path) -> _Cells:
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    shared = shared_workbook(path)  # opened and parsed once with the identifier scan (tryghed.sources.read_source)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        wb = shared if shared is not None else openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
                          "truncated", "Export the table from StatBank again as xlsx.") from None
@@ -502,7 +543,8 @@ def _read_xlsx(path: Path) -> _Cells:
         ws = wb.worksheets[0]
         grid = [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
-        wb.close()
+        if shared is None:
+            wb.close()
     header_at = next((i for i, r in enumerate(grid[:20]) if _is_period_header(r)), None)
     if header_at is None:
         raise InputError(path, "no header row of periods (2007Q1, 2008, ...) among the first 20 rows",
@@ -627,25 +669,63 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Integer codes of a key column (of its ``rows``, default all) that sort as its values do, and how many codes
+    there can be: a categorical's codes (sorted categories, :func:`_categorical`), an integer column's distance from
+    its minimum (years and quarters span a few values), else a sorted factorisation."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
+    if column.dtype.kind in "iu":
+        values = column.to_numpy()
+        values = (values if rows is None else values[rows]).astype(np.int64)
+        if len(values):
+            lo, hi = int(values.min()), int(values.max())
+            if hi - lo < 1 << 16:
+                return values - lo, hi - lo + 1
+    codes, levels = pd.factorize(column if rows is None else column.iloc[rows], sort=True)
+    return codes.astype(np.int64, copy=False), len(levels)
+
+
+def _isin(column: pd.Series, values) -> np.ndarray:
+    """``column.isin(values)`` as a boolean array; a categorical's looked up once per category."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        hit = np.append(column.cat.categories.isin(list(values)), False)  # code -1 (missing) is never in values
+        return hit[codes]
+    return column.isin(list(values)).to_numpy()
+
+
+def _nunique(column: pd.Series) -> int:
+    """``column.nunique()``; a categorical's counted from its codes."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        codes = codes[codes >= 0]
+        return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+    return column.nunique()
+
+
 def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
     """The row order that sorts ``df`` by :data:`KEY_COLUMNS` (stable), and the first row (in file order) whose key
-    an earlier row already has, or None. Each key column becomes codes that sort as its values do (categoricals with
-    sorted categories, :func:`_categorical`, or a sorted factorisation); the codes are packed into one integer per
-    row and sorted once."""
+    an earlier row already has, or None. Each key column becomes codes that sort as its values do
+    (:func:`_sort_codes`); the codes are packed into one integer per row and sorted once (by placing each row at
+    its key when the keys are few enough to count, as a StatBank table's are)."""
     key = np.zeros(len(df), dtype=np.int64)
     span = 1
     for col in KEY_COLUMNS:
-        if isinstance(df[col].dtype, pd.CategoricalDtype):
-            codes, size = df[col].cat.codes.to_numpy(dtype=np.int64), len(df[col].cat.categories)
-        else:
-            codes, levels = pd.factorize(df[col], sort=True)
-            size = len(levels)
+        codes, size = _sort_codes(df[col])
         span *= max(size, 1)
         if span >= 2**62:  # too many combinations for one integer: let pandas do it
             dup = df.duplicated(KEY_COLUMNS, keep="first").to_numpy()
             order = df.sort_values(KEY_COLUMNS, kind="mergesort").index.to_numpy()
             return np.asarray(pd.Index(df.index).get_indexer(order)), (int(dup.argmax()) if dup.any() else None)
         key = key * max(size, 1) + codes
+    if len(key) and span <= 4 * len(key) + 4096 and key.min() >= 0:
+        at = np.full(span, -1, dtype=np.int64)
+        at[key] = np.arange(len(key))
+        order = at[at >= 0]
+        if len(order) == len(key):  # every key once: the rows in key order
+            return order, None
     order = np.argsort(key, kind="stable")
     ordered = key[order]
     repeat = order[1:][ordered[1:] == ordered[:-1]]  # each row whose key an earlier row in the file has
@@ -678,7 +758,7 @@ def _bulk_fill(df: pd.DataFrame) -> pd.DataFrame:
 
 def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
     dims = ["area_code", "offence_code", "sex", "age", "marital_status", "measure", "period"]
-    expected = int(np.prod([df[d].nunique() for d in dims]))
+    expected = int(np.prod([_nunique(df[d]) for d in dims]))
     if len(df) == expected:
         return
     grid = pd.MultiIndex.from_product([sorted(df[d].unique()) for d in dims], names=dims)
@@ -692,7 +772,7 @@ def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
 
 
 def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str | None,
-          measure: str | None) -> pd.DataFrame:
+          measure: str | None, area_codes=None) -> pd.DataFrame:
     df = cells.frame
     period_codes, raw_periods = pd.factorize(df["period"], use_na_sentinel=False)
     raw_periods = [str(p) for p in raw_periods]
@@ -759,15 +839,14 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     out["quarter"] = np.array([p[2] for p in periods], dtype="int64")[period_codes]
 
     value_codes, uniques = pd.factorize(df["value"], use_na_sentinel=False)  # repeated values are parsed once
-    numbers = [_parse_number(v) for v in uniques]
-    bad = np.array([n is None for n in numbers], dtype=bool)
+    values, missing, bad = _parse_numbers(uniques)
     if bad.any():
         i = int(np.flatnonzero(bad[value_codes])[0])
         raise InputError(path, f"the value {df['value'].iloc[i]!r} is not a number (missing values are written "
                          "'..', '-' or left empty)", "Correct the cell, or export the table again.",
                          where=_where(cells, i))
-    out["value"] = np.array([n[0] for n in numbers], dtype="float64")[value_codes]
-    out["missing"] = np.array([n[1] for n in numbers], dtype=bool)[value_codes]
+    out["value"] = values[value_codes]
+    out["missing"] = missing[value_codes]
 
     order, i = _key_order(out)
     if i is not None:
@@ -777,14 +856,39 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     if fmt == "BULK":
         out = _bulk_fill(_strings(out))
         out = out[TIDY_COLUMNS].sort_values(KEY_COLUMNS, kind="mergesort").reset_index(drop=True)
-    else:
-        _check_complete(path, out, cells.layout)
-        out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
-    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
+        out = out.astype(_TIDY_TYPES)
+        return out if area_codes is None else _select_areas(out, area_codes, path)
+    _check_complete(path, out, cells.layout)
+    if area_codes is not None:
+        # the rows of the wanted areas only, turned into strings after the selection (a handful of areas of a
+        # national table: a fraction of the rows); the same table as selecting from the whole one
+        return _select_areas(out, area_codes, path, order)
+    out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
+    return out.astype(_TIDY_TYPES)
+
+
+def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The rows of a tidy table (string or categorical columns; ``order``: its rows in key order, default as they
+    are) whose area is in ``area_codes``, with the whole country summed from its parts (:func:`add_country_total`)
+    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0."""
+    if order is None:
+        order = np.arange(len(df))
+    wanted = list(set(area_codes))
+    codes = df["area_code"]
+    total = None
+    if "000" in wanted and not _isin(codes, ["000"]).any():
+        total = _strings(_country_total(df, path, order))
+    keep = _isin(codes, wanted)
+    out = _strings(df[TIDY_COLUMNS].iloc[order[keep[order]]].reset_index(drop=True))
+    if total is not None:
+        out = pd.concat([out, total[TIDY_COLUMNS]], ignore_index=True)
+        key_order, _ = _key_order(out)
+        out = out.iloc[key_order].reset_index(drop=True)
+    return out.astype(_TIDY_TYPES)
 
 
 def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = None, offence: str | None = None,
-                  measure: str | None = None) -> pd.DataFrame:
+                  measure: str | None = None, area_codes: Collection[str] | None = None) -> pd.DataFrame:
     """Read a StatBank STRAF11, STRAF22, FOLK1A or STRAF44 extract in any of its layouts into the tidy table.
 
     Parameters
@@ -800,6 +904,10 @@ def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = Non
     offence, measure : str, optional
         The offence type (code or label) and ANM/SIG of a STRAF table exported without that variable, e.g. the
         rape-only STRAF22 files (``offence="1120", measure="ANM"``).
+    area_codes : collection of str, optional
+        Keep only the rows of these 3-digit area codes, with the whole country (``"000"``) summed from its parts
+        as :func:`add_country_total` does when it is asked for and the file lacks it: the same rows as selecting
+        them from the whole table afterwards, only faster. The whole file is read and checked either way.
 
     Returns
     -------
@@ -834,7 +942,7 @@ def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = Non
     if cells.layout != "long" and fmt is not None:
         raise ValueError("fmt applies to the API's long CSV/BULK layout only")
     use = (fmt or ("BULK" if "bulk" in path.name.lower() else "CSV")).upper()
-    return _tidy(path, cells, table, use, offence, measure)
+    return _tidy(path, cells, table, use, offence, measure, area_codes)
 
 
 def to_annual(df: pd.DataFrame, how: str = "sum") -> pd.DataFrame:
@@ -898,6 +1006,17 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     """
     if (df["area_code"] == "000").any():
         return df
+    total = _country_total(df, path)
+    out = pd.concat([df, total[TIDY_COLUMNS]], ignore_index=True)
+    order, _ = _key_order(out)
+    out = out.iloc[order].reset_index(drop=True)
+    return out.astype(_TIDY_TYPES)
+
+
+def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+    """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
+    the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
+    sorts them)."""
     levels = area_levels()
     present = set(pd.unique(df["area_code"]))
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
@@ -908,27 +1027,36 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
     codes = df["area_code"]
-    parts = df[codes.isin([c for c in pd.unique(codes) if levels.get(c) in COUNTRY_PARTS])]
+    is_part = _isin(codes, [c for c in present if levels.get(c) in COUNTRY_PARTS])
+    parts = np.flatnonzero(is_part) if order is None else order[is_part[order]]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
     # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
     group = np.zeros(len(parts), dtype=np.int64)
+    span = 1
     for col in keys:
-        c, u = pd.factorize(parts[col])
-        group = group * max(len(u), 1) + c
-    group, _ = pd.factorize(group)
-    first = np.unique(group, return_index=True)[1]
-    value = parts["value"].to_numpy(dtype=float)
-    missing = np.bincount(group, weights=parts["missing"].to_numpy(dtype=float)) > 0
+        c, size = _sort_codes(df[col], parts)
+        group = group * max(size, 1) + c
+        span *= max(size, 1)
+    if len(group) and span <= 4 * len(group) + 4096 and group.min() >= 0:
+        # few enough cells to count: number them in key order and take any row of each as its representative
+        # (the rows of a cell agree on every key; the table is sorted by its key afterwards)
+        seen = np.zeros(span, dtype=bool)
+        seen[group] = True
+        group = (np.cumsum(seen) - 1)[group]
+        first = np.empty(int(seen.sum()), dtype=np.int64)
+        first[group] = np.arange(len(group))
+    else:
+        group, _ = pd.factorize(group)
+        first = np.unique(group, return_index=True)[1]
+    value = df["value"].to_numpy(dtype=float)[parts]
+    missing = np.bincount(group, weights=df["missing"].to_numpy(dtype=float)[parts]) > 0
     summed = np.bincount(group, weights=np.where(np.isnan(value), 0.0, value))
-    total = parts.iloc[first][keys].reset_index(drop=True)
+    total = df[keys].iloc[parts[first]].reset_index(drop=True)
     total["value"] = np.where(missing, np.nan, summed)
     total["missing"] = missing
     total["area_code"] = "000"
     total["area_name"] = areas().names["000"]
-    out = pd.concat([df, total[TIDY_COLUMNS]], ignore_index=True)
-    order, _ = _key_order(out)
-    out = out.iloc[order].reset_index(drop=True)
-    return out.astype({"year": "int64", "quarter": "int64", "value": "float64", "missing": "bool"})
+    return total
 
 
 def complete_years(df: pd.DataFrame) -> list[int]:

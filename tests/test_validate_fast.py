@@ -1,0 +1,184 @@
+"""`tryghed validate` stays quick: it imports no notebook, plotting or statistics machinery, and the shortcuts its
+readers take (only the pipeline's areas turned into strings, numbers parsed at once, white space judged from the
+first and last bytes) give exactly what the long way gives."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from realdata import FOLK1A, STRAF11, need
+from tryghed import config, sources
+from tryghed.errors import InputError
+from tryghed.sources import _common, statbank
+
+FIXTURES = Path(__file__).parent / "fixtures" / "statbank"
+
+#: Packages `tryghed validate` has no use for; papermill/nbformat alone cost 1.2 s (jsonschema builds a grammar).
+HEAVY = {"papermill", "nbformat", "nbclient", "nbconvert", "jupyter_client", "ipykernel", "IPython", "zmq",
+         "jsonschema", "rfc3987_syntax", "lark", "matplotlib", "seaborn", "statsmodels", "scipy", "dask",
+         "distributed", "jinja2", "playwright"}
+
+IMPORTED = """
+import contextlib, io, sys
+from tryghed import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    code = cli.main(sys.argv[1:])
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+sys.exit(code)
+"""
+
+
+def imported_by(*args: str) -> set[str]:
+    r = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+def test_validate_demo_imports_no_heavy_package(demo_dir):
+    got = imported_by("validate", "sikker-by", "--raw", str(demo_dir))
+    assert "pandas" in got and "tryghed" in got  # it did read the inputs
+    assert got & HEAVY == set()
+
+
+def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data):
+    raw = need(shared_data, STRAF11, FOLK1A)
+    got = imported_by("validate", "ishoej", "--raw", str(raw))
+    assert got & HEAVY == set()
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# read_statbank(area_codes=...) is the whole table's rows of those areas
+
+
+def the_long_way(path: Path, area_codes, **kw) -> pd.DataFrame:
+    whole = statbank.read_statbank(path, **kw)
+    if "000" in area_codes:
+        whole = statbank.add_country_total(whole, path)
+    return whole[whole["area_code"].isin(list(area_codes))].reset_index(drop=True)
+
+
+@pytest.mark.parametrize("name", ["straf11_code.csv", "straf11_code_missing.csv", "straf11_2025K1.bulk.csv",
+                                  "straf44_code.csv", "folk1a_2008K1_2020K1.csv"])
+def test_area_codes_select_what_the_whole_table_holds(name):
+    path = FIXTURES / name
+    codes = sorted(set(statbank.read_statbank(path)["area_code"]))
+    for wanted in (codes[:1], codes[-2:], [*codes[:2], "999"]):
+        fast = statbank.read_statbank(path, area_codes=wanted)
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, the_long_way(path, wanted), check_exact=True)
+
+
+def test_area_codes_with_the_whole_country_on_the_real_files(shared_data):
+    raw = need(shared_data, STRAF11, FOLK1A)
+    pipeline = config.load_pipeline("ishoej")
+    for sid in ("offences", "dst_population"):
+        source = pipeline.sources[sid]
+        wanted = ["000", "183", "165", "791"]  # Hele landet (summed), Ishøj, Albertslund, Viborg
+        fast = statbank.read_statbank(raw / source.file, table=source.table, area_codes=wanted)
+        slow = the_long_way(raw / source.file, wanted, table=source.table)
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+        assert set(fast["area_code"]) == set(wanted)
+        # read_source gives the table attach_area_codes gives from the whole file
+        whole = statbank.read_statbank(raw / source.file, table=source.table)
+        pd.testing.assert_frame_equal(sources.read_source(pipeline, sid, raw),
+                                      sources.attach_area_codes(whole, pipeline, source, raw / source.file),
+                                      check_exact=True)
+
+
+def test_area_codes_keep_the_whole_country_error():
+    # a file without the whole country and without every municipality cannot give it, asked for either way
+    path = FIXTURES / "folk1a_2008K1_2020K1.csv"
+    with pytest.raises(InputError) as slow:
+        the_long_way(path, ["000"])
+    with pytest.raises(InputError) as fast:
+        statbank.read_statbank(path, area_codes=["000"])
+    assert str(fast.value) == str(slow.value) and "cannot be summed" in str(fast.value)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# numbers parsed at once: what _parse_number gives each cell
+
+number_cell = st.one_of(
+    st.sampled_from(["1", "007", "123456789012345", "1234567890123456", "12,5", "1.234.567", " 12 ", "..", "-", "",
+                     "x", "1e5", "١٢", "12\u00a0000", "nan", "+3", "-4", None, True, 1.5, float("nan"), 3,
+                     10**20, np.int64(5), np.float64(2.0)]),
+    st.text(alphabet="0123456789.,- ", max_size=8),
+    st.integers(-10**6, 10**6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(number_cell, max_size=8), st.booleans())
+def test_parse_numbers_is_parse_number_cell_by_cell(cells, as_strings):
+    if as_strings:
+        cells = [str(c) for c in cells]
+    values, missing, bad = statbank._parse_numbers(cells)
+    for j, cell in enumerate(cells):
+        one = statbank._parse_number(cell)
+        if one is None:
+            assert bad[j]
+        else:
+            assert not bad[j] and missing[j] == one[1]
+            assert values[j] == one[0] or (np.isnan(values[j]) and np.isnan(one[0]))
+
+
+def test_parse_numbers_by_hand():
+    values, missing, bad = statbank._parse_numbers(["12", "1.234.567", "3,5", "..", "x", 7])
+    assert values[:3].tolist() == [12.0, 1234567.0, 3.5] and values[5] == 7.0
+    assert missing.tolist() == [False, False, False, True, False, False]
+    assert bad.tolist() == [False, False, False, False, True, False]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# white space at either end, judged from the bytes: never misses a value str.strip() would change
+
+edge_text = st.text(alphabet=st.sampled_from(list("ab1,é€\u2030\u00a1") + list(_common.PY_WHITESPACE)), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(edge_text, max_size=6), st.booleans(), st.integers(0, 2))
+def test_edge_space_check_never_misses(values, large, start):
+    array = pa.array(values, type=pa.large_string() if large else pa.string()).slice(min(start, len(values)))
+    kept = values[min(start, len(values)):]
+    if any(v != v.strip() for v in kept):
+        assert _common._may_have_edge_space(pa.chunked_array([array]))
+
+
+def test_edge_space_check_by_hand():
+    def check(values):
+        return _common._may_have_edge_space(pa.chunked_array([pa.array(values, type=pa.string())]))
+
+    assert not check(["1", "22", "", "Nørrebro"])
+    assert check(["1", "2 "]) and check(["\u3000x"]) and check(["x\u00a0"]) and check(["\x1c"])
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# one workbook, each sheet parsed once: what pandas and openpyxl give when each opens the file itself
+
+
+def test_shared_workbook_reads_what_a_fresh_one_reads(demo_dir):
+    import openpyxl
+
+    files = sorted(demo_dir.rglob("*.xlsx"))
+    assert files
+    for path in files:
+        expected = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+        fresh = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in fresh.worksheets]
+        fresh.close()
+        with _common.split_once():
+            book = _common.shared_workbook(path)
+            got = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
+            assert _common.shared_workbook(path) is book
+            assert [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets] == grids
+        assert list(got) == list(expected)
+        for name in expected:
+            pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
+    assert _common.shared_workbook(files[0]) is None  # nothing is kept outside the block
