@@ -11,7 +11,7 @@ YEAR   ?= 2017
 # numpy's multithreaded BLAS fights pytest-xdist and the notebook kernels for the same cores: one thread each
 OPENBLAS_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS
-# pytest-xdist: every core; a module per worker, the shared sikker-by runs on one (tests/conftest.py schedules)
+# pytest-xdist: every core; a module (or an nbval notebook chain) per worker, longest first (tests/conftest.py)
 XDIST  ?= -n auto --dist loadscope
 
 .DEFAULT_GOAL := help
@@ -45,9 +45,8 @@ demo: $(STAMP) $(DEMO) ## write the synthetic demo data into data/raw/demo (if m
 report: $(STAMP) $(DEMO) ## run the sikker-by pipeline for YEAR (default 2017) on the demo data
 	$(BIN)/tryghed run sikker-by --year $(YEAR)
 
-test: $(STAMP) $(DEMO) ## the whole test suite on every core, then nbval over every notebook in order
-	$(BIN)/python -m pytest tests $(XDIST) --durations=25
-	$(BIN)/python -m pytest notebooks -p no:xdist
+test: $(STAMP) $(DEMO) ## the whole test suite and nbval over every notebook (each chain in order), on every core
+	$(BIN)/python -m pytest tests notebooks $(XDIST) --durations=25
 
 test-fast: $(STAMP) $(DEMO) ## everything that starts no notebook kernel (no nbval, no pipeline run)
 	$(BIN)/python -m pytest tests -m "not slow" -n auto

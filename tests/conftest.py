@@ -1,5 +1,9 @@
+import fcntl
 import hashlib
+import json
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -7,18 +11,64 @@ import pytest
 
 from tryghed import demo
 
-#: Fixtures that run the real notebook chain: their tests are ``slow``; each module runs on one pytest-xdist worker
-#: (``make test`` uses ``-n auto --dist loadscope`` with :func:`pytest_xdist_make_scheduler`), so each runs once.
+#: Fixtures that run the real notebook chain: their tests are ``slow``.
 KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
-SHARED_RUN_GROUP = "sikker-by-demo-run"
+
+#: The session's shared runs (built once per session, whichever pytest-xdist worker asks first; see _shared_once).
+SHARED_RUNS = ("sikker_by_demo_run", "sikker_by_en_run")
+
+#: Shared runs the collected tests use (filled at collection; a worker waiting for one builds another meanwhile).
+_NEEDED: set[str] = set()
+
+
+def _session_root(tmp_path_factory) -> Path:
+    """The folder every pytest-xdist worker of this session shares (the workers' own base folders are inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _locked(path: Path, blocking: bool = True):
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _shared_once(tmp_path_factory, name: str, build, blocking: bool = True):
+    """Build ``name`` once in the whole session, across pytest-xdist workers: the first worker to ask builds it into
+    ``<session>/shared/<name>`` (``build(folder) -> dict`` of JSON facts), the others wait for it and read it.
+
+    Returns ``(folder, facts)``, or ``None`` when ``blocking`` is false and another worker is building it now.
+    A failed build leaves no ``facts.json``: the next asker builds again (and fails the same way, in its own test).
+    """
+    root = _session_root(tmp_path_factory) / "shared"
+    root.mkdir(exist_ok=True)
+    folder, facts = root / name, root / name / "facts.json"
+    with _locked(root / f"{name}.lock", blocking) as got:
+        if not got:
+            return None
+        if not facts.is_file():
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir()
+            done = build(folder)
+            facts.write_text(json.dumps(done), encoding="utf-8")
+        return folder, json.loads(facts.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
-    """A fresh copy of the seeded demo data set."""
-    d = tmp_path_factory.mktemp("demo")
-    demo.write_demo(d)
-    return d
+    """The seeded demo data set, written once per session (shared by the pytest-xdist workers); read it, never write.
+    A test that changes files copies it first."""
+    folder, _ = _shared_once(tmp_path_factory, "demo", lambda d: (demo.write_demo(d / "demo"), {})[1])
+    return folder / "demo"
 
 
 @pytest.fixture(scope="session")
@@ -36,29 +86,45 @@ def _snapshot(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _sikker_by_builder(raw: Path, lang: str):
+    def build(folder: Path) -> dict:
+        from tryghed.run import run_pipeline
+
+        raw_before = _snapshot(raw)
+        index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out", progress=False)
+        return {"index": str(index), "raw_before": raw_before}
+    return build
+
+
+def _sikker_by_run(name: str, tmp_path_factory, raw: Path) -> SimpleNamespace:
+    """The shared run ``name``; while another worker builds it, build the other shared runs this session needs."""
+    lang = {"sikker_by_demo_run": "da", "sikker_by_en_run": "en"}
+    got = _shared_once(tmp_path_factory, name, _sikker_by_builder(raw, lang[name]), blocking=False)
+    if got is None:
+        for other in sorted(_NEEDED - {name}):
+            _shared_once(tmp_path_factory, other, _sikker_by_builder(raw, lang[other]), blocking=False)
+        got = _shared_once(tmp_path_factory, name, _sikker_by_builder(raw, lang[name]))
+    folder, facts = got
+    return SimpleNamespace(raw=raw, out=folder / "out", index=Path(facts["index"]), code=0,
+                           raw_before=facts["raw_before"])
+
+
 @pytest.fixture(scope="session")
 def sikker_by_demo_run(demo_dir, tmp_path_factory):
-    """The sikker-by chain run once (demo data, 2017, Danish), shared by the end-to-end tests; read it, never write.
+    """The sikker-by chain run once in the session (demo data, 2017, Danish), shared by the end-to-end tests on every
+    pytest-xdist worker; read it, never write (copy it first).
 
     Returns ``raw`` (the demo folder), ``out`` (the output root), ``index`` (the index page), ``code`` (0) and
     ``raw_before`` (every raw file's sha256 before the run).
     """
-    from tryghed.run import run_pipeline
-
-    out = tmp_path_factory.mktemp("sikker_by_demo_run")
-    raw_before = _snapshot(demo_dir)
-    index = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="da", out_root=out, progress=False)
-    return SimpleNamespace(raw=demo_dir, out=out, index=index, code=0, raw_before=raw_before)
+    return _sikker_by_run("sikker_by_demo_run", tmp_path_factory, demo_dir)
 
 
 @pytest.fixture(scope="session")
 def sikker_by_en_run(demo_dir, tmp_path_factory):
     """The same chain in English (demo data, 2017), shared like :func:`sikker_by_demo_run`; read it, never write."""
-    from tryghed.run import run_pipeline
-
-    out = tmp_path_factory.mktemp("sikker_by_en_run")
-    index = run_pipeline("sikker-by", 2017, raw_dir=demo_dir, lang="en", out_root=out, progress=False)
-    return SimpleNamespace(raw=demo_dir, out=out, index=index, code=0)
+    run = _sikker_by_run("sikker_by_en_run", tmp_path_factory, demo_dir)
+    return SimpleNamespace(raw=run.raw, out=run.out, index=run.index, code=0)
 
 
 def pytest_configure(config):
@@ -66,24 +132,63 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every test that starts a notebook kernel (a run fixture, or an nbval cell) ``slow``."""
+    """Mark every test that starts a notebook kernel (a run fixture, or an nbval cell) ``slow``; note which shared
+    runs the session needs."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if Path(str(item.fspath)).suffix == ".ipynb" or used & KERNEL_FIXTURES:
             item.add_marker(pytest.mark.slow)
+        _NEEDED.update(used & set(SHARED_RUNS))
+    _order_heavy_first(items)
 
 
-#: The test modules that read the session's shared runs (found by name, so a new user is counted by itself).
-SHARED_RUN_MODULES = frozenset(
-    p.name for p in Path(__file__).parent.glob("test_*.py")
-    if any(f in p.read_text(encoding="utf-8") for f in ("sikker_by_demo_run", "sikker_by_en_run")))
+# ---------------------------------------------------------------------------------------------- pytest-xdist
+#: Notebooks nbval runs as one chain on one worker, in order (a later one reads the scratch tables of an earlier one;
+#: each chain writes its own scratch folder, build/notebooks/<pipeline>/<year>). 09_partnership (norrebro) runs
+#: steps 01-04 itself (upstream.ensure) and goes alone.
+NOTEBOOK_CHAINS = {"0": "notebooks:sikker-by", "i": "notebooks:sikker-by-indsatser"}
+NOTEBOOK_ALONE = {"09_partnership.ipynb"}
+
+#: Seconds a module takes on one worker of a 2-core machine (``--durations``, 2026-11-30), for the modules that start
+#: kernels or read the real files: the scheduler starts the longest first, so no worker is left with one at the end.
+#: A module not listed counts 0.2 s a test; an nbval cell 3 s.
+COST = {"test_runner.py": 300, "test_kommuner.py": 120, "test_ishoej.py": 110, "test_pipeline_e2e.py": 100,
+        "test_effects_norrebro.py": 80, "test_protection_e2e.py": 80, "test_browser.py": 60, "test_halfyear.py": 45,
+        "test_bad_inputs.py": 45, "test_disclosure.py": 40, "test_disclosure_rounding.py": 40,
+        "test_long_pipeline.py": 35, "test_nothing_lost.py": 30, "test_disclosure_pipeline.py": 30}
+
+
+def _scope_of(nodeid: str) -> str:
+    """The scheduling unit of a test: its module, or its notebook chain."""
+    module = nodeid.split("::", 1)[0]
+    name = Path(module).name
+    if name.endswith(".ipynb") and name not in NOTEBOOK_ALONE:
+        return NOTEBOOK_CHAINS.get(name[0], module)
+    return module
+
+
+def _order_heavy_first(items) -> None:
+    """Reorder the items, whole scheduling units at a time (their own order kept), longest unit first."""
+    units: dict[str, list] = {}
+    for item in items:
+        units.setdefault(_scope_of(item.nodeid), []).append(item)
+
+    def cost(scope):
+        name = Path(scope.split("::")[0]).name
+        if scope.startswith("notebooks:") or name.endswith(".ipynb"):
+            return 3.0 * len(units[scope])
+        return COST.get(name, 0.2 * len(units[scope]))
+
+    items[:] = [i for scope in sorted(units, key=cost, reverse=True) for i in units[scope]]
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Schedule whole modules on a worker (each module's run fixture is built once), and every module that reads
-    the session's shared runs on the same worker (those runs are built once in the whole session).
+    """Schedule whole modules on a worker (a module's fixtures are built once) and each nbval notebook chain on one
+    worker in order, the longest units first (items ordered in :func:`pytest_collection_modifyitems`, kept so by
+    turning off pytest-xdist's reordering by number of tests). The session's shared runs are built once across the
+    workers (:func:`_shared_once`), so their readers need no common worker.
 
-    pytest-xdist's ``--dist loadgroup`` would do this from ``xdist_group`` marks, but with pytest 9.2 its grouping
+    pytest-xdist's ``--dist loadgroup`` would group from ``xdist_group`` marks, but with pytest 9.2 its grouping
     silently does nothing (it renames node ids, which pytest 9.2 no longer allows: pytest-dev/pytest-xdist#1386);
     this scheduler needs only the node ids. It applies to ``--dist loadscope`` and ``--dist loadgroup``.
     """
@@ -91,9 +196,10 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
-    class SharedRunScheduling(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return SHARED_RUN_GROUP if Path(module).name in SHARED_RUN_MODULES else module
+    config.option.loadscopereorder = False
 
-    return SharedRunScheduling(config, log)
+    class UnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope_of(nodeid)
+
+    return UnitScheduling(config, log)

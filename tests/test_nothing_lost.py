@@ -1,8 +1,8 @@
 """Nothing lost: a failed run leaves the previous outputs byte-identical, no run writes into the raw folder, and a
 raw file that changed since the previous run of the same pipeline and year is reported with both sha256s.
 
-The module runs the real notebook chain once (about 40 s, shared through a module-scoped fixture); every later run
-either fails before the notebooks or replays that run's executed notebooks.
+The module reads a copy of the session's shared sikker-by run (conftest.py: one real run in the whole session); every
+later run either fails before the notebooks or replays that run's executed notebooks.
 """
 
 from __future__ import annotations

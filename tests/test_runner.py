@@ -1,8 +1,9 @@
 """The runner: step manifests (a warm rerun starts no kernel; an edited notebook reruns from itself), output paths
 per source and language, sweeps, and the command line (--debug after the subcommand, --version, help, Ctrl-C).
 
-The fast tests replace papermill and the rendering with stand-ins that write one file per step; the slow test runs
-the real chain for two years on a process pool and on a Dask LocalCluster and compares the outputs byte for byte.
+The fast tests replace papermill and the rendering with stand-ins that write one file per step; the slow tests run
+the real chain for 2017 in Danish and English on a process pool and on a Dask LocalCluster and compare the outputs
+byte for byte with the session's two serial runs (conftest.py), and rerun two steps of a copy of the Danish run.
 """
 
 from __future__ import annotations
