@@ -30,7 +30,7 @@ import contextlib, io, sys
 from tryghed import cli
 with contextlib.redirect_stdout(io.StringIO()):
     code = cli.main(sys.argv[1:])
-print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+print(" ".join(sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})))
 sys.exit(code)
 """
 

@@ -262,17 +262,46 @@ def where_row(df: pd.DataFrame, i: int, header_rows: int = 1) -> str:
     return f"sheet '{sheet}', {row}" if sheet else row
 
 
+class KeptRows:
+    """The row numbers a person sees, one per row of a reader's output (read-only). pandas deep-copies ``attrs`` on
+    every operation: this object copies as itself, where a list of a million numbers would be copied each time."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=np.int64)
+        self.values.flags.writeable = False
+
+    def __deepcopy__(self, memo) -> KeptRows:
+        return self
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, i: int) -> int:
+        return int(self.values[i])
+
+
 def keep_row_numbers(out: pd.DataFrame, header_rows: int = 1) -> pd.DataFrame:
-    """Record in ``out.attrs["rows"]`` the row a person sees for each row of a reader's output, so that later checks
-    (an unknown area, say) name the right row after the index is reset."""
-    out.attrs["rows"] = [row_number(out, i, header_rows) for i in range(len(out))]
+    """Record in ``out.attrs["rows"]`` (:class:`KeptRows`) the row a person sees for each row of a reader's output, so
+    that later checks (an unknown area, say) name the right row after the index is reset."""
+    if pd.api.types.is_integer_dtype(out.index.dtype):
+        rows = out.index.to_numpy(dtype=np.int64) + 1 + header_rows
+    else:
+        rows = [row_number(out, i, header_rows) for i in range(len(out))]
+    out.attrs["rows"] = KeptRows(rows)
     return out
+
+
+def kept_row_numbers(df: pd.DataFrame) -> np.ndarray:
+    """The row numbers :func:`keep_row_numbers` recorded, as an array (for a ``row`` column)."""
+    return np.asarray(df.attrs["rows"].values)
 
 
 def where_kept_row(df: pd.DataFrame, i: int) -> str:
     """``row N`` (with the sheet's name) for the ``i``-th row of a reader's output, from :func:`keep_row_numbers`."""
     rows = df.attrs.get("rows")
-    row = f"row {rows[i]}" if rows and i < len(rows) else f"row {i + 2}"
+    row = f"row {rows[i]}" if rows is not None and i < len(rows) else f"row {i + 2}"
     sheet = df.attrs.get("sheet")
     return f"sheet '{sheet}', {row}" if sheet else row
 

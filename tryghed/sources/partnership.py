@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ._common import (_decode, check_unique, column_name, keep_row_numbers, read_sheet_table, read_text_table,
-                      rename_columns, row_number, to_number, where_row)
+from ._common import (_decode, check_unique, column_name, keep_row_numbers, kept_row_numbers, read_sheet_table,
+                      read_text_table, rename_columns, row_number, to_number, where_row)
 from .closures import _blank, _dates
 from .police import AREA, map_areas
 
@@ -109,7 +109,7 @@ def read_gang_register(path: Path, *, areas: Mapping[str, str], quarters: tuple[
     out.attrs = dict(df.attrs)
     check_unique(out, ["area", "quarter", "group_type"], path)
     out = keep_row_numbers(out).reset_index(drop=True)
-    out.insert(0, "row", out.attrs["rows"])
+    out.insert(0, "row", kept_row_numbers(out))
     span = quarters or (out["quarter"].min(), out["quarter"].max())
     wanted = expected_areas if expected_areas is not None else sorted(out["area"].unique())
     present = out.groupby(["area", "quarter"])["group_type"].agg(frozenset).to_dict()
@@ -214,7 +214,7 @@ def read_ssp_log(path: Path, *, areas: Mapping[str, str], dates: tuple[str, str]
     out.attrs = dict(df.attrs)
     check_unique(out.assign(talk=out["talk"].fillna(pd.Timestamp(0))), ["person", "talk"], path, header_rows)
     out = keep_row_numbers(out, header_rows).reset_index(drop=True)
-    out.insert(0, "row", out.attrs["rows"])
+    out.insert(0, "row", kept_row_numbers(out))
     return out
 
 
@@ -274,7 +274,7 @@ def read_activity_log(path: Path, *, activity_types: Mapping[str, str], areas: M
     out["participants"] = participants
     out.attrs = dict(df.attrs)
     out = keep_row_numbers(out, header_rows).reset_index(drop=True)
-    out.insert(0, "row", out.attrs["rows"])
+    out.insert(0, "row", kept_row_numbers(out))
     return out
 
 

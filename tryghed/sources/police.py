@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import (_decode, check_unique, column_name, keep_row_numbers, read_text_table, rename_columns,
-                      to_number, where_row)
+from ._common import (_decode, check_unique, column_name, keep_row_numbers, kept_row_numbers, read_text_table,
+                      rename_columns, to_number, where_row)
 
 #: Tidy columns of both police readers.
 COLUMNS = ["row", "area", "period", "offence_code", "count"]
@@ -169,7 +169,7 @@ def read_police_monthly(path: Path, *, areas: Mapping[str, str], codes: Collecti
     out.attrs = dict(df.attrs)
     check_unique(out, ["area", "period", "offence_code"], path)
     out = keep_row_numbers(out).reset_index(drop=True)
-    out.insert(0, "row", out.attrs["rows"])
+    out.insert(0, "row", kept_row_numbers(out))
     return out
 
 
@@ -368,7 +368,7 @@ def read_neighbourhood_population(path: Path, *, areas: Mapping[str, str]) -> pd
     out.attrs = dict(df.attrs)
     check_unique(out, ["area", "year"], path)
     out = keep_row_numbers(out).reset_index(drop=True)
-    out.insert(0, "row", out.attrs["rows"])
+    out.insert(0, "row", kept_row_numbers(out))
     return out
 
 
