@@ -60,13 +60,8 @@ $(STAMP): $(RUNTIME)
 
 setup: $(STAMP) ## create .venv with every pinned package (tests, JupyterLab, Dask) and the tryghed command
 
-# Writing the demo data keeps one core busy; meanwhile a background import compiles the bytecode of what the notebook
-# kernels import (the first kernel would compile it otherwise) and builds matplotlib's font cache. Harmless if it fails.
-WARM   := ipykernel.kernelapp, matplotlib.pyplot, matplotlib_inline.backend_inline, scipy.stats, statsmodels.api, \
-          statsmodels.formula.api, seaborn, pyarrow.parquet, nbconvert, papermill
 $(DEMO): | $(RUNTIME)
-	@$(BIN)/python -c 'import $(WARM)' >/dev/null 2>&1 & \
-	$(BIN)/tryghed demo-data; status=$$?; wait; exit $$status
+	$(BIN)/tryghed demo-data
 
 demo: $(RUNTIME) $(DEMO) ## write the synthetic demo data into data/raw/demo (if missing)
 
