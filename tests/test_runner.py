@@ -266,7 +266,8 @@ def test_sweeps_on_a_process_pool_and_dask_equal_serial_runs_byte_for_byte(sikke
                                                                              tmp_path):
     """A sweep of two tasks (2017 in Danish and in English) on a process pool, and of the English one on a Dask
     LocalCluster, gives, file for file, what the session's serial runs gave: the executors agree, and a second run
-    on the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times, are left out)."""
+    on the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times,
+    are left out)."""
     serial = {"da": _run_tree(sikker_by_demo_run.out, "da"), "en": _run_tree(sikker_by_en_run.out, "en")}
     assert len(serial["da"]) > 40 and any(k.endswith("index.html") for k in serial["da"])
     assert {Path(k).suffix for k in serial["da"]} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}
