@@ -322,3 +322,21 @@ def test_real_chain_warm_rerun_and_an_edited_notebook(sikker_by_demo_run, tmp_pa
     after = _tree(out)
     steps = f"data/processed/{PIPELINE}/2017/demo-da/{run_mod.STEPS}"
     assert {k: v for k, v in after.items() if k != steps} == {k: v for k, v in full.items() if k != steps}
+
+
+def test_speed_settings_are_not_in_a_step_key_and_the_pseudonym_key_is(monkeypatch):
+    """A sweep's workers set TRYGHED_FIGURE_WORKERS=1: that (or the prestart depth) must not make the next run redo
+    every step, while a new pseudonymisation key must."""
+    facts = run_mod.PipelineFacts.of(config.load_pipeline(PIPELINE), run_mod.yaml_path(PIPELINE))
+    for k in ("TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS", "TRYGHED_PSEUDONYM_KEY"):
+        monkeypatch.delenv(k, raising=False)
+
+    def keys():
+        return [k for _, k, _ in run_mod.step_keys(facts, YEAR, "da", paths.DEMO_RAW)]
+
+    plain = keys()
+    monkeypatch.setenv("TRYGHED_FIGURE_WORKERS", "1")
+    monkeypatch.setenv("TRYGHED_PRESTART", "0")
+    assert keys() == plain
+    monkeypatch.setenv("TRYGHED_PSEUDONYM_KEY", "another key of sixteen bytes or more")
+    assert all(a != b for a, b in zip(keys(), plain))

@@ -97,6 +97,9 @@ def notebook_imports(notebook: Path) -> str:
     return "\n".join(lines)
 
 
+#: Environment settings that change how fast a run goes, never what it writes: not part of a step's key.
+SPEED_ONLY = frozenset({"TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS"})
+
 #: How many of the next notebooks' kernels are started while a notebook runs (``TRYGHED_PRESTART=N``; 0: none).
 PRESTART_AHEAD = 1
 
@@ -463,9 +466,10 @@ def step_keys(facts: PipelineFacts, year: int, lang: str, raw: Path) -> list[tup
         "raw_files": raw_fingerprint(facts, raw),
         "yaml": sha256_file(Path(facts.path)),
         "package": {"version": __version__, "source": package_sha()},
-        # the notebooks' kernel inherits the environment: a new pseudonymisation key changes the outputs
+        # the notebooks' kernel inherits the environment: a new pseudonymisation key changes the outputs (the
+        # settings of how fast a run goes do not: their outputs are byte-identical)
         "environment": {k: hashlib.sha256(f"tryghed\0{k}\0{v}".encode()).hexdigest()
-                        for k, v in sorted(os.environ.items()) if k.startswith("TRYGHED_")},
+                        for k, v in sorted(os.environ.items()) if k.startswith("TRYGHED_") and k not in SPEED_ONLY},
     }
     out, previous = [], None
     for name in facts.notebooks:
