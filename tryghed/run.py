@@ -4,8 +4,8 @@ the finished outputs into place (a failed run leaves the previous outputs untouc
 Each notebook step records a manifest (``steps.json`` in the run's processed folder): the sha256 of the notebook
 without outputs, the parameters, every raw file the pipeline reads, the YAML, the package version and a hash of the
 package source, hashes of the ``TRYGHED_*`` environment variables (the pseudonymisation key; not the speed settings
-of :data:`SPEED_ONLY`), chained with the previous step's key; and the sha256 of every file the step wrote (the last step to write a file owns it; executed
-notebooks, which carry timings, are recorded as existing). A step whose
+of :data:`SPEED_ONLY`), chained with the previous step's key; and the sha256 of every file the step wrote (the
+last step to write a file owns it; executed notebooks, which carry timings, are recorded as existing). A step whose
 manifest and outputs are unchanged is skipped, so a rerun with nothing changed starts no kernel (and imports neither
 pandas nor papermill); changing one notebook reruns it and every step after it. ``force=True`` reruns every step.
 
