@@ -371,14 +371,10 @@ def figure_workers() -> int:
     sets 1 in its workers, whose cores are taken by the other runs."""
     import os
 
-    text = os.environ.get("TRYGHED_FIGURE_WORKERS", "")
-    if text.strip().isdigit() and int(text) >= 1:
-        return int(text)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    from .run import default_workers
+
+    text = os.environ.get("TRYGHED_FIGURE_WORKERS", "").strip()
+    return int(text) if text.isdigit() and int(text) >= 1 else min(2, default_workers())
 
 
 def _map_figures(fn, jobs: list[tuple]) -> list:

@@ -817,39 +817,30 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             kernel = prestart.take(name)
             for later in names[i + 1:i + 1 + ahead]:
                 prestart.start(later)
-            steps.append(_execute_one(pm, name, key, inputs, params, manager, kernel, prestart, staged,
-                                      executed_dir, failed, pages, steps, render))
+            out_nb = executed_dir / f"{name}.ipynb"
+            before = _stat_snapshot(staged)
+            try:
+                pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
+                                    progress_bar=False, cwd=str(NOTEBOOKS), kernel_manager_class=manager, **kernel)
+            except pm.PapermillExecutionError as exc:
+                failed.mkdir(parents=True, exist_ok=True)
+                saved = failed / out_nb.name
+                shutil.copyfile(out_nb, saved)
+                cell, _ = _first_error(out_nb)
+                log.error("notebook %s failed: %s", name, exc.evalue)
+                raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
+            finally:
+                prestart.stop(kernel)
+            # the pages the background thread draws meanwhile belong to the rendering, not to this step
+            written = {k: v for k, v in _written(staged, before).items() if k not in pages}
+            render(name)
+            for earlier in steps:   # the last step to write a file owns it
+                earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
+            steps.append({"name": name, "key": key, "inputs": inputs, "outputs": written})
+            log.info("executed %s", name)
     finally:
         prestart.close()
     return steps
-
-
-def _execute_one(pm, name, key, inputs, params, manager, kernel: dict, prestart: _KernelPrestart, staged: RunPaths,
-                 executed_dir: Path, failed: Path, pages: set[str], steps: list[dict],
-                 render: Callable[[str], None]) -> dict:
-    """Execute one notebook (in the kernel ``prestart`` started for it, when there is one) and return its manifest
-    entry; a failure saves the executed notebook in ``failed`` and raises :class:`NotebookFailed`."""
-    out_nb = executed_dir / f"{name}.ipynb"
-    before = _stat_snapshot(staged)
-    try:
-        pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
-                            progress_bar=False, cwd=str(NOTEBOOKS), kernel_manager_class=manager, **kernel)
-    except pm.PapermillExecutionError as exc:
-        failed.mkdir(parents=True, exist_ok=True)
-        saved = failed / out_nb.name
-        shutil.copyfile(out_nb, saved)
-        cell, _ = _first_error(out_nb)
-        log.error("notebook %s failed: %s", name, exc.evalue)
-        raise NotebookFailed(name, cell, saved, f"{exc.ename}: {exc.evalue}") from None
-    finally:
-        prestart.stop(kernel)
-    # the pages the background thread draws meanwhile belong to the rendering, not to this step
-    written = {k: v for k, v in _written(staged, before).items() if k not in pages}
-    render(name)
-    for earlier in steps:   # the last step to write a file owns it
-        earlier["outputs"] = {k: v for k, v in earlier.get("outputs", {}).items() if k not in written}
-    log.info("executed %s", name)
-    return {"name": name, "key": key, "inputs": inputs, "outputs": written}
 
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
