@@ -12,7 +12,10 @@ from types import ModuleType
 
 def lazy_module(name: str) -> ModuleType:
     """``name`` as a module whose code runs at its first attribute access (at once if it is already imported)."""
+    requester = sys._getframe(1).f_globals.get("__name__", "")
     if name in sys.modules:
+        if name in _LAZY:
+            _LAZY[name].add(requester)
         return sys.modules[name]
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
@@ -21,18 +24,21 @@ def lazy_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    _LAZY.append(name)
+    _LAZY[name] = {requester}
     return module
 
 
-#: The modules bound lazily so far in this process.
-_LAZY: list[str] = []
+#: The modules bound lazily so far in this process, each with the modules that bound it.
+_LAZY: dict[str, set[str]] = {}
 
 
-def load_all() -> None:
-    """Run the code of every lazily bound module now (a kernel started ahead of its notebook does this while
-    another notebook runs, so the notebook finds scipy and statsmodels imported)."""
-    for name in _LAZY:
+def load_for(namespace: dict) -> None:
+    """Run now the code of the lazily bound modules that a module in ``namespace`` (a notebook's globals) bound
+    itself. A kernel started ahead of its notebook does this while another notebook runs, so that 03_indicators
+    finds scipy and statsmodels imported, while 01_ingest, whose modules only reach :mod:`tryghed.stats` through
+    the configuration's kinds, does not import them for nothing."""
+    used = {v.__name__ for v in namespace.values() if isinstance(v, ModuleType)}
+    for name, requesters in _LAZY.items():
         module = sys.modules.get(name)
-        if module is not None:
+        if module is not None and requesters & used:
             getattr(module, "__dict__", None)

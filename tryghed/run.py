@@ -109,7 +109,7 @@ class _KernelPrestart:
     time on a machine with a core to spare.
 
     The kernel is an ordinary fresh kernel of the run's kernel manager class, started in the notebooks' folder; it
-    imports the notebook's own import lines, and the modules they bind lazily (:func:`tryghed._lazy.load_all`), as
+    imports the notebook's own import lines, and the modules they bind lazily (:func:`tryghed._lazy.load_for`), as
     ``IPKernelApp.exec_lines`` (outside the history: execution counts still start at 1) before it answers, and
     papermill then runs the whole notebook in it as usual. Each notebook still has a kernel of its own.
     ``TRYGHED_PRESTART=N`` starts the next N (default :data:`PRESTART_AHEAD`); ``0`` turns this off (a kernel is
@@ -129,7 +129,7 @@ class _KernelPrestart:
         imports = notebook_imports(NOTEBOOKS / f"{name}.ipynb")
         if imports:   # and what the imports bound lazily (tryghed._lazy), which the notebook is about to use
             imports += ("\nimport sys as _sys\n_sys.modules.get('tryghed._lazy') and "
-                        "_sys.modules['tryghed._lazy'].load_all()\ndel _sys")
+                        "_sys.modules['tryghed._lazy'].load_for(globals())\ndel _sys")
         extra = [f"--IPKernelApp.exec_lines={imports}"] if imports else []
         try:
             run_sync(km.start_kernel)(extra_arguments=extra, cwd=str(NOTEBOOKS))
