@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -310,10 +311,10 @@ def test_danish_june_report_has_no_english_words(raw, model, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])
-def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys, monkeypatch):
+def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys, monkeypatch, demo_dir):
     """`tryghed validate` and `tryghed run` read the effort registers before a notebook starts: an undeclared
     activity type in the demo workbook exits 2 naming the file, sheet, row and fix."""
-    from tryghed import cli, demo
+    from tryghed import cli
     from tryghed import run as run_mod
 
     def no_kernel(*args, **kwargs):
@@ -321,7 +322,7 @@ def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys,
 
     monkeypatch.setattr(run_mod.pm, "execute_notebook", no_kernel)
     raw = tmp_path / "raw"
-    demo.write_demo(raw)
+    shutil.copytree(demo_dir / "indsatser", raw / "indsatser")
     book = raw / "indsatser" / "sikker_by_indsatser_2018-2020.xlsx"
     wb = openpyxl.load_workbook(book)
     ws = wb["aktiviteter"]
