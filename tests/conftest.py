@@ -87,11 +87,21 @@ def _snapshot(folder: Path) -> dict[str, str]:
 
 
 def _sikker_by_builder(raw: Path, lang: str):
+    """The Danish run is run here, serially (``run_pipeline``); the English one is a one-task sweep on a Dask
+    LocalCluster (``run_sweep(executor="dask-local")``), so that the sweep test compares the process pool with both a
+    serial run and a Dask run without a run of its own for Dask."""
     def build(folder: Path) -> dict:
-        from tryghed.run import run_pipeline
+        from tryghed.run import Task, run_pipeline, run_sweep
 
         raw_before = _snapshot(raw)
-        index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out", progress=False)
+        if lang == "da":
+            index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out", progress=False)
+        else:
+            (done,) = run_sweep([Task("sikker-by", 2017, str(raw), lang, str(folder / "out"))],
+                                executor="dask-local", workers=1)
+            if done.error is not None:
+                raise RuntimeError(f"the English run on a Dask LocalCluster failed: {done.error}")
+            index = done.index
         return {"index": str(index), "raw_before": raw_before}
     return build
 
@@ -122,7 +132,8 @@ def sikker_by_demo_run(demo_dir, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def sikker_by_en_run(demo_dir, tmp_path_factory):
-    """The same chain in English (demo data, 2017), shared like :func:`sikker_by_demo_run`; read it, never write."""
+    """The same chain in English (demo data, 2017), shared like :func:`sikker_by_demo_run`; read it, never write. It
+    is run as a one-task sweep on a Dask LocalCluster (test_runner.py compares it with the process pool's run)."""
     run = _sikker_by_run("sikker_by_en_run", tmp_path_factory, demo_dir)
     return SimpleNamespace(raw=run.raw, out=run.out, index=run.index, code=0)
 

@@ -2,8 +2,9 @@
 per source and language, sweeps, and the command line (--debug after the subcommand, --version, help, Ctrl-C).
 
 The fast tests replace papermill and the rendering with stand-ins that write one file per step; the slow tests run
-the real chain for 2017 in Danish and English on a process pool and on a Dask LocalCluster and compare the outputs
-byte for byte with the session's two serial runs (conftest.py), and rerun two steps of a copy of the Danish run.
+the real chain for 2017 in Danish and English on a process pool and compare the outputs byte for byte with the
+session's two shared runs (conftest.py: the Danish one serial, the English one on a Dask LocalCluster), and rerun the
+last step of a copy of the Danish run.
 """
 
 from __future__ import annotations
@@ -264,25 +265,23 @@ def _run_tree(root: Path, lang: str) -> dict[str, str]:
 @pytest.mark.slow
 def test_sweeps_on_a_process_pool_and_dask_equal_serial_runs_byte_for_byte(sikker_by_demo_run, sikker_by_en_run,
                                                                              tmp_path):
-    """A sweep of two tasks (2017 in Danish and in English) on a process pool, and of the English one on a Dask
-    LocalCluster, gives, file for file, what the session's serial runs gave: the executors agree, and a second run
-    on the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times,
-    are left out)."""
-    serial = {"da": _run_tree(sikker_by_demo_run.out, "da"), "en": _run_tree(sikker_by_en_run.out, "en")}
-    assert len(serial["da"]) > 40 and any(k.endswith("index.html") for k in serial["da"])
-    assert {Path(k).suffix for k in serial["da"]} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}
-    # two tasks at once on the process pool; the Dask LocalCluster (the same tasks handed to a scheduler) runs one,
-    # which keeps this, the suite's longest test, one run shorter
-    for kind, langs in (("process", ("da", "en")), ("dask-local", ("en",))):
-        ts = [run_mod.Task(PIPELINE, 2017, str(sikker_by_demo_run.raw), lang, str(tmp_path / kind))
-              for lang in langs]
-        results = run_mod.run_sweep(ts, executor=kind, workers=2)
-        assert [r.error for r in results] == [None] * len(langs)
-        for lang in langs:
-            swept = _run_tree(tmp_path / kind, lang)
-            assert sorted(swept) == sorted(serial[lang]), (kind, lang)
-            assert [k for k in swept if swept[k] != serial[lang][k]] == [], (kind, lang)
-    manifest = json.loads((tmp_path / "process" / "data/processed" / PIPELINE / "2017" / "demo-da" /
+    """A sweep of two tasks at once (2017 in Danish and in English) on a process pool gives, file for file, what the
+    session's shared runs gave: the Danish one run serially in a test process, the English one a one-task sweep on a
+    Dask LocalCluster (conftest.py). So the process pool agrees with a serial run and with Dask, and a second run on
+    the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times, are
+    left out)."""
+    shared = {"da": _run_tree(sikker_by_demo_run.out, "da"), "en": _run_tree(sikker_by_en_run.out, "en")}
+    assert len(shared["da"]) > 40 and any(k.endswith("index.html") for k in shared["da"])
+    assert {Path(k).suffix for k in shared["da"]} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}
+    assert sorted(shared["en"]) == sorted(shared["da"])   # the same files in both languages
+    ts = [run_mod.Task(PIPELINE, 2017, str(sikker_by_demo_run.raw), lang, str(tmp_path)) for lang in ("da", "en")]
+    results = run_mod.run_sweep(ts, executor="process", workers=2)
+    assert [r.error for r in results] == [None, None]
+    for lang, how in (("da", "serial"), ("en", "dask-local")):
+        swept = _run_tree(tmp_path, lang)
+        assert sorted(swept) == sorted(shared[lang]), how
+        assert [k for k in swept if swept[k] != shared[lang][k]] == [], how
+    manifest = json.loads((tmp_path / "data/processed" / PIPELINE / "2017" / "demo-da" /
                            run_mod.STEPS).read_text(encoding="utf-8"))
     assert [s["name"] for s in manifest["steps"]] == _chain()
 
