@@ -257,7 +257,7 @@ def trend_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFr
             else:
                 r.update(verdict="not_tested", verdict_reason=r.get("reason") or r["flags"] or "descriptive")
             r.pop("reason", None)
-            if seg["flags"].astype(str).str.split(";").map(lambda f: ASSUMED_N in f).any():
+            if any(ASSUMED_N in str(f).split(";") for f in seg["flags"]):
                 mark_assumed_n(r)
             rows.append(r)
     out = pd.DataFrame(rows).reindex(columns=TREND_COLUMNS)
