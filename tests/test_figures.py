@@ -124,3 +124,28 @@ def test_manifest_collects_alt_texts(tmp_path):
     figures.write_manifest(made.assign(figure="map_x", kind="map"), tmp_path)
     data = json.loads((tmp_path / figures.MANIFEST).read_text(encoding="utf-8"))
     assert sorted(data) == ["map_x", "trend_x"] and data["trend_x"]["alt"] == "A"
+
+
+def _panels(rows=ROWS):
+    fig, axes = plt.subplots(2, 2, sharex=True, sharey=True)
+    for ax, a in zip(axes.flat, ("a", "b", "c")):
+        s = pd.DataFrame(rows).query("area_id == @a")
+        ax.plot(s["period"], s["estimate"])
+        ax.set_title(f"area {a}")
+    axes.flat[3].set_visible(False)
+    fig.supylabel("a long value label (%)")
+    fig.suptitle("a title")
+    return fig
+
+
+def test_tight_layout_once_places_the_axes_where_matplotlibs_tight_layout_does_and_leaves_no_engine():
+    expected = _panels()
+    expected.tight_layout(rect=(0, 0.06, 1, 1))  # matplotlib's own layout, measured twice
+    got = _panels()
+    figures.tight_layout_once(got, rect=(0, 0.06, 1, 1))
+    want = [ax.get_position().bounds for ax in expected.axes]
+    assert [ax.get_position().bounds for ax in got.axes] == want
+    assert want != [ax.get_position().bounds for ax in _panels().axes]  # the layout did move the axes
+    assert got.get_layout_engine() is None  # no placeholder engine: savefig does not lay the figure out again
+    assert all("get_tightbbox" not in vars(ax) for ax in got.axes)  # the remembered measurements are gone
+    plt.close("all")

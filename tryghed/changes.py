@@ -128,6 +128,9 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
     """
     alpha = pipeline.alpha
     rows = []
+    # the units of each indicator and area, split once (not filtered from the whole table for every comparison)
+    unit_cells = {} if units is None or units.empty else \
+        dict(list(units.groupby(["indicator_id", "area_id"], sort=False, observed=True)))
     for ind in pipeline.indicators:
         sub = table[table["indicator_id"] == ind.id]
         dispersions = {lv: family_dispersion(pipeline, ind, table, lv, year) for lv in sub["level"].unique()}
@@ -163,7 +166,8 @@ def change_table(pipeline: Pipeline, table: pd.DataFrame, year: int, units: pd.D
                     rows.append({**base, "change": d, "flags": "series_break",
                                  "method": "no test across a series break", "verdict_reason": "series_break"})
                     continue
-                c = ind.impl.compare(ind, ref_row, row, units=_unit_values(units, ind, area_id, ref, year),
+                cell_units = unit_cells.get((ind.id, area_id))
+                c = ind.impl.compare(ind, ref_row, row, units=_unit_values(cell_units, ind, area_id, ref, year),
                                      dispersion=phi, alpha=alpha)
                 tested = bool(c.tested and np.isfinite(c.pvalue))
                 reason = c.reason or ("" if tested else "descriptive")
@@ -253,7 +257,7 @@ def trend_table(pipeline: Pipeline, table: pd.DataFrame, year: int) -> pd.DataFr
             else:
                 r.update(verdict="not_tested", verdict_reason=r.get("reason") or r["flags"] or "descriptive")
             r.pop("reason", None)
-            if seg["flags"].astype(str).str.split(";").map(lambda f: ASSUMED_N in f).any():
+            if any(ASSUMED_N in str(f).split(";") for f in seg["flags"]):
                 mark_assumed_n(r)
             rows.append(r)
     out = pd.DataFrame(rows).reindex(columns=TREND_COLUMNS)

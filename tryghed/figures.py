@@ -150,7 +150,7 @@ def trend_chart(series: pd.DataFrame, ax: plt.Axes, *, title: str, ylabel: str, 
     for i, b in enumerate(breaks):
         ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=2,
                    label=labels.get("break", "series break") if i == 0 else None)
-    ax.set_title(title, loc="left")
+    ax.set_title(title, loc="left", y=1.0)  # y given: the title is not re-placed on every draw (same place)
     ax.set_ylabel(ylabel)
     ticks = np.unique(np.concatenate([x, [t[0] for t in targets]])).astype(int)
     ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -190,7 +190,7 @@ def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict
                      band_label=labels.get("ci", "95% CI"), marker=".", lw=1.6)
         for b in breaks:
             ax.axvline(b - 0.5, color=PALETTE["break"], linestyle=":", lw=1.5)
-        ax.set_title(names.get(area, area), fontsize=9.5)
+        ax.set_title(names.get(area, area), fontsize=9.5, y=1.0)
     shown = len(areas)
     for k, ax in enumerate(axes.flat):
         if k >= shown:
@@ -217,9 +217,39 @@ def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict
         handles.append(plt.Line2D([], [], color=PALETTE["break"], linestyle=":", lw=1.5, label=break_label))
     fig.supylabel(ylabel, fontsize=10)
     fig.suptitle(title, fontsize=11, x=0.01, ha="left")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    tight_layout_once(fig, rect=(0, 0.06, 1, 1))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, bbox_to_anchor=(0.5, 0.0))
     return fig
+
+
+def tight_layout_once(fig: plt.Figure, **kwargs) -> None:
+    """``fig.tight_layout(**kwargs)`` measuring each Axes once, leaving no layout engine on the figure.
+
+    With a ``rect``, matplotlib's tight layout measures every Axes twice, before anything has moved, and gets the
+    same boxes both times; here the second measurement is the first one remembered, so the layout is the same
+    (byte-identical files) at half the cost. Afterwards the figure holds no layout engine: a figure that keeps
+    one (matplotlib leaves a placeholder) makes every ``savefig`` lay it out once more in a dry draw.
+    """
+    measured: dict[tuple, object] = {}
+
+    def once(ax, measure):
+        def get_tightbbox(renderer=None, *args, **kw):
+            if args or set(kw) - {"for_layout_only"}:
+                return measure(renderer, *args, **kw)
+            key = (id(ax), id(renderer), kw.get("for_layout_only", False))
+            if key not in measured:
+                measured[key] = measure(renderer, **kw)
+            return measured[key]
+        return get_tightbbox
+
+    for ax in fig.axes:
+        ax.get_tightbbox = once(ax, ax.get_tightbbox)
+    try:
+        fig.tight_layout(**kwargs)
+    finally:
+        for ax in fig.axes:
+            vars(ax).pop("get_tightbbox", None)
+    fig.set_layout_engine(None)
 
 
 def finish(fig: plt.Figure, *, source: str, demo: bool, lang: str) -> plt.Figure:

@@ -123,20 +123,24 @@ def count_rows(values: pd.DataFrame, pipeline: Pipeline, level: str, years, meth
     full = pd.MultiIndex.from_product([leaves, sorted({int(y) for y in years})], names=["area_id", "period"])
     v = values.set_index(["area_id", "period"]).reindex(full)
     v["parent"] = at_level(v.reset_index(), pipeline, level).to_numpy()
+    v = v.reset_index()
+    # each (parent, period) cell's rows by position, in the frame's order (the groupby's cells, sorted)
+    cells = v.groupby(["parent", "period"], sort=True).indices
+    value, absent = v["value"].to_numpy(), v["value"].isna().to_numpy()
+    area, flag = v["area_id"].to_numpy(), v["flags"].fillna("").to_numpy()
     out = []
-    for (parent, period), g in v.reset_index().groupby(["parent", "period"], sort=True):
-        missing = g["value"].isna()
+    for (parent, period), at in cells.items():
+        missing = absent[at]
         if missing.all():
             out.append(row(parent, period, suppressed=False, flags="missing", method=method))
             continue
         if missing.any():
-            names = ", ".join(pipeline.area(a).name["da"] for a in g.loc[missing, "area_id"])
+            names = ", ".join(pipeline.area(a).name["da"] for a in area[at][missing])
             out.append(row(parent, period, flags=f"incomplete:{names}" if level != leaf_level else "missing",
                            method=method))
             continue
-        total = float(g["value"].sum())
-        out.append(row(parent, period, numerator=total, estimate=total,
-                       flags=flags(*g["flags"].fillna("")), method=method))
+        total = float(value[at].sum())
+        out.append(row(parent, period, numerator=total, estimate=total, flags=flags(*flag[at]), method=method))
     return out
 
 

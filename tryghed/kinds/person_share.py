@@ -68,14 +68,14 @@ class PersonShare(ShareKind):
         # cells of a split (age band x offence) are summed; a missing cell makes the sum missing, never a zero
         cells = df.groupby(["area_id", "year"])["count"]
         leaf = cells.sum(min_count=1).astype("float64")
-        leaf[cells.apply(lambda s: s.isna().any())] = float("nan")
+        leaf[df["count"].isna().groupby([df["area_id"], df["year"]]).any()] = float("nan")
         areas = sorted(pop["area_id"].unique())
         years = sorted(pop["year"].unique())
         full = leaf.reindex(pd.MultiIndex.from_product([areas, years], names=["area_id", "year"]))
         full = full.reset_index()
         full["parent"] = at_level(full, pipeline, level)
         num = full.groupby(["parent", "year"])["count"].sum(min_count=1)
-        incomplete = full.groupby(["parent", "year"])["count"].apply(lambda s: s.isna().any())
+        incomplete = full["count"].isna().groupby([full["parent"], full["year"]]).any()
         num[incomplete] = float("nan")
         num.index.names = den.index.names = ["area_id", "period"]
         return share_rows(num, den, "register population (random variation)")

@@ -71,18 +71,23 @@ class SurveyShare(ShareKind):
 
     def rows(self, ind, pipeline, tables, level):
         df = tables[ind.source]
-        ycol = f"y_{ind.id}"
+        y_all = df[f"y_{ind.id}"].to_numpy(float)
+        w_all = df["weight"].to_numpy(float)
         out = []
-        for (area_id, year), g in df.groupby([at_level(df, pipeline, level), df["year"]], sort=True):
-            answered = g[ycol].notna()
+        # each cell's rows by position, in the table's order (as the groupby's sub-frames hold them): the sums are
+        # taken over the same numbers in the same order as before, without building a sub-frame per cell
+        cells = df.groupby([at_level(df, pipeline, level), df["year"]], sort=True).indices
+        for (area_id, year), at in cells.items():
+            yg, wg = y_all[at], w_all[at]
+            answered = ~np.isnan(yg)
             if not answered.any():
                 out.append(row(area_id, year, n_unweighted=0, suppressed=True, flags="too_few_answers",
                                method="no answers"))
                 continue
-            est = stats.weighted_share(y=g[ycol].to_numpy(), weights=g["weight"].to_numpy())
+            est = stats.weighted_share(y=yg, weights=wg)
             too_few = est.n_unweighted < MIN_ANSWERS
-            out.append(row(area_id, year, numerator=float((g["weight"] * g[ycol])[answered].sum()),
-                           denominator=float(g["weight"][answered].sum()), estimate=100 * est.estimate,
+            out.append(row(area_id, year, numerator=float((wg * yg)[answered].sum()),
+                           denominator=float(wg[answered].sum()), estimate=100 * est.estimate,
                            ci_low=100 * est.ci_low, ci_high=100 * est.ci_high, n_unweighted=est.n_unweighted,
                            n_effective=est.n_effective, suppressed=too_few,
                            flags="too_few_answers" if too_few else
