@@ -160,25 +160,71 @@ def test_edge_space_check_by_hand():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# one workbook, each sheet parsed once: what pandas and openpyxl give when each opens the file itself
+# workbooks read with python-calamine: what openpyxl gives, cell by cell and as pandas' frames
 
 
-def test_shared_workbook_reads_what_a_fresh_one_reads(demo_dir):
+def _openpyxl_grids(path: Path) -> dict[str, list[list]]:
     import openpyxl
 
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _xlsx_files(demo_dir: Path, shared_data: Path | None) -> list[Path]:
     files = sorted(demo_dir.rglob("*.xlsx"))
-    assert files
+    if shared_data is not None and shared_data.is_dir():
+        files += sorted(shared_data.rglob("*.xlsx"))
+    return files
+
+
+def test_calamine_frames_are_the_openpyxl_frames(demo_dir, shared_data):
+    files = _xlsx_files(demo_dir, shared_data)
+    assert len(files) >= 5
     for path in files:
-        expected = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
-        fresh = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in fresh.worksheets]
-        fresh.close()
-        with _common.split_once():
-            book = _common.shared_workbook(path)
-            got = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
-            assert _common.shared_workbook(path) is book
-            assert [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets] == grids
-        assert list(got) == list(expected)
-        for name in expected:
-            pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
-    assert _common.shared_workbook(files[0]) is None  # nothing is kept outside the block
+        for kw in ({"dtype": str, "header": 0}, {"dtype": object, "header": None}, {"dtype": object}):
+            expected = pd.read_excel(path, engine="openpyxl", sheet_name=None, **kw)
+            got = _common.read_excel(path, sheet_name=None, **kw)
+            assert list(got) == list(expected)
+            for name in expected:
+                pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
+
+
+def test_sheet_cells_are_openpyxls_cells(demo_dir, shared_data):
+    for path in _xlsx_files(demo_dir, shared_data):
+        first = next(iter(_openpyxl_grids(path).values()))
+        assert _common.sheet_cells(path) == first, path
+
+
+def test_sheet_cells_by_hand(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["B2"], ws["C2"], ws["D2"] = "2008Q1", 2008, 12.5
+    ws["B3"], ws["C3"], ws["D3"] = datetime.datetime(2020, 1, 2), datetime.datetime(2020, 1, 2, 13, 5), True
+    ws["B4"], ws["C4"] = "007", -3.0
+    ws.merge_cells("B5:D5")
+    ws["B5"] = "merged"
+    book.save(tmp_path / "cells.xlsx")
+    assert _common.sheet_cells(tmp_path / "cells.xlsx") == [
+        [None, None, None, None],
+        [None, "2008Q1", 2008, 12.5],
+        [None, datetime.datetime(2020, 1, 2), datetime.datetime(2020, 1, 2, 13, 5), True],
+        [None, "007", -3, None],
+        [None, "merged", None, None],
+    ]
+
+
+def test_a_workbook_calamine_cannot_read_gets_the_message_it_always_had(tmp_path):
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(Exception) as old:
+        pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+    with pytest.raises(Exception) as new:
+        _common.read_excel(path, sheet_name=None, dtype=str, header=0)
+    assert type(new.value) is type(old.value) and str(new.value) == str(old.value)

@@ -385,8 +385,10 @@ def _read_tables(path: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
             names[key] = f"file '{p.name}'"
         where = "a CSV file"
     else:
+        from .sources._common import read_excel  # openpyxl only when python-calamine cannot read the workbook
+
         try:
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object)
+            sheets = read_excel(path, sheet_name=None, dtype=object)
         except (ValueError, OSError, KeyError) as exc:
             raise InputError(path, f"cannot read the workbook ({exc})",
                              "Save the register as .xlsx (one sheet per table) or as a folder of CSV files.") from None

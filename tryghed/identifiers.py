@@ -285,14 +285,10 @@ def scan_file(path, *, skip: Collection[str] = ()) -> None:
     if suffix in (".xlsx", ".xlsm"):
         if path.stat().st_size == 0:
             raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
-        from .sources._common import shared_workbook  # here: tryghed.sources imports this module
+        from .sources._common import read_excel  # here: tryghed.sources imports this module
 
-        book = shared_workbook(path)  # the reader that follows reads the same parsed sheets
         try:
-            if book is None:
-                sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
-            else:  # what read_excel does with the path, on the workbook opened as it opens it
-                sheets = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
+            sheets = read_excel(path, sheet_name=None, dtype=str, header=0)
         except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised
             raise InputError(path, "the file is not a readable xlsx workbook "
                              f"({type(exc).__name__}: {' '.join(str(exc).split())})",

@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns, shared_workbook, split_fields
+from ._common import rename_columns, sheet_cells, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
@@ -530,21 +530,10 @@ def _read_wide(path: Path, text: _Text) -> _Cells:
 
 
 def _read_xlsx(path: Path) -> _Cells:
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    shared = shared_workbook(path)  # opened and parsed once with the identifier scan (tryghed.sources.read_source)
     try:
-        wb = shared if shared is not None else openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
-                         "truncated", "Export the table from StatBank again as xlsx.") from None
-    try:
-        ws = wb.worksheets[0]
-        grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        if shared is None:
-            wb.close()
+        grid = sheet_cells(path)
+    except Exception:  # noqa: BLE001 - openpyxl reads it, or names the problem as it always did
+        grid = _openpyxl_cells(path)
     header_at = next((i for i, r in enumerate(grid[:20]) if _is_period_header(r)), None)
     if header_at is None:
         raise InputError(path, "no header row of periods (2007Q1, 2008, ...) among the first 20 rows",
@@ -565,7 +554,7 @@ def _read_xlsx(path: Path) -> _Cells:
         if r[inner] is None or str(r[inner]).strip() == "":
             if has_values:
                 raise InputError(path, "a row of values has no label", "Fill in the area name or delete the row.",
-                                 where=f"row {i + 1}, column {get_column_letter(inner + 1)}")
+                                 where=f"row {i + 1}, column {_column_letter(inner + 1)}")
             continue  # blank row or footnote
         body_rows.append(i + 1)
         for j in label_idx:
@@ -574,13 +563,37 @@ def _read_xlsx(path: Path) -> _Cells:
     if not body_rows:
         raise InputError(path, "the sheet has a header of periods but no data rows", "Export the table again.")
     named = {j: _role_of_header(head[j]) for j in label_idx if head[j] is not None}
-    where = {j: f"column {get_column_letter(j + 1)}" for j in label_idx}
+    where = {j: f"column {_column_letter(j + 1)}" for j in label_idx}
     roles = _classify(path, labels, {j: r for j, r in named.items() if r}, where)
-    periods = [(str(head[j]).strip(), f"{get_column_letter(j + 1)} ({head[j]})") for j in period_idx]
+    periods = [(str(head[j]).strip(), f"{_column_letter(j + 1)} ({head[j]})") for j in period_idx]
     df = _wide_frame(labels, periods, values, body_rows, roles, inner)
-    colnames = {role: get_column_letter(j + 1) for j, role in roles.items()}
+    colnames = {role: _column_letter(j + 1) for j, role in roles.items()}
     _check_labels(path, df, lambda row, role: f"row {row}, column {colnames[role]}", roles.values())
     return _Cells(df, tuple(roles.values()), "xlsx", colnames, title)
+
+
+def _openpyxl_cells(path: Path) -> list[list]:
+    """The first worksheet's cells read with openpyxl (a workbook python-calamine cannot read)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
+                         "truncated", "Export the table from StatBank again as xlsx.") from None
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _column_letter(n: int) -> str:
+    """The spreadsheet letters of column ``n`` (1 -> A, 27 -> AA), as ``openpyxl.utils.get_column_letter``."""
+    letters = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def _is_period_header(cells: list) -> bool:
