@@ -15,7 +15,6 @@ import io
 import re
 import threading
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 import numpy as np
