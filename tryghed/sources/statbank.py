@@ -688,6 +688,8 @@ def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.n
     its minimum (years and quarters span a few values), else a sorted factorisation."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
+        if len(column.cat.categories) == 1 and (codes == 0).all():  # one value (table, sex, ...): every code 0
+            return np.zeros(len(codes) if rows is None else len(rows), dtype=np.int64), 1
         return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
     if column.dtype.kind in "iu":
         values = column.to_numpy()
@@ -712,9 +714,9 @@ def _isin(column: pd.Series, values) -> np.ndarray:
 def _nunique(column: pd.Series) -> int:
     """``column.nunique()``; a categorical's counted from its codes."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        codes = codes[codes >= 0]
-        return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+        seen = np.zeros(len(column.cat.categories) + 1, dtype=bool)
+        seen[column.cat.codes.to_numpy()] = True  # code -1 (missing) marks the last entry, which is not counted
+        return int(np.count_nonzero(seen[:-1]))
     return column.nunique()
 
 
@@ -727,6 +729,8 @@ def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
     span = 1
     for col in KEY_COLUMNS:
         codes, size = _sort_codes(df[col])
+        if size == 1 and not codes.any():  # every row has code 0: the key is the same without it
+            continue
         span *= max(size, 1)
         if span >= 2**62:  # too many combinations for one integer: let pandas do it
             dup = df.duplicated(KEY_COLUMNS, keep="first").to_numpy()
@@ -1048,6 +1052,8 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
     span = 1
     for col in keys:
         c, size = _sort_codes(df[col], parts)
+        if size == 1 and not c.any():
+            continue
         group = group * max(size, 1) + c
         span *= max(size, 1)
     if len(group) and span <= 4 * len(group) + 4096 and group.min() >= 0:
