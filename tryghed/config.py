@@ -21,9 +21,9 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
                       model_validator)
 
 from .effects_spec import Evaluation
-from .efforts import EffortModel
+from .efforts_spec import EffortModel
 from .errors import ConfigError
-from .national import NationalSpec
+from .national_spec import NationalSpec
 from .paths import NOTEBOOKS, PIPELINES, ROOT
 from .significance import ALPHA
 
