@@ -879,25 +879,32 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     if area_codes is not None:
         # the rows of the wanted areas only, turned into strings after the selection (a handful of areas of a
         # national table: a fraction of the rows); the same table as selecting from the whole one
-        return _select_areas(out, area_codes, path, order)
+        return _select_areas(out, area_codes, path, order, complete=True)
     out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
     return out.astype(_TIDY_TYPES)
 
 
-def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None,
+                  complete: bool = False) -> pd.DataFrame:
     """The rows of a tidy table (string or categorical columns; ``order``: its rows in key order, default as they
     are) whose area is in ``area_codes``, with the whole country summed from its parts (:func:`add_country_total`)
-    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0."""
+    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0.
+
+    ``complete``: ``df`` is one table holding every combination of the values it shows once (checked by
+    :func:`_check_complete`), and ``order`` is given: the country's rows are then summed area block by area block
+    and come first (``"000"`` sorts before every other area)."""
     if order is None:
         order = np.arange(len(df))
     wanted = list(set(area_codes))
     codes = df["area_code"]
     total = None
     if "000" in wanted and not _isin(codes, ["000"]).any():
-        total = _strings(_country_total(df, path, order))
+        total = _strings(_country_total(df, path, order, complete=complete))
     keep = _isin(codes, wanted)
-    out = _strings(df[TIDY_COLUMNS].iloc[order[keep[order]]].reset_index(drop=True))
-    if total is not None:
+    out = _strings(df.iloc[order[keep[order]]][TIDY_COLUMNS].reset_index(drop=True))
+    if total is not None and complete:
+        out = pd.concat([total[TIDY_COLUMNS], out], ignore_index=True)
+    elif total is not None:
         out = pd.concat([out, total[TIDY_COLUMNS]], ignore_index=True)
         key_order, _ = _key_order(out)
         out = out.iloc[key_order].reset_index(drop=True)
@@ -1030,10 +1037,11 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out.astype(_TIDY_TYPES)
 
 
-def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None,
+                   complete: bool = False) -> pd.DataFrame:
     """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
     the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
-    sorts them)."""
+    sorts them; with ``complete`` (see :func:`_select_areas`) they come in key order)."""
     levels = area_levels()
     present = set(pd.unique(df["area_code"]))
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
@@ -1044,9 +1052,23 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
     codes = df["area_code"]
-    is_part = _isin(codes, [c for c in present if levels.get(c) in COUNTRY_PARTS])
+    part_codes = [c for c in present if levels.get(c) in COUNTRY_PARTS]
+    is_part = _isin(codes, part_codes)
     parts = np.flatnonzero(is_part) if order is None else order[is_part[order]]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
+    if complete and order is not None and len(parts) % len(part_codes) == 0:
+        # in key order the parts come area by area, each area with every cell of the other variables in the same
+        # order: the country is the sum of the blocks, cell by cell (added up in the same order as below)
+        blocks = len(part_codes)
+        value = df["value"].to_numpy(dtype=float)[parts].reshape(blocks, -1)
+        missing = df["missing"].to_numpy(dtype=bool)[parts].reshape(blocks, -1).any(axis=0)
+        summed = np.add.reduce(np.where(np.isnan(value), 0.0, value), axis=0)
+        total = df.iloc[parts[:value.shape[1]]][keys].reset_index(drop=True)
+        total["value"] = np.where(missing, np.nan, summed)
+        total["missing"] = missing
+        total["area_code"] = "000"
+        total["area_name"] = areas().names["000"]
+        return total
     # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
     group = np.zeros(len(parts), dtype=np.int64)
     span = 1
