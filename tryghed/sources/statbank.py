@@ -663,12 +663,17 @@ def _table_codes(path: Path, cells: _Cells, role: str, table: str, series: pd.Se
 
 
 def _categorical(values: list[str], codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """A column whose row ``i`` is ``values[codes[i]]``, as a categorical with sorted categories (fast to check for
-    duplicates and to sort; :func:`_strings` turns it into strings)."""
+    """A column whose row ``i`` is ``values[codes[i]]`` (every code a position in ``values``), as a categorical with
+    sorted categories (fast to check for duplicates and to sort; :func:`_strings` turns it into strings)."""
     cats = sorted(set(values))
     rank = {c: k for k, c in enumerate(cats)}
-    mapped = np.array([rank[v] for v in values], dtype=np.intp)[codes]
-    return pd.Series(pd.Categorical.from_codes(mapped, categories=pd.Index(cats, dtype=object)), index=index)
+    width = np.int8 if len(cats) < 1 << 7 else np.int16 if len(cats) < 1 << 15 else np.int32
+    if len(values) == 1:  # one value: every code is 0
+        mapped = np.zeros(len(codes), dtype=width)
+    else:
+        mapped = np.array([rank[v] for v in values], dtype=width)[codes]
+    dtype = pd.CategoricalDtype(pd.Index(cats, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=dtype, validate=False), index=index)
 
 
 def _strings(df: pd.DataFrame) -> pd.DataFrame:
@@ -682,20 +687,23 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray | None, int]:
     """Integer codes of a key column (of its ``rows``, default all) that sort as its values do, and how many codes
     there can be: a categorical's codes (sorted categories, :func:`_categorical`), an integer column's distance from
-    its minimum (years and quarters span a few values), else a sorted factorisation."""
+    its minimum (years and quarters span a few values), else a sorted factorisation. None for the codes when every
+    row has code 0 (a column of one value)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
         if len(column.cat.categories) == 1 and (codes == 0).all():  # one value (table, sex, ...): every code 0
-            return np.zeros(len(codes) if rows is None else len(rows), dtype=np.int64), 1
+            return None, 1
         return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
     if column.dtype.kind in "iu":
         values = column.to_numpy()
         values = (values if rows is None else values[rows]).astype(np.int64)
         if len(values):
             lo, hi = int(values.min()), int(values.max())
+            if hi == lo:
+                return None, 1
             if hi - lo < 1 << 16:
                 return values - lo, hi - lo + 1
     codes, levels = pd.factorize(column if rows is None else column.iloc[rows], sort=True)
@@ -729,7 +737,7 @@ def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
     span = 1
     for col in KEY_COLUMNS:
         codes, size = _sort_codes(df[col])
-        if size == 1 and not codes.any():  # every row has code 0: the key is the same without it
+        if codes is None:  # every row has code 0: the key is the same without it
             continue
         span *= max(size, 1)
         if span >= 2**62:  # too many combinations for one integer: let pandas do it
@@ -1074,7 +1082,7 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
     span = 1
     for col in keys:
         c, size = _sort_codes(df[col], parts)
-        if size == 1 and not c.any():
+        if c is None:
             continue
         group = group * max(size, 1) + c
         span *= max(size, 1)
