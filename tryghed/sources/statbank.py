@@ -632,8 +632,19 @@ def _where(cells: _Cells, i: int, role: str | None = None) -> str:
     return f"row {row}, column {col}" if cells.layout == "xlsx" else f"row {row}, column '{col}'"
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """``pd.factorize(column, use_na_sentinel=False)`` up to the order of the distinct values; a categorical whose
+    categories all occur and which has no missing value is its codes and categories as they are."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cat = column.array
+        codes = cat.codes
+        if len(codes) and codes.min() >= 0 and np.bincount(codes, minlength=len(cat.categories)).all():
+            return codes, cat.categories
+    return pd.factorize(column, use_na_sentinel=False)
+
+
 def _codes(path: Path, cells: _Cells, role: str) -> pd.Series:
-    positions, uniques = pd.factorize(cells.frame[role], use_na_sentinel=False)
+    positions, uniques = _factorize(cells.frame[role])
     resolved = [_resolve(role, str(v)) for v in uniques]
     bad = np.array([c is None for c in resolved], dtype=bool)
     if bad.any():
@@ -693,10 +704,11 @@ def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.n
     its minimum (years and quarters span a few values), else a sorted factorisation. None for the codes when every
     row has code 0 (a column of one value)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        if len(column.cat.categories) == 1 and (codes == 0).all():  # one value (table, sex, ...): every code 0
+        cat = column.array
+        codes = cat.codes
+        if len(cat.categories) == 1 and (codes == 0).all():  # one value (table, sex, ...): every code 0
             return None, 1
-        return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
+        return (codes if rows is None else codes[rows]).astype(np.int64), len(cat.categories)
     if column.dtype.kind in "iu":
         values = column.to_numpy()
         values = (values if rows is None else values[rows]).astype(np.int64)
@@ -713,8 +725,8 @@ def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.n
 def _isin(column: pd.Series, values) -> np.ndarray:
     """``column.isin(values)`` as a boolean array; a categorical's looked up once per category."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        hit = np.append(column.cat.categories.isin(list(values)), False)  # code -1 (missing) is never in values
+        codes = column.array.codes
+        hit = np.append(column.array.categories.isin(list(values)), False)  # code -1 (missing) is never in values
         return hit[codes]
     return column.isin(list(values)).to_numpy()
 
@@ -722,8 +734,8 @@ def _isin(column: pd.Series, values) -> np.ndarray:
 def _nunique(column: pd.Series) -> int:
     """``column.nunique()``; a categorical's counted from its codes."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        seen = np.zeros(len(column.cat.categories) + 1, dtype=bool)
-        seen[column.cat.codes.to_numpy()] = True  # code -1 (missing) marks the last entry, which is not counted
+        seen = np.zeros(len(column.array.categories) + 1, dtype=bool)
+        seen[column.array.codes] = True  # code -1 (missing) marks the last entry, which is not counted
         return int(np.count_nonzero(seen[:-1]))
     return column.nunique()
 
@@ -799,7 +811,7 @@ def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
 def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str | None,
           measure: str | None, area_codes=None) -> pd.DataFrame:
     df = cells.frame
-    period_codes, raw_periods = pd.factorize(df["period"], use_na_sentinel=False)
+    period_codes, raw_periods = _factorize(df["period"])
     raw_periods = [str(p) for p in raw_periods]
     periods = []
     for k, raw in enumerate(raw_periods):
@@ -836,8 +848,8 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     n = len(df)
     out = pd.DataFrame({"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)})
     out["area_code"] = _codes(path, cells, "area")
-    names = out["area_code"].cat.categories
-    out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].cat.codes.to_numpy(), df.index)
+    names = out["area_code"].array.categories
+    out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].array.codes, df.index)
     eliminated = ELIMINATED_BY_TABLE.get(table, ELIMINATED)
     for role in ("offence", "sex", "age", "marital", "measure", "decision"):
         col = ROLE_COLUMN[role]
