@@ -692,8 +692,8 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy(deep=False)
     for col in df.columns:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
-            cat = df[col].cat
-            strings = pd.array(list(cat.categories), dtype="str").take(cat.codes.to_numpy())
+            cat = df[col].array
+            strings = pd.array(list(cat.categories), dtype="str").take(cat.codes)
             out[col] = pd.Series(strings, index=df.index)
     return out
 
@@ -734,8 +734,11 @@ def _isin(column: pd.Series, values) -> np.ndarray:
 def _nunique(column: pd.Series) -> int:
     """``column.nunique()``; a categorical's counted from its codes."""
     if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.array.codes
+        if len(column.array.categories) == 1:
+            return int((codes == 0).any())
         seen = np.zeros(len(column.array.categories) + 1, dtype=bool)
-        seen[column.array.codes] = True  # code -1 (missing) marks the last entry, which is not counted
+        seen[codes] = True  # code -1 (missing) marks the last entry, which is not counted
         return int(np.count_nonzero(seen[:-1]))
     return column.nunique()
 
@@ -846,7 +849,7 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
                          "Pass the right table= or read the right file.", where="header")
 
     n = len(df)
-    out = pd.DataFrame({"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)})
+    out = {"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)}  # the columns, in order
     out["area_code"] = _codes(path, cells, "area")
     names = out["area_code"].array.categories
     out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].array.codes, df.index)
@@ -884,6 +887,7 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
                          where=_where(cells, i))
     out["value"] = values[value_codes]
     out["missing"] = missing[value_codes]
+    out = pd.DataFrame(out, index=df.index)
 
     order, i = _key_order(out)
     if i is not None:
