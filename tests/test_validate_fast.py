@@ -228,3 +228,26 @@ def test_a_workbook_calamine_cannot_read_gets_the_message_it_always_had(tmp_path
     with pytest.raises(Exception) as new:
         _common.read_excel(path, sheet_name=None, dtype=str, header=0)
     assert type(new.value) is type(old.value) and str(new.value) == str(old.value)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# blank rows judged from the Arrow lengths; the fields of one text turned into a table once per block
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", "é", "0"])), min_size=3, max_size=3),
+                max_size=6), st.booleans())
+def test_nonblank_rows_is_the_pandas_comparison(rows, as_str):
+    df = pd.DataFrame(rows, columns=[0, 1, 2], dtype="str" if as_str else object)
+    assert _common.nonblank_rows(df).tolist() == (df != "").any(axis=1).tolist()
+
+
+def test_split_fields_twice_in_a_block_gives_equal_independent_tables():
+    text = "a;b\n1; 2\n3;4\n"
+    with _common.split_once():
+        first = _common.split_fields(text, ";")
+        again = _common.split_fields(text, ";")
+        stripped = _common.split_fields(text, ";", strip=True)
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert first.iloc[1, 1] == " 2" and stripped.iloc[1, 1] == "2"  # the stripped one is its own
+    again.iloc[1, 0] = "changed"
+    assert first.iloc[1, 0] == "1"

@@ -39,8 +39,9 @@ _SHARED = threading.local()
 
 @contextmanager
 def split_once():
-    """Within the block, :func:`split_fields` splits a given text at a given separator once: the identifier scan and
-    the reader of one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
+    """Within the block, :func:`split_fields` splits a given text at a given separator once (and turns the fields into
+    a table once): the identifier scan and the reader of one file share the work (``tryghed.sources.read_source``).
+    Nothing is kept after it."""
     outer = getattr(_SHARED, "memo", None)
     _SHARED.memo = {} if outer is None else outer
     try:
@@ -114,14 +115,15 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
     memo = getattr(_SHARED, "memo", None)
     hit = memo.get(sep) if memo is not None else None
     if hit is not None and (hit[0] is text or hit[0] == text):
-        table = hit[1]
+        table, frame = hit[1], hit[2]
     else:
-        table = _split_table(text, sep)
+        table, frame = _split_table(text, sep), None
         if memo is not None:
-            memo[sep] = (text, table)
+            memo[sep] = [text, table, None]
     if table is None:
         return None
     names = table.column_names
+    stripped = False
     if strip:
         ws = pa.array(list(PY_WHITESPACE))
         columns = []
@@ -131,11 +133,31 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
                               pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
                 if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
                     col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
+                    stripped = True
             columns.append(col)
-        table = pa.table(columns, names=names)
-    out = table.to_pandas()
-    out.columns = range(len(names))
-    return out
+        if stripped:
+            table = pa.table(columns, names=names)
+    if frame is None or stripped:
+        frame = table.to_pandas()
+        frame.columns = range(len(names))
+        if memo is not None and not stripped:
+            memo[sep][2] = frame  # the fields as split: the next caller of the block gets the same table
+    return frame.copy(deep=False)
+
+
+def nonblank_rows(df: pd.DataFrame) -> np.ndarray:
+    """``(df != "").any(axis=1)`` as a boolean array: whether each row has a cell that is not the empty string (a
+    missing cell counts as filled), judged from the Arrow lengths of string columns."""
+    import pyarrow.compute as pc
+
+    filled = np.zeros(len(df), dtype=bool)
+    for _, col in df.items():
+        if col.dtype == "str" and hasattr(col.array, "__arrow_array__"):
+            lengths = pc.binary_length(col.array.__arrow_array__())
+            filled |= pc.fill_null(pc.greater(lengths, 0), True).to_numpy(zero_copy_only=False)
+        else:
+            filled |= (col != "").to_numpy(dtype=bool)
+    return filled
 
 
 def _split_table(text: str, sep: str):

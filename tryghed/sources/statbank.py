@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns, sheet_cells, split_fields
+from ._common import nonblank_rows, rename_columns, sheet_cells, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
@@ -385,7 +385,7 @@ def _text_rows(path: Path) -> _Text:
         return _text_rows_csv(path, text, sep)
     header = fields.iloc[0].tolist()
     body = fields.iloc[1:]
-    filled = (body != "").any(axis=1).to_numpy()
+    filled = nonblank_rows(body)
     body = body[filled]
     if body.empty:
         raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
