@@ -251,3 +251,27 @@ def test_split_fields_twice_in_a_block_gives_equal_independent_tables():
     assert first.iloc[1, 1] == " 2" and stripped.iloc[1, 1] == "2"  # the stripped one is its own
     again.iloc[1, 0] = "changed"
     assert first.iloc[1, 0] == "1"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the scan's quick pass: a text column is "plainly clean" exactly when no value has 9 characters or an "@"
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab1@ é€æø")),
+                                              max_size=10)), max_size=8), st.integers(0, 2))
+def test_plainly_clean_by_definition(values, start):
+    from tryghed import identifiers
+
+    column = pd.Series(values, dtype="str").iloc[min(start, len(values)):]
+    kept = [v for v in values[min(start, len(values)):] if v is not None]
+    expected = all(len(v) < 9 and "@" not in v for v in kept)
+    assert identifiers._plainly_clean(column) == expected
+
+
+def test_plainly_clean_by_hand():
+    from tryghed import identifiers
+
+    assert identifiers._plainly_clean(pd.Series(["12", "Ishøj", ""], dtype="str"))
+    assert not identifiers._plainly_clean(pd.Series(["12", "ab@c"], dtype="str"))
+    assert not identifiers._plainly_clean(pd.Series(["123456789"], dtype="str"))
+    assert identifiers._plainly_clean(pd.Series(["ææææææææ"], dtype="str"))  # 16 bytes, 8 characters
