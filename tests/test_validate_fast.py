@@ -51,6 +51,15 @@ def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data):
     raw = need(shared_data, STRAF11, FOLK1A)
     got = imported_by("validate", "ishoej", "--raw", str(raw))
     assert got & HEAVY == set()
+    # the workbook is read with python-calamine: openpyxl (0.3 s to import) is for writing xlsx; babel is for reports
+    assert "python_calamine" in got and got & {"openpyxl", "babel"} == set()
+
+
+@pytest.mark.parametrize("name", ["sikker-by", "norrebro", "sikker-by-indsatser"])
+def test_validate_demo_workbooks_without_openpyxl(demo_dir, name):
+    raw = {"sikker-by": demo_dir, "norrebro": demo_dir / "norrebro", "sikker-by-indsatser": demo_dir / "indsatser"}
+    got = imported_by("validate", name, "--raw", str(raw[name]))
+    assert "python_calamine" in got and got & {"openpyxl", "babel", *HEAVY} == set()
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -218,6 +227,59 @@ def test_sheet_cells_by_hand(tmp_path):
         [None, "007", -3, None],
         [None, "merged", None, None],
     ]
+
+
+def _openpyxl_only(monkeypatch):
+    """Every workbook read the way it was before python-calamine: pandas' default engine (openpyxl)."""
+    from tryghed.sources import long
+
+    def no_calamine(path):
+        raise RuntimeError("calamine switched off")
+
+    monkeypatch.setattr(_common, "read_excel", lambda path, **kw: pd.read_excel(path, engine="openpyxl", **kw))
+    monkeypatch.setattr(_common, "excel_file", lambda path: pd.ExcelFile(path, engine="openpyxl"))
+    monkeypatch.setattr(long, "excel_file", lambda path: pd.ExcelFile(path, engine="openpyxl"))
+    monkeypatch.setattr(statbank, "sheet_cells", no_calamine)
+
+
+@pytest.mark.parametrize("name, sub", [("sikker-by", ""), ("norrebro", "norrebro"), ("ishoej", "ishoej")])
+def test_every_workbook_source_reads_as_with_openpyxl(demo_dir, name, sub, monkeypatch):
+    pipeline = config.load_pipeline(name)
+    raw = demo_dir / sub
+    workbooks = [sid for sid, s in pipeline.sources.items() if s.file.endswith(".xlsx") and (raw / s.file).is_file()]
+    assert workbooks
+    fast = {sid: sources.read_source(pipeline, sid, raw) for sid in workbooks}
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = {sid: sources.read_source(pipeline, sid, raw) for sid in workbooks}
+    for sid in workbooks:
+        pd.testing.assert_frame_equal(fast[sid], slow[sid], check_exact=True)
+        assert fast[sid].attrs.keys() == slow[sid].attrs.keys()
+
+
+def test_real_statbank_workbooks_read_as_with_openpyxl(shared_data, monkeypatch):
+    raw = need(shared_data, FOLK1A)
+    paths = sorted((raw / "dst").glob("*.xlsx"))
+    fast = [statbank.read_statbank(p) for p in paths]
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = [statbank.read_statbank(p) for p in paths]
+    for a, b in zip(fast, slow, strict=True):
+        assert len(a) > 1000
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_effort_registers_read_as_with_openpyxl(demo_dir, monkeypatch):
+    from tryghed import efforts
+
+    pipeline = config.load_pipeline("sikker-by-indsatser")
+    fast = efforts.read_registers(pipeline.efforts, demo_dir / "indsatser")
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = efforts.read_registers(pipeline.efforts, demo_dir / "indsatser")
+    for table in efforts.TABLES:
+        assert len(getattr(fast, table)) or table in efforts.OPTIONAL_TABLES
+        pd.testing.assert_frame_equal(getattr(fast, table), getattr(slow, table), check_exact=True)
 
 
 def test_a_workbook_calamine_cannot_read_gets_the_message_it_always_had(tmp_path):
