@@ -476,7 +476,9 @@ def _wide_frame(labels: dict, periods: list[tuple[str, str]], values, rows, role
     """Melt a wide block (label columns + one column per period) into one row per cell, period by period."""
     n, p = len(rows), len(periods)
     def tiled(codes: np.ndarray, categories) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+        # codes from factorize (-1: a blank label) or positions of the periods: in range by construction
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype=object)),
+                                         validate=False)
 
     frame = {}
     for col, role in roles.items():
@@ -1067,7 +1069,7 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
     the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
     sorts them; with ``complete`` (see :func:`_select_areas`) they come in key order)."""
     levels = area_levels()
-    present = set(pd.unique(df["area_code"]))
+    present = set(_factorize(df["area_code"])[1])
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
     if absent:
         names = ", ".join(f"{areas().names[c]} ({c})" for c in absent[:5])
