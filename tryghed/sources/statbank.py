@@ -386,7 +386,8 @@ def _text_rows(path: Path) -> _Text:
     header = fields.iloc[0].tolist()
     body = fields.iloc[1:]
     filled = nonblank_rows(body)
-    body = body[filled]
+    if not filled.all():  # blank lines (a trailing one, say) are left out; the others keep their line numbers
+        body = body[filled]
     if body.empty:
         raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
     return _Text(header, body.reset_index(drop=True), np.flatnonzero(filled) + 2)
