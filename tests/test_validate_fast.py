@@ -51,6 +51,15 @@ def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data):
     raw = need(shared_data, STRAF11, FOLK1A)
     got = imported_by("validate", "ishoej", "--raw", str(raw))
     assert got & HEAVY == set()
+    # the workbook is read with python-calamine: openpyxl (0.3 s to import) is for writing xlsx; babel is for reports
+    assert "python_calamine" in got and got & {"openpyxl", "babel"} == set()
+
+
+@pytest.mark.parametrize("name", ["sikker-by", "norrebro", "sikker-by-indsatser"])
+def test_validate_demo_workbooks_without_openpyxl(demo_dir, name):
+    raw = {"sikker-by": demo_dir, "norrebro": demo_dir / "norrebro", "sikker-by-indsatser": demo_dir / "indsatser"}
+    got = imported_by("validate", name, "--raw", str(raw[name]))
+    assert "python_calamine" in got and got & {"openpyxl", "babel", *HEAVY} == set()
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -160,25 +169,171 @@ def test_edge_space_check_by_hand():
 
 
 # --------------------------------------------------------------------------------------------------------------------
-# one workbook, each sheet parsed once: what pandas and openpyxl give when each opens the file itself
+# workbooks read with python-calamine: what openpyxl gives, cell by cell and as pandas' frames
 
 
-def test_shared_workbook_reads_what_a_fresh_one_reads(demo_dir):
+def _openpyxl_grids(path: Path) -> dict[str, list[list]]:
     import openpyxl
 
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets}
+    finally:
+        book.close()
+
+
+def _xlsx_files(demo_dir: Path, shared_data: Path | None) -> list[Path]:
     files = sorted(demo_dir.rglob("*.xlsx"))
-    assert files
+    if shared_data is not None and shared_data.is_dir():
+        files += sorted(shared_data.rglob("*.xlsx"))
+    return files
+
+
+def test_calamine_frames_are_the_openpyxl_frames(demo_dir, shared_data):
+    files = _xlsx_files(demo_dir, shared_data)
+    assert len(files) >= 5
     for path in files:
-        expected = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
-        fresh = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        grids = [[list(r) for r in ws.iter_rows(values_only=True)] for ws in fresh.worksheets]
-        fresh.close()
-        with _common.split_once():
-            book = _common.shared_workbook(path)
-            got = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
-            assert _common.shared_workbook(path) is book
-            assert [[list(r) for r in ws.iter_rows(values_only=True)] for ws in book.worksheets] == grids
-        assert list(got) == list(expected)
-        for name in expected:
-            pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
-    assert _common.shared_workbook(files[0]) is None  # nothing is kept outside the block
+        for kw in ({"dtype": str, "header": 0}, {"dtype": object, "header": None}, {"dtype": object}):
+            expected = pd.read_excel(path, engine="openpyxl", sheet_name=None, **kw)
+            got = _common.read_excel(path, sheet_name=None, **kw)
+            assert list(got) == list(expected)
+            for name in expected:
+                pd.testing.assert_frame_equal(got[name], expected[name], check_exact=True)
+
+
+def test_sheet_cells_are_openpyxls_cells(demo_dir, shared_data):
+    for path in _xlsx_files(demo_dir, shared_data):
+        first = next(iter(_openpyxl_grids(path).values()))
+        assert _common.sheet_cells(path) == first, path
+
+
+def test_sheet_cells_by_hand(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws["B2"], ws["C2"], ws["D2"] = "2008Q1", 2008, 12.5
+    ws["B3"], ws["C3"], ws["D3"] = datetime.datetime(2020, 1, 2), datetime.datetime(2020, 1, 2, 13, 5), True
+    ws["B4"], ws["C4"] = "007", -3.0
+    ws.merge_cells("B5:D5")
+    ws["B5"] = "merged"
+    book.save(tmp_path / "cells.xlsx")
+    assert _common.sheet_cells(tmp_path / "cells.xlsx") == [
+        [None, None, None, None],
+        [None, "2008Q1", 2008, 12.5],
+        [None, datetime.datetime(2020, 1, 2), datetime.datetime(2020, 1, 2, 13, 5), True],
+        [None, "007", -3, None],
+        [None, "merged", None, None],
+    ]
+
+
+def _openpyxl_only(monkeypatch):
+    """Every workbook read the way it was before python-calamine: pandas' default engine (openpyxl)."""
+    from tryghed.sources import long
+
+    def no_calamine(path):
+        raise RuntimeError("calamine switched off")
+
+    monkeypatch.setattr(_common, "read_excel", lambda path, **kw: pd.read_excel(path, engine="openpyxl", **kw))
+    monkeypatch.setattr(_common, "excel_file", lambda path: pd.ExcelFile(path, engine="openpyxl"))
+    monkeypatch.setattr(long, "excel_file", lambda path: pd.ExcelFile(path, engine="openpyxl"))
+    monkeypatch.setattr(statbank, "sheet_cells", no_calamine)
+
+
+@pytest.mark.parametrize("name, sub", [("sikker-by", ""), ("norrebro", "norrebro"), ("ishoej", "ishoej")])
+def test_every_workbook_source_reads_as_with_openpyxl(demo_dir, name, sub, monkeypatch):
+    pipeline = config.load_pipeline(name)
+    raw = demo_dir / sub
+    workbooks = [sid for sid, s in pipeline.sources.items() if s.file.endswith(".xlsx") and (raw / s.file).is_file()]
+    assert workbooks
+    fast = {sid: sources.read_source(pipeline, sid, raw) for sid in workbooks}
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = {sid: sources.read_source(pipeline, sid, raw) for sid in workbooks}
+    for sid in workbooks:
+        pd.testing.assert_frame_equal(fast[sid], slow[sid], check_exact=True)
+        assert fast[sid].attrs.keys() == slow[sid].attrs.keys()
+
+
+def test_real_statbank_workbooks_read_as_with_openpyxl(shared_data, monkeypatch):
+    raw = need(shared_data, FOLK1A)
+    paths = sorted((raw / "dst").glob("*.xlsx"))
+    fast = [statbank.read_statbank(p) for p in paths]
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = [statbank.read_statbank(p) for p in paths]
+    for a, b in zip(fast, slow, strict=True):
+        assert len(a) > 1000
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_effort_registers_read_as_with_openpyxl(demo_dir, monkeypatch):
+    from tryghed import efforts
+
+    pipeline = config.load_pipeline("sikker-by-indsatser")
+    fast = efforts.read_registers(pipeline.efforts, demo_dir / "indsatser")
+    with monkeypatch.context() as m:
+        _openpyxl_only(m)
+        slow = efforts.read_registers(pipeline.efforts, demo_dir / "indsatser")
+    for table in efforts.TABLES:
+        assert len(getattr(fast, table)) or table in efforts.OPTIONAL_TABLES
+        pd.testing.assert_frame_equal(getattr(fast, table), getattr(slow, table), check_exact=True)
+
+
+def test_a_workbook_calamine_cannot_read_gets_the_message_it_always_had(tmp_path):
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(Exception) as old:
+        pd.read_excel(path, sheet_name=None, dtype=str, header=0)
+    with pytest.raises(Exception) as new:
+        _common.read_excel(path, sheet_name=None, dtype=str, header=0)
+    assert type(new.value) is type(old.value) and str(new.value) == str(old.value)
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# blank rows judged from the Arrow lengths; the fields of one text turned into a table once per block
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", "é", "0"])), min_size=3, max_size=3),
+                max_size=6), st.booleans())
+def test_nonblank_rows_is_the_pandas_comparison(rows, as_str):
+    df = pd.DataFrame(rows, columns=[0, 1, 2], dtype="str" if as_str else object)
+    assert _common.nonblank_rows(df).tolist() == (df != "").any(axis=1).tolist()
+
+
+def test_split_fields_twice_in_a_block_gives_equal_independent_tables():
+    text = "a;b\n1; 2\n3;4\n"
+    with _common.split_once():
+        first = _common.split_fields(text, ";")
+        again = _common.split_fields(text, ";")
+        stripped = _common.split_fields(text, ";", strip=True)
+    pd.testing.assert_frame_equal(first, again, check_exact=True)
+    assert first.iloc[1, 1] == " 2" and stripped.iloc[1, 1] == "2"  # the stripped one is its own
+    again.iloc[1, 0] = "changed"
+    assert first.iloc[1, 0] == "1"
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# the scan's quick pass: a text column is "plainly clean" exactly when no value has 9 characters or an "@"
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(list("ab1@ é€æø")),
+                                              max_size=10)), max_size=8), st.integers(0, 2))
+def test_plainly_clean_by_definition(values, start):
+    from tryghed import identifiers
+
+    column = pd.Series(values, dtype="str").iloc[min(start, len(values)):]
+    kept = [v for v in values[min(start, len(values)):] if v is not None]
+    expected = all(len(v) < 9 and "@" not in v for v in kept)
+    assert identifiers._plainly_clean(column) == expected
+
+
+def test_plainly_clean_by_hand():
+    from tryghed import identifiers
+
+    assert identifiers._plainly_clean(pd.Series(["12", "Ishøj", ""], dtype="str"))
+    assert not identifiers._plainly_clean(pd.Series(["12", "ab@c"], dtype="str"))
+    assert not identifiers._plainly_clean(pd.Series(["123456789"], dtype="str"))
+    assert identifiers._plainly_clean(pd.Series(["ææææææææ"], dtype="str"))  # 16 bytes, 8 characters

@@ -21,9 +21,9 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
                       model_validator)
 
 from .effects_spec import Evaluation
-from .efforts import EffortModel
+from .efforts_spec import EffortModel
 from .errors import ConfigError
-from .national import NationalSpec
+from .national_spec import NationalSpec
 from .paths import NOTEBOOKS, PIPELINES, ROOT
 from .significance import ALPHA
 
@@ -471,7 +471,7 @@ class Pipeline(_Model):
             shared = PIPELINES / v
             if not shared.is_file():
                 raise ValueError(f"offence_groups names the file {v!r}, which is not in {PIPELINES}")
-            v = yaml.safe_load(shared.read_text(encoding="utf-8"))
+            v = yaml.load(shared.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         if not isinstance(v, dict):
             raise ValueError("offence_groups must map a group id to its name, codes and definition")
         return {k: {**g, "id": k} if isinstance(g, dict) else g for k, g in v.items()}
@@ -483,7 +483,7 @@ class Pipeline(_Model):
             shared = PIPELINES / v
             if not shared.is_file():
                 raise ValueError(f"national names the file {v!r}, which is not in {PIPELINES}")
-            return yaml.safe_load(shared.read_text(encoding="utf-8"))
+            return yaml.load(shared.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
         return v
 
     @field_validator("families", mode="before")

@@ -104,18 +104,35 @@ def _first_where(text: pd.Series, candidates, test) -> int | None:
 
 def _plainly_clean(values: pd.Series) -> bool:
     """Whether a text column has no value of 9 or more characters and no "@" (so none that could hold a CPR number
-    or an e-mail address), checked on its Arrow data in two passes."""
+    or an e-mail address), checked on its Arrow data: from the values' byte lengths and bytes where they settle it
+    (a value has at least as many bytes as characters, and the byte of "@" is part of no other UTF-8 character),
+    else in two passes."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        data = pa.array(values)
+        data = values.array.__arrow_array__() if hasattr(values.array, "__arrow_array__") else pa.array(values)
     except (TypeError, pa.ArrowException):
         return False
     if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
         return False
+    chunks = data.chunks if isinstance(data, pa.ChunkedArray) else [data]
+    short = True
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, raw = chunk.buffers()
+        width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
+        if raw is not None:
+            used = np.frombuffer(raw, dtype=np.uint8)[bounds[0]:bounds[-1]]
+            if (used == ord("@")).any():
+                return False
+        short = short and int(np.diff(bounds).max()) < 9
+    if short:
+        return True
     longest = pc.max(pc.utf8_length(data)).as_py()
-    return (longest is None or longest < 9) and not pc.any(pc.match_substring(data, "@")).as_py()
+    return longest is None or longest < 9
 
 
 def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
@@ -178,7 +195,7 @@ def find_identifiers(df: pd.DataFrame, *, skip: Collection[str] = ()) -> list[Fi
     """
     skipped = {str(s).strip().lower() for s in skip}
     out = []
-    for j in range(df.shape[1]):
+    for j, (_, values) in enumerate(df.items()):  # by position: names may repeat
         name = str(df.columns[j])
         if name.strip().lower() in skipped:
             continue
@@ -186,7 +203,7 @@ def find_identifiers(df: pd.DataFrame, *, skip: Collection[str] = ()) -> list[Fi
             # The header row itself holds an identifier (e.g. a file exported without its header).
             out.append(Finding(position=j, column=name, row=-1, kind="an identifier in the header"))
             continue
-        hit = _column_finding(df.iloc[:, j], name)
+        hit = _column_finding(values, name)
         if hit is not None:
             out.append(Finding(position=j, column=name, row=hit[0], kind=hit[1]))
     return out
@@ -285,14 +302,10 @@ def scan_file(path, *, skip: Collection[str] = ()) -> None:
     if suffix in (".xlsx", ".xlsm"):
         if path.stat().st_size == 0:
             raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
-        from .sources._common import shared_workbook  # here: tryghed.sources imports this module
+        from .sources._common import read_excel  # here: tryghed.sources imports this module
 
-        book = shared_workbook(path)  # the reader that follows reads the same parsed sheets
         try:
-            if book is None:
-                sheets = pd.read_excel(path, sheet_name=None, dtype=str, header=0)
-            else:  # what read_excel does with the path, on the workbook opened as it opens it
-                sheets = pd.read_excel(pd.ExcelFile(book, engine="openpyxl"), sheet_name=None, dtype=str, header=0)
+            sheets = read_excel(path, sheet_name=None, dtype=str, header=0)
         except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised
             raise InputError(path, "the file is not a readable xlsx workbook "
                              f"({type(exc).__name__}: {' '.join(str(exc).split())})",

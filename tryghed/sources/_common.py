@@ -15,7 +15,6 @@ import io
 import re
 import threading
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,91 +39,64 @@ _SHARED = threading.local()
 
 @contextmanager
 def split_once():
-    """Within the block, :func:`split_fields` splits a given text at a given separator once, and
-    :func:`shared_workbook` opens a workbook once and parses each sheet once: the identifier scan and the reader of
-    one file share the work (``tryghed.sources.read_source``). Nothing is kept after it."""
+    """Within the block, :func:`split_fields` splits a given text at a given separator once (and turns the fields into
+    a table once): the identifier scan and the reader of one file share the work (``tryghed.sources.read_source``).
+    Nothing is kept after it."""
     outer = getattr(_SHARED, "memo", None)
-    memo = {} if outer is None else outer
-    _SHARED.memo = memo
+    _SHARED.memo = {} if outer is None else outer
     try:
         yield
     finally:
         _SHARED.memo = outer
-        if outer is None:
-            for book in memo.get("workbooks", {}).values():
-                if book is not None:
-                    book.close()
 
 
-def shared_workbook(path: Path):
-    """Within :func:`split_once`, the workbook at ``path`` opened read-only with its cached values, as pandas opens
-    it (the same one for every caller, each sheet's XML parsed on the first read only); None outside the block or
-    when it cannot be opened (the caller then opens it the usual way and reports the problem). Not to be closed by
-    the caller."""
-    memo = getattr(_SHARED, "memo", None)
-    if memo is None:
-        return None
-    books = memo.setdefault("workbooks", {})
-    key = str(Path(path).resolve())
-    if key not in books:
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-        except Exception:  # noqa: BLE001 - the caller's own opening names the problem
-            book = None
-        if book is not None and openpyxl.__version__.startswith("3.1."):
-            parsed_once = _parsed_once_worksheet()
-            for sheet in book._sheets:
-                if type(sheet) is parsed_once.__base__:
-                    sheet.__class__ = parsed_once
-        books[key] = book
-    return books[key]
+def read_excel(path: Path, **kwargs):
+    """``pd.read_excel(path, **kwargs)``, read with python-calamine (a Rust reader: no openpyxl to import, a sheet
+    parsed in milliseconds). pandas makes it give what openpyxl gives (whole numbers as int, dates as datetime, blank
+    cells missing, an error cell missing). When calamine cannot read the file, pandas' default engine (openpyxl)
+    reads it, so a damaged workbook fails with the message it always had."""
+    try:
+        return pd.read_excel(path, engine="calamine", **kwargs)
+    except Exception:  # noqa: BLE001 - the default engine reads it, or names the problem as it always did
+        return pd.read_excel(path, **kwargs)
 
 
-@cache
-def _parsed_once_worksheet():
-    """openpyxl's read-only worksheet whose XML is parsed on the first read and kept for the next ones."""
-    from openpyxl.cell.read_only import EMPTY_CELL
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import WorkSheetParser
+def excel_file(path: Path) -> pd.ExcelFile:
+    """``pd.ExcelFile(path)`` read with python-calamine, or with pandas' default engine when calamine cannot open it
+    (see :func:`read_excel`)."""
+    try:
+        return pd.ExcelFile(path, engine="calamine")
+    except Exception:  # noqa: BLE001 - the default engine opens it, or names the problem as it always did
+        return pd.ExcelFile(path)
 
-    class ParsedOnceWorksheet(ReadOnlyWorksheet):
-        _parsed = None
 
-        def _parsed_rows(self):
-            if self._parsed is None:
-                with self._get_source() as src:
-                    parser = WorkSheetParser(src, self._shared_strings, data_only=self.parent.data_only,
-                                             epoch=self.parent.epoch, date_formats=self.parent._date_formats,
-                                             timedelta_formats=self.parent._timedelta_formats)
-                    self._parsed = list(parser.parse())
-            return self._parsed
+def sheet_cells(path: Path) -> list[list]:
+    """The cells of a workbook's first worksheet, row by row from A1, as openpyxl's read-only
+    ``iter_rows(values_only=True)`` gives them: None for a blank cell, int for a whole number (below 10**15), float,
+    str, bool, datetime for a date, time; every row as wide as the widest. Read with python-calamine; raises
+    whatever it raises on a workbook it cannot read (the caller then opens it with openpyxl). Unlike openpyxl it
+    reads a cell holding an Excel error (``#N/A``) as blank."""
+    import datetime
 
-        def _cells_by_row(self, min_col, min_row, max_col, max_row, values_only=False):
-            # ReadOnlyWorksheet._cells_by_row of openpyxl 3.1, reading the rows parsed once
-            filler = None if values_only else EMPTY_CELL
-            max_col = max_col or self.max_column
-            max_row = max_row or self.max_row
-            empty_row = []
-            if max_col is not None:
-                empty_row = (filler,) * (max_col + 1 - min_col)
-            counter = min_row
-            idx = 1
-            for idx, row in self._parsed_rows():
-                if max_row is not None and idx > max_row:
-                    break
-                for _ in range(counter, idx):  # some rows are missing
-                    counter += 1
-                    yield empty_row
-                if counter <= idx:
-                    counter += 1
-                    yield self._get_row(row, min_col, max_col, values_only)
-            if max_row is not None and max_row < idx:
-                for _ in range(counter, max_row + 1):
-                    yield empty_row
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
 
-    return ParsedOnceWorksheet
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        first = next(m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet)
+        rows = book.get_sheet_by_name(first).to_python(skip_empty_area=False)
+    finally:
+        book.close()
+
+    def cell(v):
+        if isinstance(v, str) and not v:
+            return None
+        if type(v) is float and v.is_integer() and abs(v) < 1e15:
+            return int(v)
+        if type(v) is datetime.date:
+            return datetime.datetime(v.year, v.month, v.day)
+        return v
+
+    return [[cell(v) for v in row] for row in rows]
 
 
 def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | None:
@@ -143,14 +115,15 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
     memo = getattr(_SHARED, "memo", None)
     hit = memo.get(sep) if memo is not None else None
     if hit is not None and (hit[0] is text or hit[0] == text):
-        table = hit[1]
+        table, frame = hit[1], hit[2]
     else:
-        table = _split_table(text, sep)
+        table, frame = _split_table(text, sep), None
         if memo is not None:
-            memo[sep] = (text, table)
+            memo[sep] = [text, table, None]
     if table is None:
         return None
     names = table.column_names
+    stripped = False
     if strip:
         ws = pa.array(list(PY_WHITESPACE))
         columns = []
@@ -160,11 +133,31 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
                               pc.is_in(pc.utf8_slice_codeunits(col, -1, 1 << 30), value_set=ws))
                 if pc.any(ends).as_py():  # rare: strip in Python, once per distinct value
                     col = pa.array(strip_unique(col.to_pandas()).to_numpy(dtype=object), type=pa.string())
+                    stripped = True
             columns.append(col)
-        table = pa.table(columns, names=names)
-    out = table.to_pandas()
-    out.columns = range(len(names))
-    return out
+        if stripped:
+            table = pa.table(columns, names=names)
+    if frame is None or stripped:
+        frame = table.to_pandas()
+        frame.columns = range(len(names))
+        if memo is not None and not stripped:
+            memo[sep][2] = frame  # the fields as split: the next caller of the block gets the same table
+    return frame.copy(deep=False)
+
+
+def nonblank_rows(df: pd.DataFrame) -> np.ndarray:
+    """``(df != "").any(axis=1)`` as a boolean array: whether each row has a cell that is not the empty string (a
+    missing cell counts as filled), judged from the Arrow lengths of string columns."""
+    import pyarrow.compute as pc
+
+    filled = np.zeros(len(df), dtype=bool)
+    for _, col in df.items():
+        if col.dtype == "str" and hasattr(col.array, "__arrow_array__"):
+            lengths = pc.binary_length(col.array.__arrow_array__())
+            filled |= pc.fill_null(pc.greater(lengths, 0), True).to_numpy(zero_copy_only=False)
+        else:
+            filled |= (col != "").to_numpy(dtype=bool)
+    return filled
 
 
 def _split_table(text: str, sep: str):
@@ -417,7 +410,7 @@ def read_sheet_table(path: Path, header_names: tuple[str, ...], fix: str) -> tup
     if path.stat().st_size == 0:
         raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
     try:
-        with pd.ExcelFile(path) as book:
+        with excel_file(path) as book:
             sheet = book.sheet_names[0]
             grid = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
     except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..errors import ConfigError, InputError
 from ..periods import ACCEPTED, parse_periods
-from ._common import HEADER_SCAN_ROWS, _one_line, check_unique, read_text_table, to_number, where_row
+from ._common import HEADER_SCAN_ROWS, _one_line, check_unique, excel_file, read_text_table, to_number, where_row
 
 #: The roles a column can play, in the order of the output.
 ROLES = ("area", "period", "indicator", "count", "population", "value", "n")
@@ -75,7 +75,7 @@ def read_sheet(path: Path, sheet: str | None, header_names: tuple[str, ...]) -> 
     if path.stat().st_size == 0:
         raise InputError(path, "the file is empty", "Save the workbook again from Excel.", where="whole file")
     try:
-        book = pd.ExcelFile(path)
+        book = excel_file(path)
     except Exception as exc:  # any failure to open the workbook is a broken file, whatever the library raised
         raise InputError(path, f"the file is not a readable xlsx workbook ({type(exc).__name__}: {_one_line(exc)})",
                          "The file is damaged or cut off: save it again from Excel as 'Excel Workbook (.xlsx)' and "

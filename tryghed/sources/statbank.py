@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ._common import rename_columns, shared_workbook, split_fields
+from ._common import nonblank_rows, rename_columns, sheet_cells, split_fields
 
 TABLES = ("STRAF11", "STRAF22", "FOLK1A", "STRAF44")
 FORMATS = ("CSV", "BULK")
@@ -385,8 +385,9 @@ def _text_rows(path: Path) -> _Text:
         return _text_rows_csv(path, text, sep)
     header = fields.iloc[0].tolist()
     body = fields.iloc[1:]
-    filled = (body != "").any(axis=1).to_numpy()
-    body = body[filled]
+    filled = nonblank_rows(body)
+    if not filled.all():  # blank lines (a trailing one, say) are left out; the others keep their line numbers
+        body = body[filled]
     if body.empty:
         raise InputError(path, "the file has a header but no data rows", "Export or fetch the table again.")
     return _Text(header, body.reset_index(drop=True), np.flatnonzero(filled) + 2)
@@ -476,7 +477,9 @@ def _wide_frame(labels: dict, periods: list[tuple[str, str]], values, rows, role
     """Melt a wide block (label columns + one column per period) into one row per cell, period by period."""
     n, p = len(rows), len(periods)
     def tiled(codes: np.ndarray, categories) -> pd.Categorical:
-        return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+        # codes from factorize (-1: a blank label) or positions of the periods: in range by construction
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(pd.Index(categories, dtype=object)),
+                                         validate=False)
 
     frame = {}
     for col, role in roles.items():
@@ -530,21 +533,10 @@ def _read_wide(path: Path, text: _Text) -> _Cells:
 
 
 def _read_xlsx(path: Path) -> _Cells:
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    shared = shared_workbook(path)  # opened and parsed once with the identifier scan (tryghed.sources.read_source)
     try:
-        wb = shared if shared is not None else openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
-                         "truncated", "Export the table from StatBank again as xlsx.") from None
-    try:
-        ws = wb.worksheets[0]
-        grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    finally:
-        if shared is None:
-            wb.close()
+        grid = sheet_cells(path)
+    except Exception:  # noqa: BLE001 - openpyxl reads it, or names the problem as it always did
+        grid = _openpyxl_cells(path)
     header_at = next((i for i, r in enumerate(grid[:20]) if _is_period_header(r)), None)
     if header_at is None:
         raise InputError(path, "no header row of periods (2007Q1, 2008, ...) among the first 20 rows",
@@ -565,7 +557,7 @@ def _read_xlsx(path: Path) -> _Cells:
         if r[inner] is None or str(r[inner]).strip() == "":
             if has_values:
                 raise InputError(path, "a row of values has no label", "Fill in the area name or delete the row.",
-                                 where=f"row {i + 1}, column {get_column_letter(inner + 1)}")
+                                 where=f"row {i + 1}, column {_column_letter(inner + 1)}")
             continue  # blank row or footnote
         body_rows.append(i + 1)
         for j in label_idx:
@@ -574,13 +566,37 @@ def _read_xlsx(path: Path) -> _Cells:
     if not body_rows:
         raise InputError(path, "the sheet has a header of periods but no data rows", "Export the table again.")
     named = {j: _role_of_header(head[j]) for j in label_idx if head[j] is not None}
-    where = {j: f"column {get_column_letter(j + 1)}" for j in label_idx}
+    where = {j: f"column {_column_letter(j + 1)}" for j in label_idx}
     roles = _classify(path, labels, {j: r for j, r in named.items() if r}, where)
-    periods = [(str(head[j]).strip(), f"{get_column_letter(j + 1)} ({head[j]})") for j in period_idx]
+    periods = [(str(head[j]).strip(), f"{_column_letter(j + 1)} ({head[j]})") for j in period_idx]
     df = _wide_frame(labels, periods, values, body_rows, roles, inner)
-    colnames = {role: get_column_letter(j + 1) for j, role in roles.items()}
+    colnames = {role: _column_letter(j + 1) for j, role in roles.items()}
     _check_labels(path, df, lambda row, role: f"row {row}, column {colnames[role]}", roles.values())
     return _Cells(df, tuple(roles.values()), "xlsx", colnames, title)
+
+
+def _openpyxl_cells(path: Path) -> list[list]:
+    """The first worksheet's cells read with openpyxl (a workbook python-calamine cannot read)."""
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise InputError(path, f"the workbook cannot be opened ({type(exc).__name__}: {exc}); it is damaged or "
+                         "truncated", "Export the table from StatBank again as xlsx.") from None
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _column_letter(n: int) -> str:
+    """The spreadsheet letters of column ``n`` (1 -> A, 27 -> AA), as ``openpyxl.utils.get_column_letter``."""
+    letters = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def _is_period_header(cells: list) -> bool:
@@ -619,8 +635,19 @@ def _where(cells: _Cells, i: int, role: str | None = None) -> str:
     return f"row {row}, column {col}" if cells.layout == "xlsx" else f"row {row}, column '{col}'"
 
 
+def _factorize(column: pd.Series) -> tuple[np.ndarray, pd.Index | np.ndarray]:
+    """``pd.factorize(column, use_na_sentinel=False)`` up to the order of the distinct values; a categorical whose
+    categories all occur and which has no missing value is its codes and categories as they are."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        cat = column.array
+        codes = cat.codes
+        if len(codes) and codes.min() >= 0 and np.bincount(codes, minlength=len(cat.categories)).all():
+            return codes, cat.categories
+    return pd.factorize(column, use_na_sentinel=False)
+
+
 def _codes(path: Path, cells: _Cells, role: str) -> pd.Series:
-    positions, uniques = pd.factorize(cells.frame[role], use_na_sentinel=False)
+    positions, uniques = _factorize(cells.frame[role])
     resolved = [_resolve(role, str(v)) for v in uniques]
     bad = np.array([c is None for c in resolved], dtype=bool)
     if bad.any():
@@ -650,12 +677,17 @@ def _table_codes(path: Path, cells: _Cells, role: str, table: str, series: pd.Se
 
 
 def _categorical(values: list[str], codes: np.ndarray, index: pd.Index) -> pd.Series:
-    """A column whose row ``i`` is ``values[codes[i]]``, as a categorical with sorted categories (fast to check for
-    duplicates and to sort; :func:`_strings` turns it into strings)."""
+    """A column whose row ``i`` is ``values[codes[i]]`` (every code a position in ``values``), as a categorical with
+    sorted categories (fast to check for duplicates and to sort; :func:`_strings` turns it into strings)."""
     cats = sorted(set(values))
     rank = {c: k for k, c in enumerate(cats)}
-    mapped = np.array([rank[v] for v in values], dtype=np.intp)[codes]
-    return pd.Series(pd.Categorical.from_codes(mapped, categories=pd.Index(cats, dtype=object)), index=index)
+    width = np.int8 if len(cats) < 1 << 7 else np.int16 if len(cats) < 1 << 15 else np.int32
+    if len(values) == 1:  # one value: every code is 0
+        mapped = np.zeros(len(codes), dtype=width)
+    else:
+        mapped = np.array([rank[v] for v in values], dtype=width)[codes]
+    dtype = pd.CategoricalDtype(pd.Index(cats, dtype=object))
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=dtype, validate=False), index=index)
 
 
 def _strings(df: pd.DataFrame) -> pd.DataFrame:
@@ -663,24 +695,30 @@ def _strings(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy(deep=False)
     for col in df.columns:
         if isinstance(df[col].dtype, pd.CategoricalDtype):
-            cat = df[col].cat
-            strings = pd.array(list(cat.categories), dtype="str").take(cat.codes.to_numpy())
+            cat = df[col].array
+            strings = pd.array(list(cat.categories), dtype="str").take(cat.codes)
             out[col] = pd.Series(strings, index=df.index)
     return out
 
 
-def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.ndarray | None, int]:
     """Integer codes of a key column (of its ``rows``, default all) that sort as its values do, and how many codes
     there can be: a categorical's codes (sorted categories, :func:`_categorical`), an integer column's distance from
-    its minimum (years and quarters span a few values), else a sorted factorisation."""
+    its minimum (years and quarters span a few values), else a sorted factorisation. None for the codes when every
+    row has code 0 (a column of one value)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        return (codes if rows is None else codes[rows]).astype(np.int64), len(column.cat.categories)
+        cat = column.array
+        codes = cat.codes
+        if len(cat.categories) == 1 and (codes == 0).all():  # one value (table, sex, ...): every code 0
+            return None, 1
+        return (codes if rows is None else codes[rows]).astype(np.int64), len(cat.categories)
     if column.dtype.kind in "iu":
         values = column.to_numpy()
         values = (values if rows is None else values[rows]).astype(np.int64)
         if len(values):
             lo, hi = int(values.min()), int(values.max())
+            if hi == lo:
+                return None, 1
             if hi - lo < 1 << 16:
                 return values - lo, hi - lo + 1
     codes, levels = pd.factorize(column if rows is None else column.iloc[rows], sort=True)
@@ -690,8 +728,8 @@ def _sort_codes(column: pd.Series, rows: np.ndarray | None = None) -> tuple[np.n
 def _isin(column: pd.Series, values) -> np.ndarray:
     """``column.isin(values)`` as a boolean array; a categorical's looked up once per category."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        hit = np.append(column.cat.categories.isin(list(values)), False)  # code -1 (missing) is never in values
+        codes = column.array.codes
+        hit = np.append(column.array.categories.isin(list(values)), False)  # code -1 (missing) is never in values
         return hit[codes]
     return column.isin(list(values)).to_numpy()
 
@@ -699,9 +737,12 @@ def _isin(column: pd.Series, values) -> np.ndarray:
 def _nunique(column: pd.Series) -> int:
     """``column.nunique()``; a categorical's counted from its codes."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy()
-        codes = codes[codes >= 0]
-        return int(np.count_nonzero(np.bincount(codes))) if codes.size else 0
+        codes = column.array.codes
+        if len(column.array.categories) == 1:
+            return int((codes == 0).any())
+        seen = np.zeros(len(column.array.categories) + 1, dtype=bool)
+        seen[codes] = True  # code -1 (missing) marks the last entry, which is not counted
+        return int(np.count_nonzero(seen[:-1]))
     return column.nunique()
 
 
@@ -714,6 +755,8 @@ def _key_order(df: pd.DataFrame) -> tuple[np.ndarray, int | None]:
     span = 1
     for col in KEY_COLUMNS:
         codes, size = _sort_codes(df[col])
+        if codes is None:  # every row has code 0: the key is the same without it
+            continue
         span *= max(size, 1)
         if span >= 2**62:  # too many combinations for one integer: let pandas do it
             dup = df.duplicated(KEY_COLUMNS, keep="first").to_numpy()
@@ -774,7 +817,7 @@ def _check_complete(path: Path, df: pd.DataFrame, layout: str) -> None:
 def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str | None,
           measure: str | None, area_codes=None) -> pd.DataFrame:
     df = cells.frame
-    period_codes, raw_periods = pd.factorize(df["period"], use_na_sentinel=False)
+    period_codes, raw_periods = _factorize(df["period"])
     raw_periods = [str(p) for p in raw_periods]
     periods = []
     for k, raw in enumerate(raw_periods):
@@ -809,10 +852,10 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
                          "Pass the right table= or read the right file.", where="header")
 
     n = len(df)
-    out = pd.DataFrame({"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)})
+    out = {"table": _categorical([table], np.zeros(n, dtype=np.intp), df.index)}  # the columns, in order
     out["area_code"] = _codes(path, cells, "area")
-    names = out["area_code"].cat.categories
-    out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].cat.codes.to_numpy(), df.index)
+    names = out["area_code"].array.categories
+    out["area_name"] = _categorical([areas().names[c] for c in names], out["area_code"].array.codes, df.index)
     eliminated = ELIMINATED_BY_TABLE.get(table, ELIMINATED)
     for role in ("offence", "sex", "age", "marital", "measure", "decision"):
         col = ROLE_COLUMN[role]
@@ -847,6 +890,7 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
                          where=_where(cells, i))
     out["value"] = values[value_codes]
     out["missing"] = missing[value_codes]
+    out = pd.DataFrame(out, index=df.index)
 
     order, i = _key_order(out)
     if i is not None:
@@ -862,25 +906,32 @@ def _tidy(path: Path, cells: _Cells, table: str | None, fmt: str, offence: str |
     if area_codes is not None:
         # the rows of the wanted areas only, turned into strings after the selection (a handful of areas of a
         # national table: a fraction of the rows); the same table as selecting from the whole one
-        return _select_areas(out, area_codes, path, order)
+        return _select_areas(out, area_codes, path, order, complete=True)
     out = _strings(out[TIDY_COLUMNS].iloc[order].reset_index(drop=True))
     return out.astype(_TIDY_TYPES)
 
 
-def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | None = None,
+                  complete: bool = False) -> pd.DataFrame:
     """The rows of a tidy table (string or categorical columns; ``order``: its rows in key order, default as they
     are) whose area is in ``area_codes``, with the whole country summed from its parts (:func:`add_country_total`)
-    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0."""
+    when ``"000"`` is asked for and the table lacks it: string columns, sorted by the key, index from 0.
+
+    ``complete``: ``df`` is one table holding every combination of the values it shows once (checked by
+    :func:`_check_complete`), and ``order`` is given: the country's rows are then summed area block by area block
+    and come first (``"000"`` sorts before every other area)."""
     if order is None:
         order = np.arange(len(df))
     wanted = list(set(area_codes))
     codes = df["area_code"]
     total = None
     if "000" in wanted and not _isin(codes, ["000"]).any():
-        total = _strings(_country_total(df, path, order))
+        total = _strings(_country_total(df, path, order, complete=complete))
     keep = _isin(codes, wanted)
-    out = _strings(df[TIDY_COLUMNS].iloc[order[keep[order]]].reset_index(drop=True))
-    if total is not None:
+    out = _strings(df.iloc[order[keep[order]]][TIDY_COLUMNS].reset_index(drop=True))
+    if total is not None and complete:
+        out = pd.concat([total[TIDY_COLUMNS], out], ignore_index=True)
+    elif total is not None:
         out = pd.concat([out, total[TIDY_COLUMNS]], ignore_index=True)
         key_order, _ = _key_order(out)
         out = out.iloc[key_order].reset_index(drop=True)
@@ -1013,12 +1064,13 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out.astype(_TIDY_TYPES)
 
 
-def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None) -> pd.DataFrame:
+def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None,
+                   complete: bool = False) -> pd.DataFrame:
     """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
     the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
-    sorts them)."""
+    sorts them; with ``complete`` (see :func:`_select_areas`) they come in key order)."""
     levels = area_levels()
-    present = set(pd.unique(df["area_code"]))
+    present = set(_factorize(df["area_code"])[1])
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
     if absent:
         names = ", ".join(f"{areas().names[c]} ({c})" for c in absent[:5])
@@ -1027,14 +1079,30 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
     codes = df["area_code"]
-    is_part = _isin(codes, [c for c in present if levels.get(c) in COUNTRY_PARTS])
+    part_codes = [c for c in present if levels.get(c) in COUNTRY_PARTS]
+    is_part = _isin(codes, part_codes)
     parts = np.flatnonzero(is_part) if order is None else order[is_part[order]]
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
+    if complete and order is not None and len(parts) % len(part_codes) == 0:
+        # in key order the parts come area by area, each area with every cell of the other variables in the same
+        # order: the country is the sum of the blocks, cell by cell (added up in the same order as below)
+        blocks = len(part_codes)
+        value = df["value"].to_numpy(dtype=float)[parts].reshape(blocks, -1)
+        missing = df["missing"].to_numpy(dtype=bool)[parts].reshape(blocks, -1).any(axis=0)
+        summed = np.add.reduce(np.where(np.isnan(value), 0.0, value), axis=0)
+        total = df.iloc[parts[:value.shape[1]]][keys].reset_index(drop=True)
+        total["value"] = np.where(missing, np.nan, summed)
+        total["missing"] = missing
+        total["area_code"] = "000"
+        total["area_name"] = areas().names["000"]
+        return total
     # one integer per cell of the country table, then sums by bincount (the groupby of the same keys, vectorised)
     group = np.zeros(len(parts), dtype=np.int64)
     span = 1
     for col in keys:
         c, size = _sort_codes(df[col], parts)
+        if c is None:
+            continue
         group = group * max(size, 1) + c
         span *= max(size, 1)
     if len(group) and span <= 4 * len(group) + 4096 and group.min() >= 0:
