@@ -57,17 +57,17 @@ def read_excel(path: Path, **kwargs):
     reads it, so a damaged workbook fails with the message it always had."""
     try:
         return pd.read_excel(path, engine="calamine", **kwargs)
-    except Exception:  # noqa: BLE001 - the default engine reads it, or names the problem as it always did
-        return pd.read_excel(path, **kwargs)
+    except Exception:  # noqa: BLE001 - openpyxl reads it, or names the problem as it always did
+        return pd.read_excel(path, engine="openpyxl", **kwargs)
 
 
 def excel_file(path: Path) -> pd.ExcelFile:
-    """``pd.ExcelFile(path)`` read with python-calamine, or with pandas' default engine when calamine cannot open it
-    (see :func:`read_excel`)."""
+    """``pd.ExcelFile(path)`` read with python-calamine, or with openpyxl when calamine cannot open it (see
+    :func:`read_excel`)."""
     try:
         return pd.ExcelFile(path, engine="calamine")
-    except Exception:  # noqa: BLE001 - the default engine opens it, or names the problem as it always did
-        return pd.ExcelFile(path)
+    except Exception:  # noqa: BLE001 - openpyxl opens it, or names the problem as it always did
+        return pd.ExcelFile(path, engine="openpyxl")
 
 
 def sheet_cells(path: Path) -> list[list]:
