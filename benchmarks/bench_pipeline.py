@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from tryghed import __version__, config  # noqa: E402
 from tryghed.paths import DEMO_RAW, NOTEBOOKS, RunPaths  # noqa: E402
-from tryghed.run import notebook_imports  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 PIPELINE, YEAR, SWEEP = "sikker-by", 2017, "2015-2016"
@@ -48,12 +47,42 @@ def _timed(cmd: list[str], env: dict) -> tuple[float, subprocess.CompletedProces
     return seconds, proc
 
 
-def floor_chain(folder: Path, notebooks: list[str]) -> list[Path]:
-    """One notebook per step that only imports what the step imports (the floor a notebook chain cannot beat)."""
+PROBE_CELL = """import json as _json, sys as _sys
+with open({path!r}, "w", encoding="utf-8") as _f:
+    _json.dump(list(_sys.modules), _f)
+"""
+
+
+def imported_modules(folder: Path, notebooks: list[str], env: dict) -> dict[str, list[str]]:
+    """The modules each notebook's kernel holds when it has run (notebook mode, its default parameters, the chain in
+    order), beyond those of a kernel that ran nothing, in the order they were imported. The notebooks bind scipy and
+    statsmodels lazily and import some modules inside functions, so their import lines do not say what they load."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in ["_bare", *notebooks]:
+        nb = (json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8")) if name != "_bare" else
+              {"cells": [], "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                                        "name": "python3"}}, "nbformat": 4, "nbformat_minor": 5})
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "probe", "metadata": {},
+                            "outputs": [], "source": PROBE_CELL.format(path=str(folder / f"{name}.json"))})
+        path = folder / f"{name}.ipynb"
+        path.write_text(json.dumps(nb), encoding="utf-8")
+        paths.append(path)
+    subprocess.run([sys.executable, "-c", FLOOR_SCRIPT, str(NOTEBOOKS), *map(str, paths)], env=env, cwd=ROOT,
+                   check=True, capture_output=True)
+    bare = set(json.loads((folder / "_bare.json").read_text(encoding="utf-8")))
+    return {name: [m for m in json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+                   if m not in bare and not m.startswith("__")] for name in notebooks}
+
+
+def floor_chain(folder: Path, notebooks: list[str], modules: dict[str, list[str]]) -> list[Path]:
+    """One notebook per step that only imports what the step's kernel imported in the probe run
+    (:func:`imported_modules`): the floor a notebook chain cannot beat."""
     folder.mkdir(parents=True, exist_ok=True)
     made = []
     for name in notebooks:
-        source = notebook_imports(NOTEBOOKS / f"{name}.ipynb") or "pass"
+        source = ("import importlib\nfor _m in " + json.dumps(modules[name]) + ":\n    try:\n"
+                  "        importlib.import_module(_m)\n    except Exception:\n        pass\n")
         nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "imports", "metadata": {},
                          "outputs": [], "source": source}],
               "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
@@ -68,9 +97,10 @@ FLOOR_SCRIPT = """
 import sys
 import papermill as pm
 from tryghed.run import _encrypted_kernel_manager
-for nb in sys.argv[1:]:
+cwd, *notebooks = sys.argv[1:]
+for nb in notebooks:
     pm.execute_notebook(nb, nb.replace('.ipynb', '.out.ipynb'), kernel_name='python3', progress_bar=False,
-                        kernel_manager_class=_encrypted_kernel_manager())
+                        kernel_manager_class=_encrypted_kernel_manager(), cwd=cwd)
 """
 
 
@@ -118,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         run = [*TRYGHED, "run", PIPELINE, "--year", str(YEAR), "--raw", str(DEMO_RAW), "--out", str(tmp / "one"),
                "--quiet"]
         cold, proc = _timed(run, env)
-        floor_nbs = floor_chain(tmp / "floor", notebooks)
-        floor, _ = _timed([sys.executable, "-c", FLOOR_SCRIPT, *map(str, floor_nbs)], env)
+        floor_nbs = floor_chain(tmp / "floor", notebooks, imported_modules(tmp / "probe", notebooks, env))
+        floor, _ = _timed([sys.executable, "-c", FLOOR_SCRIPT, str(tmp / "floor"), *map(str, floor_nbs)], env)
         ratio = cold / floor
         serial_env = dict(env, TRYGHED_PRESTART="0")
         unstarted, _ = _timed([*run[:-2], str(tmp / "unstarted"), "--quiet"], serial_env)

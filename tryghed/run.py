@@ -101,7 +101,7 @@ def notebook_imports(notebook: Path) -> str:
 SPEED_ONLY = frozenset({"TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS"})
 
 #: How many of the next notebooks' kernels are started while a notebook runs (``TRYGHED_PRESTART=N``; 0: none).
-PRESTART_AHEAD = 1
+PRESTART_AHEAD = 2
 
 
 class _KernelPrestart:
