@@ -1,6 +1,7 @@
 """Figures draw what the report promises: breaks, readable axes in the report's language, source and demo marks."""
 
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -124,6 +125,30 @@ def test_png_holds_the_drawn_pixels_and_its_text_as_pillow_reads_them(tmp_path):
         assert data.count(b"iTXt") == 1 and data.count(b"tEXt") == 1
     assert figures.write_png(tmp_path / "again.png", opaque, dpi=200, text=text).read_bytes() == \
         (tmp_path / "rgb.png").read_bytes()
+
+
+@pytest.mark.parametrize("below", [-0.01, -0.6])  # the source line's place, and text beyond the drawn margin
+def test_saved_files_hold_what_is_drawn_outside_the_figure_as_matplotlibs_tight_box(tmp_path, below):
+    from PIL import Image
+
+    def draw():
+        with figures.house_style():
+            fig, ax = plt.subplots(figsize=(4, 3))
+            ax.plot([2014, 2015], [1, 2])
+            ax.set_title("Titel", loc="left")
+            fig.text(0.01, below, "Kilde: test", fontsize=8, va="top")
+        return fig
+
+    with figures.house_style():  # tick labels take their size from the rcParams at drawing time
+        png, svg = figures.save(draw(), tmp_path, "x")
+        draw().savefig(tmp_path / "tight.png", dpi=200, bbox_inches="tight", pad_inches=0.15)
+    with Image.open(png) as ours, Image.open(tmp_path / "tight.png") as theirs:
+        # matplotlib's box counts each text's whole line height, ours the inked pixels: a few pixels apart
+        assert abs(ours.size[0] - theirs.size[0]) <= 6 and abs(ours.size[1] - theirs.size[1]) <= 6
+    assert ours.size[1] > 200 * (3 - 3 * below)  # the figure's 3 inches and the text far below them
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg.read_text(encoding="utf-8")).group(1))
+    assert abs(width / 72 * 200 - ours.size[0]) <= 1  # the SVG holds the same box
+    plt.close("all")
 
 
 def test_small_multiples_make_no_panel_for_an_empty_grid_cell():

@@ -319,26 +319,82 @@ def write_png(path: Path, rgba: np.ndarray, *, dpi: int, text: dict[str, str] | 
     return Path(path)
 
 
+#: Inches drawn around the figure when it is rasterised, for what lies outside it (the source line under it).
+MARGIN = 0.5
+
+#: Inches of white kept around the drawn content (matplotlib's ``pad_inches``).
+PAD = 0.15
+
+
+def _raster(fig: plt.Figure, box) -> np.ndarray:
+    """The figure drawn by Agg at :data:`DPI` on the canvas ``box`` (inches, figure coordinates), rows x columns x
+    RGBA."""
+    from matplotlib.transforms import Bbox
+
+    box = Bbox(box)
+    pixels = io.BytesIO()
+    fig.savefig(pixels, format="rgba", bbox_inches=box, dpi=DPI)
+    width = int(box.width * DPI)  # the canvas savefig draws on: the box's size in pixels, truncated as Agg does
+    rgba = np.frombuffer(pixels.getbuffer(), np.uint8)
+    if width < 1 or rgba.size % (4 * width):
+        raise RuntimeError(f"{rgba.size} bytes of pixels are not rows of {width} RGBA pixels")
+    return rgba.reshape(-1, width, 4)
+
+
+def _within(fig: plt.Figure, canvas) -> bool:
+    """Whether the figure's texts and legends, its Axes' frames and their legends lie inside ``canvas`` (inches);
+    what an Axes draws around its frame (ticks, titles) reaches the canvas' edge before it can leave it."""
+    renderer = fig.canvas.get_renderer()
+    artists = [*fig.texts, *fig.legends, *fig.axes, *(ax.legend_ for ax in fig.axes if ax.legend_ is not None)]
+    limit = canvas.transformed(fig.dpi_scale_trans)
+    return all(limit.x0 <= b.x0 and b.x1 <= limit.x1 and limit.y0 <= b.y0 and b.y1 <= limit.y1
+               for b in (a.get_window_extent(renderer) for a in artists if a.get_visible()))
+
+
+def _drawn_box(fig: plt.Figure) -> tuple[np.ndarray, object]:
+    """The figure rasterised and cropped to what it draws plus :data:`PAD`, and that box in inches (for the SVG).
+
+    The figure is drawn once on a canvas :data:`MARGIN` wider than it on every side, and the box is read off the
+    pixels that differ from the background. That one draw replaces measuring every artist's extent first
+    (``bbox_inches="tight"``), which costs as much as a draw. When a figure text, a legend or an Axes' frame lies
+    outside the canvas, or something is drawn up to its edge (it might reach further), the figure is measured
+    and drawn the usual way instead.
+    """
+    from matplotlib.transforms import Bbox
+
+    w, h = fig.get_size_inches()
+    canvas = Bbox.from_extents(-MARGIN, -MARGIN, w + MARGIN, h + MARGIN)
+    if _within(fig, canvas):
+        rgba = _raster(fig, canvas)
+        ink = (rgba != rgba[0, 0]).any(axis=2)
+        rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+        height, width = ink.shape
+        if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
+            pad = round(PAD * DPI)
+            r0, r1 = max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, height)
+            c0, c1 = max(cols[0] - pad, 0), min(cols[-1] + 1 + pad, width)
+            box = Bbox.from_extents(canvas.x0 + c0 / DPI, canvas.y0 + (height - r1) / DPI, canvas.x0 + c1 / DPI,
+                                    canvas.y0 + (height - r0) / DPI)
+            return rgba[r0:r1, c0:c1], box
+    box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(PAD)
+    return _raster(fig, box), box
+
+
 def save(fig: plt.Figure, folder: Path, name: str, *, title: str = "", alt: str = "") -> list[Path]:
     """Write ``name``.png (200 dpi) and ``name``.svg without timestamps (byte-identical on rerun) and close the
-    figure; ``title`` and ``alt`` go into both files' metadata and the SVG's ``<title>``/``<desc>``."""
+    figure; ``title`` and ``alt`` go into both files' metadata and the SVG's ``<title>``/``<desc>``.
+
+    Both files hold what the figure draws plus :data:`PAD` inches of white, also outside the figure's own box
+    (as ``bbox_inches="tight"``); the box is read off the PNG's pixels (:func:`_drawn_box`).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
     text = {**({"Title": title} if title else {}), **({"Description": alt} if alt else {})}
     with plt.rc_context({"svg.hashsalt": "tryghed", "svg.fonttype": "none"}):
-        # The tight box is laid out once for both files (savefig's bbox_inches="tight" would lay out twice per file).
         fig.set_dpi(DPI)
-        bbox = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.15)
-        pixels = io.BytesIO()
-        fig.savefig(pixels, format="rgba", bbox_inches=bbox, dpi=DPI)
-        width = int(bbox.width * DPI)  # the canvas savefig draws on: the box's size in pixels, truncated as Agg does
-        rgba = np.frombuffer(pixels.getbuffer(), np.uint8)
-        if width < 1 or rgba.size % (4 * width):
-            raise RuntimeError(f"{name}.png: {rgba.size} bytes of pixels are not rows of {width} RGBA pixels")
-        out.append(write_png(folder / f"{name}.png", rgba.reshape(-1, width, 4), dpi=DPI, text=text))
-        out.append(folder / f"{name}.svg")
-        fig.savefig(out[1], format="svg", metadata={"Date": None, "Creator": None, **text}, bbox_inches=bbox,
+        pixels, box = _drawn_box(fig)
+        out = [write_png(folder / f"{name}.png", pixels, dpi=DPI, text=text), folder / f"{name}.svg"]
+        fig.savefig(out[1], format="svg", metadata={"Date": None, "Creator": None, **text}, bbox_inches=box,
                     dpi=DPI)
     if title or alt:
         _svg_title(out[1], title, alt)
