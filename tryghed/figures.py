@@ -201,11 +201,10 @@ def small_multiples(table: pd.DataFrame, *, title: str, ylabel: str, names: dict
     shown = len(areas)
     for k, ax in enumerate(axes):
         # the lowest panel of its column carries the year labels, the first column the values
-        ax.tick_params(axis="x", labelbottom=k + ncols >= shown)
+        ax.tick_params(axis="x", labelbottom=k + ncols >= shown, labelsize=8)
         ax.tick_params(axis="y", labelleft=k % ncols == 0)
         ax.xaxis.set_major_locator(FixedLocator(year_ticks(years, breaks)))
         ax.xaxis.set_major_formatter(_year_formatter())
-        ax.tick_params(axis="x", labelsize=8)
         ax.yaxis.set_major_formatter(LocaleFormatter(lang))
     if len(years):
         axes[0].set_xlim(years.min() - 0.4, years.max() + 0.4)
@@ -303,8 +302,9 @@ def write_png(path: Path, rgba: np.ndarray, *, dpi: int, text: dict[str, str] | 
     height, width, _ = rgba.shape
     opaque = bool((rgba[..., 3] == 255).all())
     channels = 3 if opaque else 4
-    rows = np.zeros((height, 1 + channels * width), np.uint8)  # each row: its filter type (0), then the pixels
-    rows[:, 1:] = rgba[..., :channels].reshape(height, channels * width)
+    rows = np.empty((height, 1 + channels * width), np.uint8)  # each row: its filter type (0), then the pixels
+    rows[:, 0] = 0
+    np.copyto(rows[:, 1:].reshape(height, width, channels), rgba[..., :channels])
     parts = [b"\x89PNG\r\n\x1a\n", chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6,
                                                                 0, 0, 0))]
     for key, value in (text or {}).items():
@@ -314,7 +314,7 @@ def write_png(path: Path, rgba: np.ndarray, *, dpi: int, text: dict[str, str] | 
             parts.append(chunk(b"iTXt", key.encode("latin-1") + b"\0\0\0\0\0" + value.encode("utf-8")))
     per_metre = round(dpi / 0.0254)
     parts += [chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-              chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)), chunk(b"IEND", b"")]
+              chunk(b"IDAT", zlib.compress(rows, 6)), chunk(b"IEND", b"")]
     Path(path).write_bytes(b"".join(parts))
     return Path(path)
 
@@ -366,7 +366,8 @@ def _drawn_box(fig: plt.Figure) -> tuple[np.ndarray, object]:
     canvas = Bbox.from_extents(-MARGIN, -MARGIN, w + MARGIN, h + MARGIN)
     if _within(fig, canvas):
         rgba = _raster(fig, canvas)
-        ink = (rgba != rgba[0, 0]).any(axis=2)
+        pixels = rgba.view(np.uint32)[..., 0]  # one number per pixel
+        ink = pixels != pixels[0, 0]
         rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
         height, width = ink.shape
         if len(rows) and rows[0] > 0 and cols[0] > 0 and rows[-1] < height - 1 and cols[-1] < width - 1:
