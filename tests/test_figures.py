@@ -1,6 +1,7 @@
 """Figures draw what the report promises: breaks, readable axes in the report's language, source and demo marks."""
 
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import zlib
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,6 +102,63 @@ def test_saved_figures_carry_source_watermark_title_and_200_dpi(tmp_path):
         assert _png_dpi(png) == (200, 200)
         # the estimate line is broken at the break: no drawn line joins 2016 and 2017
     assert not any(2016 in line.get_xdata() and 2017 in line.get_xdata() for line in ax.lines)
+
+
+def test_png_holds_the_drawn_pixels_and_its_text_as_pillow_reads_them(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    opaque = rng.integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    opaque[..., 3] = 255
+    seethrough = opaque.copy()
+    seethrough[2, 3, 3] = 10
+    text = {"Title": "Utrygge – 2017", "Description": "Andel i procent"}  # the dash is beyond Latin-1: iTXt
+    for name, pixels, mode in (("rgb", opaque, "RGB"), ("rgba", seethrough, "RGBA")):
+        path = figures.write_png(tmp_path / f"{name}.png", pixels, dpi=200, text=text)
+        with Image.open(path) as im:
+            im.load()
+            assert im.mode == mode and im.size == (7, 5)
+            assert (np.asarray(im) == pixels[..., :len(mode)]).all()
+            assert im.text == text
+        assert _png_dpi(path) == (200, 200)
+        data = path.read_bytes()
+        assert data.count(b"iTXt") == 1 and data.count(b"tEXt") == 1
+    assert figures.write_png(tmp_path / "again.png", opaque, dpi=200, text=text).read_bytes() == \
+        (tmp_path / "rgb.png").read_bytes()
+
+
+@pytest.mark.parametrize("below", [-0.01, -0.6])  # the source line's place, and text beyond the drawn margin
+def test_saved_files_hold_what_is_drawn_outside_the_figure_as_matplotlibs_tight_box(tmp_path, below):
+    from PIL import Image
+
+    def draw():
+        with figures.house_style():
+            fig, ax = plt.subplots(figsize=(4, 3))
+            ax.plot([2014, 2015], [1, 2])
+            ax.set_title("Titel", loc="left")
+            fig.text(0.01, below, "Kilde: test", fontsize=8, va="top")
+        return fig
+
+    with figures.house_style():  # tick labels take their size from the rcParams at drawing time
+        png, svg = figures.save(draw(), tmp_path, "x")
+        draw().savefig(tmp_path / "tight.png", dpi=200, bbox_inches="tight", pad_inches=0.15)
+    with Image.open(png) as ours, Image.open(tmp_path / "tight.png") as theirs:
+        # matplotlib's box counts each text's whole line height, ours the inked pixels: a few pixels apart
+        assert abs(ours.size[0] - theirs.size[0]) <= 6 and abs(ours.size[1] - theirs.size[1]) <= 6
+    assert ours.size[1] > 200 * (3 - 3 * below)  # the figure's 3 inches and the text far below them
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', svg.read_text(encoding="utf-8")).group(1))
+    assert abs(width / 72 * 200 - ours.size[0]) <= 1  # the SVG holds the same box
+    plt.close("all")
+
+
+def test_small_multiples_make_no_panel_for_an_empty_grid_cell():
+    fig = figures.small_multiples(pd.DataFrame(ROWS), title="t", ylabel="%", names={}, ncols=2)
+    assert len(fig.axes) == 3  # a 2 x 2 grid holding three areas
+    labelled = [(ax.xaxis.get_tick_params()["labelbottom"], ax.yaxis.get_tick_params()["labelleft"])
+                for ax in fig.axes]
+    # panel b (top right) has no panel below it, so it carries the years; only the left column carries values
+    assert labelled == [(False, True), (True, False), (True, True)]
+    plt.close("all")
 
 
 def test_drawing_leaves_the_callers_matplotlib_settings_alone(tmp_path):
