@@ -245,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
                     tested = subprocess.run(["make", target], cwd=clone, env=clean_env, capture_output=True,
                                             text=True)
                     secs = time.perf_counter() - t0
+                    log_file = ROOT / "build" / f"bench-make-{target}.log"   # kept: a failure's details
+                    log_file.parent.mkdir(parents=True, exist_ok=True)
+                    log_file.write_text(tested.stdout + tested.stderr, encoding="utf-8")
                     summary = (tested.stdout.strip().splitlines() or [""])[-1].strip("= ")
                     row(f"make {target} on a fresh clone", f"≤ {limit // 60} min" if limit >= 120 else f"≤ {limit} s",
                         (f"{secs / 60:.1f} min" if limit >= 120 else f"{secs:.0f} s")

@@ -103,6 +103,10 @@ SPEED_ONLY = frozenset({"TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS"})
 #: How many of the next notebooks' kernels are started while a notebook runs (``TRYGHED_PRESTART=N``; 0: none).
 PRESTART_AHEAD = 2
 
+#: Seconds a kernel may take to answer (papermill's ``start_timeout``, 60 by default). A started kernel imports its
+#: notebook's modules before it answers; on a machine busy with a sweep and other runs that can pass a minute.
+KERNEL_START_TIMEOUT = 300
+
 
 class _KernelPrestart:
     """Starts the kernel of the next notebook while the current one runs, so its start-up and imports take no wall
@@ -821,7 +825,8 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             before = _stat_snapshot(staged)
             try:
                 pm.execute_notebook(NOTEBOOKS / f"{name}.ipynb", out_nb, parameters=params, kernel_name="python3",
-                                    progress_bar=False, cwd=str(NOTEBOOKS), kernel_manager_class=manager, **kernel)
+                                    progress_bar=False, cwd=str(NOTEBOOKS), kernel_manager_class=manager,
+                                    start_timeout=KERNEL_START_TIMEOUT, **kernel)
             except pm.PapermillExecutionError as exc:
                 failed.mkdir(parents=True, exist_ok=True)
                 saved = failed / out_nb.name
