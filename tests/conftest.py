@@ -15,7 +15,7 @@ from tryghed import demo
 KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
 
 #: The session's shared runs (built once per session, whichever pytest-xdist worker asks first; see _shared_once).
-SHARED_RUNS = ("sikker_by_demo_run", "sikker_by_en_run")
+SHARED_RUNS = {"sikker_by_demo_run": "da", "sikker_by_en_run": "en"}   # each with its language
 
 #: Shared runs the collected tests use (filled at collection; a worker waiting for one builds another meanwhile).
 _NEEDED: set[str] = set()
@@ -108,7 +108,7 @@ def _sikker_by_builder(raw: Path, lang: str):
 
 def _sikker_by_run(name: str, tmp_path_factory, raw: Path) -> SimpleNamespace:
     """The shared run ``name``; while another worker builds it, build the other shared runs this session needs."""
-    lang = {"sikker_by_demo_run": "da", "sikker_by_en_run": "en"}
+    lang = SHARED_RUNS
     got = _shared_once(tmp_path_factory, name, _sikker_by_builder(raw, lang[name]), blocking=False)
     if got is None:
         for other in sorted(_NEEDED - {name}):

@@ -1,13 +1,19 @@
 """Modules imported on first use (the standard library's :class:`importlib.util.LazyLoader`).
 
 Reading and checking a configuration (``tryghed validate``) touches every kind module, but only a run computes
-statistics: the kinds bind :mod:`tryghed.stats` lazily so that scipy and statsmodels load when a test is computed.
+statistics: the kinds, ``indicators`` and ``changes`` bind :mod:`tryghed.stats` lazily so that scipy and statsmodels
+load when a test is computed. A kernel started ahead of its notebook loads, with :func:`load_for`, what the notebook's
+own modules bound this way.
 """
 from __future__ import annotations
 
 import importlib.util
 import sys
 from types import ModuleType
+
+
+#: The modules bound lazily so far in this process, each with the modules that bound it.
+_LAZY: dict[str, set[str]] = {}
 
 
 def lazy_module(name: str) -> ModuleType:
@@ -26,10 +32,6 @@ def lazy_module(name: str) -> ModuleType:
     spec.loader.exec_module(module)
     _LAZY[name] = {requester}
     return module
-
-
-#: The modules bound lazily so far in this process, each with the modules that bound it.
-_LAZY: dict[str, set[str]] = {}
 
 
 def load_for(namespace: dict) -> None:

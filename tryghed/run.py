@@ -109,8 +109,8 @@ KERNEL_START_TIMEOUT = 300
 
 
 class _KernelPrestart:
-    """Starts the kernel of the next notebook while the current one runs, so its start-up and imports take no wall
-    time on a machine with a core to spare.
+    """Starts the kernels of the next notebooks (:data:`PRESTART_AHEAD`) while the current one runs, so their
+    start-up and imports take no wall time on a machine with a core to spare.
 
     The kernel is an ordinary fresh kernel of the run's kernel manager class, started in the notebooks' folder; it
     imports the notebook's own import lines, and the modules they bind lazily (:func:`tryghed._lazy.load_for`), as
@@ -896,8 +896,8 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
     """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions.
 
     ``cores_shared``: other tasks run beside this one (a pool worker), so its figures are drawn in the notebook's
-    own process (``TRYGHED_FIGURE_WORKERS=1``, unless the caller's environment sets it). Its next kernels are still
-    started ahead: in a two-task sweep on two cores that measured 33-39 s against 37-41 s without."""
+    own process (``TRYGHED_FIGURE_WORKERS=1``, unless the caller's environment sets it); its next kernels are still
+    started ahead."""
     if cores_shared:
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
     start = time.perf_counter()
