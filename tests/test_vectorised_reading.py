@@ -208,3 +208,107 @@ def test_real_straf11_export_splits_the_same_both_ways(shared_data):
 
 def test_whitespace_list_is_what_str_strip_removes():
     assert set(_common.PY_WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_a_cpr_number_in_another_scripts_digits_is_still_found():
+    # Python's \d is every Unicode digit: the scan's ASCII pre-filter must not hide such a value
+    arabic = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in "010190-1234")
+    df = pd.DataFrame({"note": ["ok", f"nr {arabic}"]})
+    assert ids.contains_cpr(arabic)
+    assert vectorised_findings(df) == reference_findings(df) == [(0, 1, "a CPR number")]
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Reading a plain text table at once, and its plain numbers, as the strict reader and to_number did cell by cell
+
+
+def strict_only(monkeypatch):
+    """The readers as they were: the csv module splits every table and to_number judges every cell."""
+    monkeypatch.setattr(_common, "_plain_text_table", lambda text, sep: None)
+    monkeypatch.setattr(_common, "_plain_numbers", lambda cells, integer: None)
+
+
+def outcome(fn, *args, **kw):
+    try:
+        return fn(*args, **kw)
+    except _common.InputError as exc:
+        return exc
+
+
+def assert_same(fast, slow):
+    if isinstance(fast, Exception) or isinstance(slow, Exception):
+        assert type(fast) is type(slow) and str(fast) == str(slow)
+    elif isinstance(fast, pd.Series):
+        pd.testing.assert_series_equal(fast, slow, check_exact=True)
+    else:
+        pd.testing.assert_frame_equal(fast, slow, check_exact=True, check_index_type=True)
+
+
+plain_field = st.one_of(st.sampled_from(["", " ", "\u00a0", "\x1c", "a", " b ", "Nørrebro", "1,5", "a\tb"]),
+                        st.text(alphabet="ab1 ;,\u3000", max_size=4))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), sep=st.sampled_from([";", ",", "\t"]), width=st.integers(1, 3), nrow=st.integers(0, 5),
+       ending=st.sampled_from(["\n", "\r\n", ""]))
+def test_property_plain_text_tables_read_as_the_csv_module_reads_them(tmp_path_factory, data, sep, width, nrow,
+                                                                       ending):
+    header = data.draw(st.lists(st.sampled_from(["aar", "AAR", "bydel", " x ", "", "antal"]), min_size=width,
+                                max_size=width))
+    rows = [header] + [data.draw(st.lists(plain_field, min_size=width, max_size=width)) for _ in range(nrow)]
+    eol = "\r\n" if ending == "\r\n" else "\n"
+    p = tmp_path_factory.mktemp("plain") / "t.csv"
+    p.write_bytes((eol.join(sep.join(r) for r in rows) + ending).encode("utf-8"))
+    fast = outcome(_common.read_text_table, p)
+    with pytest.MonkeyPatch.context() as m:
+        strict_only(m)
+        slow = outcome(_common.read_text_table, p)
+    assert_same(fast, slow)
+
+
+number_cell = st.one_of(st.sampled_from(["", " ", "007", "1,5", "1.5", "12.345", "1.234,5", "-3", "+4", "1e3", "nan",
+                                         "99999999999999999999", "0,991", "3", "2017"]),
+                        st.text(alphabet="0123456789,. -", max_size=5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(number_cell, max_size=6), st.booleans(), st.sampled_from([None, 0, 2]), st.sampled_from([None, 50]))
+def test_property_plain_numbers_are_what_to_number_reads_cell_by_cell(cells, integer, minimum, maximum):
+    df = pd.DataFrame({"antal": cells}, dtype=str)
+    kw = {"integer": integer, "minimum": minimum, "maximum": maximum}
+    if minimum is None and maximum is None:
+        kw["minimum"] = 0
+    fast = outcome(_common.to_number, df, "antal", "t.csv", **kw)
+    with pytest.MonkeyPatch.context() as m:
+        strict_only(m)
+        slow = outcome(_common.to_number, df, "antal", "t.csv", **kw)
+    assert_same(fast, slow)
+
+
+def test_plain_paths_are_taken_and_give_the_demo_as_before(demo_dir, monkeypatch):
+    """Every demo text table: read the plain way (which is taken: counted), equal to the strict reader's table."""
+    taken = []
+    plain_table, plain_numbers = _common._plain_text_table, _common._plain_numbers
+
+    def counted_table(text, sep):
+        got = plain_table(text, sep)
+        taken.append(("table", got is not None))
+        return got
+
+    def counted_numbers(cells, integer):
+        got = plain_numbers(cells, integer)
+        taken.append(("numbers", got is not None))
+        return got
+
+    from tryghed import config, sources
+    pipeline = config.load_pipeline("sikker-by")
+    ids_ = [s for s, src in pipeline.sources.items() if src.file.endswith(".csv") and (demo_dir / src.file).is_file()]
+    assert len(ids_) >= 5
+    with monkeypatch.context() as m:
+        m.setattr(_common, "_plain_text_table", counted_table)
+        m.setattr(_common, "_plain_numbers", counted_numbers)
+        fast = {s: sources.read_source(pipeline, s, demo_dir) for s in ids_}
+    assert ("table", True) in taken and ("numbers", True) in taken
+    strict_only(monkeypatch)
+    for s in ids_:
+        pd.testing.assert_frame_equal(fast[s], sources.read_source(pipeline, s, demo_dir), check_exact=True)

@@ -36,6 +36,8 @@ PSEUDONYM_HEX = 16
 _CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})-?(\d{4})(?!\d)")
 # A whole value of nine digits: a CPR number whose leading zero a spreadsheet dropped (0101901234 -> 101901234).
 _CPR_NO_ZERO = re.compile(r"^\s*(\d{9})(?:\.0)?\s*$")
+# What every value holding a CPR number contains (a superset, in what Arrow's RE2 and Python's re both mean by it).
+_CPR_CANDIDATE = r"[0-9]{6}|[^\x00-\x7f]"
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 # Danish numbers have eight digits, written in groups or not, with an optional +45 / 0045 country code.
 _PHONE = re.compile(r"^\s*(?:(?:\+|00)\s?45[\s\-]?)?(?:\d[\s\-]?){7}\d\s*$")
@@ -150,8 +152,11 @@ def _column_finding(values: pd.Series, name: str) -> tuple[int, str] | None:
         text = values.fillna("") if values.hasnans else values
     else:
         text = values.astype(object).where(values.notna(), "").astype(str)
-    # a CPR number has at least 9 characters, an e-mail address an "@"
+    # a CPR number has at least 9 characters, six ASCII digits in a row among them unless a character is not ASCII
+    # (another script's digits); an e-mail address has an "@"
     cpr = text.str.len().to_numpy() >= 9
+    if cpr.any():
+        cpr &= text.str.contains(_CPR_CANDIDATE, regex=True).to_numpy(dtype=bool)
     email = text.str.contains("@", regex=False).to_numpy(dtype=bool)
     if not (by_name or cpr.any() or email.any()):  # a column of counts, say: nothing the tests below could find
         return None

@@ -346,6 +346,10 @@ def read_text_table(path: Path) -> pd.DataFrame:
         sep = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
     except csv.Error:
         sep = ";"
+    if '"' not in text:  # no quoting: the fields are the separators' pieces, split at once when the table is plain
+        plain = _plain_text_table(text, sep)
+        if plain is not None:
+            return plain
     shown = "tab" if sep == "\t" else f"'{sep}'"
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
     try:
@@ -395,6 +399,35 @@ def read_text_table(path: Path) -> pd.DataFrame:
         raise InputError(path, "the file has a header but no data rows",
                          "Export the table again with its rows.", where="row 2")
     return pd.DataFrame(rows, columns=header, index=labels, dtype=str)
+
+
+def _plain_text_table(text: str, sep: str) -> pd.DataFrame | None:
+    """:func:`read_text_table`'s table of a text without quotes, from :func:`split_fields` (one vectorised split, shared
+    with the identifier scan of the same file), or None when the text is not plain: a line with another number of
+    fields than the header, or a header with an empty or repeated name. The strict reader then reads it, or names the
+    problem and its row."""
+    import pyarrow.compute as pc
+
+    fields = split_fields(text, sep)
+    if fields is None or len(fields) < 2:
+        return None
+    header = [str(h).strip() for h in fields.iloc[0]]
+    if not all(header) or len({h.lower() for h in header}) != len(header):
+        return None
+    body = fields.iloc[1:]
+    if any(col.dtype != "str" or not hasattr(col.array, "__arrow_array__") for _, col in body.items()):
+        return None
+    # a row is blank when every field is empty once white space (what str.strip() removes) is trimmed
+    kept = np.zeros(len(body), dtype=bool)
+    for _, col in body.items():
+        trimmed = pc.utf8_trim(col.array.__arrow_array__(), characters=PY_WHITESPACE)
+        kept |= pc.greater(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
+    if not kept.any():
+        return None
+    out = body if kept.all() else body[kept]
+    out = out.set_axis(header, axis=1)
+    out.index = pd.Index(np.arange(len(body), dtype=np.int64)[kept])  # data rows counted from 0, blank rows too
+    return out
 
 
 def read_sheet_table(path: Path, header_names: tuple[str, ...], fix: str) -> tuple[pd.DataFrame, int]:
@@ -479,6 +512,9 @@ def to_number(df: pd.DataFrame, column: str, path: Path, *, integer: bool = Fals
     """
     name = column_name(df, column)
     cells = df[column]
+    values = _plain_numbers(cells, integer)
+    if values is not None:
+        return _in_range(values, cells, df, name, path, minimum, maximum, header_rows)
     raw = cells.astype(object).where(cells.notna(), "").astype(str).str.strip()
     cleaned = raw.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
 
@@ -515,12 +551,55 @@ def to_number(df: pd.DataFrame, column: str, path: Path, *, integer: bool = Fals
             fail(frac, "holds {value}; a whole number was expected",
                  f"Write '{name}' as a whole number, without decimals or thousands separators.")
         values = values.astype("int64")
+    return _in_range(values, cells, df, name, path, minimum, maximum, header_rows)
+
+
+#: Cells :func:`to_number` reads without a question: digits, or digits with one decimal comma or point.
+_PLAIN_INTEGER, _PLAIN_COMMA, _PLAIN_POINT = r"^[0-9]+$", r"^[0-9]+(?:,[0-9]+)?$", r"^[0-9]+(?:\.[0-9]+)?$"
+
+
+def _plain_numbers(cells: pd.Series, integer: bool) -> pd.Series | None:
+    """:func:`to_number`'s values when every cell of a text column is plainly a number (one regular-expression pass
+    over the Arrow strings): digits only for a whole number, else digits with at most one decimal mark, the same mark
+    in the whole column. Such cells pass every check of :func:`to_number` but its range, and are converted as it
+    converts them. None otherwise: :func:`to_number` then judges each cell and names the first bad one."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if cells.dtype != "str" or not hasattr(cells.array, "__arrow_array__") or cells.isna().any():
+        return None
+    arrow = cells.array.__arrow_array__()
+    for pattern in (_PLAIN_INTEGER,) if integer else (_PLAIN_POINT, _PLAIN_COMMA):
+        if pc.all(pc.match_substring_regex(arrow, pattern)).as_py():
+            break
+    else:
+        return None
+    if integer:  # digits: Arrow's cast is exact, and says when a number is too long for int64
+        try:
+            return pd.Series(pc.cast(arrow, pa.int64()).to_numpy(), index=cells.index, name=cells.name)
+        except pa.ArrowInvalid:
+            return None  # the long way names the cell
+    text = cells.str.replace(",", ".", regex=False) if pattern == _PLAIN_COMMA else cells
+    values = pd.to_numeric(text, errors="coerce")  # as the long way converts them
+    if values.dtype.kind not in "if" or (integer and values.dtype.kind != "i"):
+        return None  # more digits than int64 holds, or no rows: the long way says so
+    if values.dtype.kind == "f" and not np.isfinite(values.to_numpy()).all():
+        return None
+    return values
+
+
+def _in_range(values: pd.Series, cells: pd.Series, df: pd.DataFrame, name: str, path: Path, minimum, maximum,
+              header_rows: int) -> pd.Series:
+    """``values``, or an error naming the first row whose value lies outside ``minimum``..``maximum``."""
     allowed = (f"from {minimum} to {maximum}" if minimum is not None and maximum is not None
                else f"at least {minimum}" if minimum is not None else f"at most {maximum}")
     for limit, op, word in ((minimum, values.lt, "below"), (maximum, values.gt, "above")):
         if limit is not None and op(limit).any():
-            fail(op(limit), f"holds {{plain}}, {word} the allowed {limit}",
-                 f"Correct the value at its source: '{name}' must be {allowed}.")
+            i = _first(op(limit))
+            plain = "" if pd.isna(cells.iloc[i]) else str(cells.iloc[i]).strip()
+            raise InputError(path, f"column '{name}' holds {plain}, {word} the allowed {limit}",
+                             f"Correct the value at its source: '{name}' must be {allowed}.",
+                             where=where_row(df, i, header_rows))
     return values
 
 

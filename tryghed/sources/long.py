@@ -22,8 +22,6 @@ expected and the fix. The checks are vectorised: a table of a million rows reads
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -143,48 +141,7 @@ def read_raw(path: Path, *, sheet: str | None = None, header_names: tuple[str, .
                              where="whole file")
         df.columns = [str(c) for c in df.columns]
         return df.reset_index(drop=True), 0
-    return _read_text_fast(path), 1
-
-
-def _read_text_fast(path: Path) -> pd.DataFrame:
-    """:func:`~tryghed.sources._common.read_text_table`'s result, by pandas' C parser when the file is plain.
-
-    Plain: UTF-8 text without quotes, blank lines or unnamed columns, every line with the header's number of fields
-    (checked by counting separators). Anything else goes to the strict reader, which gives the error for the person
-    (or reads quoted fields and skips blank rows with the right row numbers).
-    """
-    try:
-        data = path.read_bytes() if path.is_file() else b""
-        text = data.decode("utf-8-sig") if data[:2] not in (b"\xff\xfe", b"\xfe\xff") else ""
-    except UnicodeDecodeError:
-        text = ""
-    body = text.replace("\r\n", "\n")
-    if (not body.strip() or '"' in body or "\x00" in body or "\n\n" in body.rstrip("\n") or body.startswith("\n")
-            or "\r" in body):
-        return read_text_table(path)
-    first = body.split("\n", 1)[0]
-    try:
-        sep = csv.Sniffer().sniff(first, delimiters=";,\t").delimiter
-    except csv.Error:
-        sep = ";"
-    header = [h.strip() for h in first.split(sep)]
-    if not all(header) or len({h.lower() for h in header}) != len(header):
-        return read_text_table(path)
-    lines = body.rstrip("\n").count("\n") + 1
-    if lines < 2 or body.count(sep) != (len(header) - 1) * lines:
-        return read_text_table(path)
-    try:
-        df = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                         engine="c", quoting=csv.QUOTE_NONE, skip_blank_lines=False)
-    except Exception:  # the strict reader names the row
-        return read_text_table(path)
-    if len(df) != lines - 1 or df.isna().any().any():
-        return read_text_table(path)
-    blank = df.apply(lambda col: col.str.strip().eq("")).all(axis=1)
-    if blank.any():
-        return read_text_table(path)
-    df.columns = header
-    return df
+    return read_text_table(path), 1
 
 
 def text_cells(values: pd.Series) -> pd.Series:
