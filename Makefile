@@ -31,7 +31,7 @@ help: ## show this list
 unexport PYTHONDONTWRITEBYTECODE
 
 # $(call install,ARGS): `pip install ARGS` into $(VENV), by uv when it can be had, else by pip. Neither compiles
-# bytecode at install (all 10,000 files: tens of CPU seconds); the first run compiles what it imports.
+# bytecode at install: `make report` compiles only what its run imports; `make setup` compiles the rest (below).
 define install
 	@uv="$(UV)"; \
 	if [ -z "$$uv" ] && [ -x $(VENV)/uv/bin/uv ]; then uv=$(VENV)/uv/bin/uv; fi; \
@@ -53,9 +53,12 @@ $(RUNTIME): requirements.lock pyproject.toml
 	$(call install,-c requirements.lock -e .)
 	rm -f $(VENV)/.installed-* && touch $(RUNTIME)
 
-# the rest of the lock
+# the rest of the lock; then the bytecode of every installed module, once, on every core (pip's default at install;
+# the packages' own test folders left out), so that no test run compiles pandas, scipy or statsmodels again
 $(STAMP): $(RUNTIME)
 	$(call install,-r requirements.lock)
+	@echo "compiling the bytecode of $(VENV)"
+	@$(BIN)/python -m compileall -q -j 0 -x '/tests?/' $(VENV)/lib >/dev/null 2>&1 || true
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv with every pinned package (tests, JupyterLab, Dask) and the tryghed command
