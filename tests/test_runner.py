@@ -264,12 +264,15 @@ def _run_tree(root: Path, lang: str) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_sweeps_on_a_process_pool_and_dask_equal_serial_runs_byte_for_byte(sikker_by_demo_run, sikker_by_en_run,
-                                                                             tmp_path):
+                                                                             tmp_path, monkeypatch):
     """A sweep of two tasks at once (2017 in Danish and in English) on a process pool gives, file for file, what the
     session's shared runs gave: the Danish one run serially in a test process, the English one a one-task sweep on a
     Dask LocalCluster (conftest.py). So the process pool agrees with a serial run and with Dask, and a second run on
     the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times, are
-    left out)."""
+    left out). The pool's kernels are ordinary ones (``TRYGHED_FORK=0``) and the shared runs' are forked from a warm
+    process (tryghed._forkserver), so forked kernels write exactly what ordinary ones write, the rendered notebook
+    pages included."""
+    monkeypatch.setenv("TRYGHED_FORK", "0")   # the pool's workers inherit it
     shared = {"da": _run_tree(sikker_by_demo_run.out, "da"), "en": _run_tree(sikker_by_en_run.out, "en")}
     assert len(shared["da"]) > 40 and any(k.endswith("index.html") for k in shared["da"])
     assert {Path(k).suffix for k in shared["da"]} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}

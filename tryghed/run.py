@@ -61,13 +61,14 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _encrypted_kernel_manager(stderr_log: Path | None = None):
+def _encrypted_kernel_manager(stderr_log: Path | None = None, forks=None):
     """A kernel manager that asks for CurveZMQ transport encryption where the kernelspec supports it.
 
     ipykernel 7 warns on every start when its local TCP sockets are unencrypted; with ``transport_encryption="auto"``
     the traffic between the runner and the notebook kernel is encrypted and the warning goes away. With
     ``stderr_log`` the kernel process's own stderr (its log, and the traceback it prints when Ctrl-C stops the run
     mid-cell) is appended to that file instead of the terminal; cell output reaches the notebook either way.
+    With ``forks`` (a :class:`tryghed._forkserver.ForkServer`) each kernel is forked from the run's warm process.
     """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
@@ -76,6 +77,8 @@ def _encrypted_kernel_manager(stderr_log: Path | None = None):
         transport_encryption = CaselessStrEnum(["disabled", "auto", "required"], default_value="auto", config=True)
 
         async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if forks is not None:
+                kernel_cmd = forks.kernel_command(kernel_cmd)
             if stderr_log is None:
                 return await super()._async_launch_kernel(kernel_cmd, **kw)
             with open(stderr_log, "ab") as err:   # the child keeps its own copy of the descriptor
@@ -98,7 +101,7 @@ def notebook_imports(notebook: Path) -> str:
 
 
 #: Environment settings that change how fast a run goes, never what it writes: not part of a step's key.
-SPEED_ONLY = frozenset({"TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS"})
+SPEED_ONLY = frozenset({"TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS", "TRYGHED_FORK"})
 
 #: How many of the next notebooks' kernels are started while a notebook runs (``TRYGHED_PRESTART=N``; 0: none).
 PRESTART_AHEAD = 2
@@ -808,7 +811,10 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
     for name in pipeline.notebooks[:plan.first]:
         log.info("skipped %s: unchanged", name)
     pages = {f"report/{n}.html" for n in pipeline.notebooks}
-    manager = _encrypted_kernel_manager(staged.report_dir / "run.log")
+    from ._forkserver import ForkServer, enabled
+
+    forks = ForkServer(staged.report_dir / "run.log") if enabled() else None
+    manager = _encrypted_kernel_manager(staged.report_dir / "run.log", forks)
     ahead = os.environ.get("TRYGHED_PRESTART", "").strip()
     ahead = int(ahead) if ahead.isdigit() else PRESTART_AHEAD
     prestart = _KernelPrestart(manager, enabled=ahead > 0)
@@ -845,6 +851,8 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             log.info("executed %s", name)
     finally:
         prestart.close()
+        if forks is not None:
+            forks.close()
     return steps
 
 

@@ -1,0 +1,90 @@
+"""Kernels forked from a warm process (tryghed._forkserver): they are real kernels of their own, that answer an
+interrupt, die with their kernel manager's kill and leave nothing behind; without a server, or for a command it does
+not fork, the client is the ordinary process. (That forked kernels write exactly what ordinary ones write is checked
+by the sweep test in test_runner.py, whose pool runs ordinary kernels.)"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tryghed import _forkserver
+from tryghed.run import NOTEBOOKS, _encrypted_kernel_manager
+
+CLIENT = [sys.executable, "-S", str(_forkserver.CLIENT)]
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_without_a_server_the_client_is_the_ordinary_process(tmp_path):
+    done = subprocess.run([*CLIENT, str(tmp_path / "no-socket"), "--", sys.executable, "-c",
+                           "import sys; print('plain', sys.argv[1:]); sys.exit(3)", "x"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert done.stdout == "plain ['x']\n"
+
+
+def test_a_command_that_is_not_a_kernel_is_not_forked():
+    server = _forkserver.ForkServer()
+    try:
+        command = server.kernel_command([sys.executable, "-c", "import os; print(os.getppid())"])
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0
+        assert int(done.stdout) != server.process.pid   # exec'd by the client, not forked by the server
+    finally:
+        server.close()
+    assert server.process is None
+
+
+@pytest.mark.slow
+def test_a_forked_kernel_runs_answers_an_interrupt_and_dies_with_its_manager():
+    from jupyter_core.utils import run_sync
+
+    server = _forkserver.ForkServer()
+    manager = _encrypted_kernel_manager(None, server)(kernel_name="python3")
+    run_sync(manager.start_kernel)(extra_arguments=["--IPKernelApp.exec_lines=import json"], cwd=str(NOTEBOOKS))
+    client = manager.client()
+    client.start_channels()
+    try:
+        run_sync(client.wait_for_ready)(timeout=120)
+        out = []
+
+        def run(code: str) -> dict:
+            return run_sync(client.execute_interactive)(
+                code, timeout=120, output_hook=lambda m: m["msg_type"] == "stream" and out.append(m["content"]["text"]))
+
+        reply = run("import os, sys; print(os.getppid(), os.getpid(), os.getcwd(), 'pandas' in sys.modules, "
+                    "os.environ.get('JPY_PARENT_PID'), 'json' in globals())")
+        assert reply["content"]["status"] == "ok"
+        parent, pid, cwd, pandas_loaded, jpy_parent, exec_lines_ran = "".join(out).split()
+        assert int(parent) == server.process.pid          # forked by the server, with pandas imported there
+        assert pandas_loaded == "True" and exec_lines_ran == "True"
+        # the kernel's own folder and environment (jupyter_client names this process as the kernel's parent)
+        assert cwd == str(NOTEBOOKS) and jpy_parent == str(os.getpid())
+        # an interrupt reaches the kernel through the client
+        client.execute("import time; time.sleep(60)")
+        time.sleep(1)
+        run_sync(manager.interrupt_kernel)()
+        reply = run_sync(client.get_shell_msg)(timeout=30)
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
+        # the manager's kill (SIGKILL to the client's process group) takes the kernel with it
+        run_sync(manager.shutdown_kernel)(now=True)
+        assert _gone(int(pid))
+    finally:
+        client.stop_channels()
+        if manager.has_kernel:
+            run_sync(manager.shutdown_kernel)(now=True)
+        process = server.process
+        server.close()
+    assert process.poll() is not None and server.folder is None
