@@ -214,7 +214,7 @@ def serve(path: str, ready_fd: int) -> None:
                 conn.close()
 
     def answer(conn: socket.socket) -> None:
-        conn.setblocking(True)
+        conn.settimeout(30)   # a client sends its request at once
         try:
             head, fds, _, _ = socket.recv_fds(conn, 8, 3)
             size = struct.unpack("!Q", head)[0]
@@ -246,7 +246,10 @@ def serve(path: str, ready_fd: int) -> None:
             os.close(fd)
         children[pid] = conn
         selector.register(conn, selectors.EVENT_READ, pid)
-        conn.sendall(f"pid {pid}\n".encode())
+        try:
+            conn.sendall(f"pid {pid}\n".encode())
+        except OSError:   # the client is gone already: so is its kernel
+            os.kill(pid, signal.SIGKILL)
 
     try:
         while True:
