@@ -47,6 +47,19 @@ def test_a_command_that_is_not_a_kernel_is_not_forked():
     assert server.process is None
 
 
+def test_a_server_that_cannot_start_leaves_the_ordinary_kernel_command(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError("no processes left")
+
+    monkeypatch.setattr(_forkserver.subprocess, "Popen", refuse)
+    server = _forkserver.ForkServer()
+    command = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    assert server.kernel_command(command) == command
+    assert server.kernel_command(command) == command   # and it does not try again for every kernel
+    server.close()
+    assert server.folder is None
+
+
 @pytest.mark.slow
 def test_a_forked_kernel_runs_answers_an_interrupt_and_dies_with_its_manager():
     from jupyter_core.utils import run_sync

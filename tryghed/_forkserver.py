@@ -53,9 +53,16 @@ class ForkServer:
         self.path: str | None = None
 
     def kernel_command(self, command: list[str]) -> list[str]:
-        """``command`` (``PYTHON -m ipykernel_launcher ...``) run through :mod:`tryghed._forkclient`."""
-        if self.process is None:
-            self._start()
+        """``command`` (``PYTHON -m ipykernel_launcher ...``) run through :mod:`tryghed._forkclient`; ``command``
+        itself when the server cannot be started."""
+        if self.process is None and self.path is None:
+            try:
+                self._start()
+            except OSError:
+                self.close()
+                self.path = ""   # no server for this run: ordinary kernels
+        if not self.path:
+            return command
         return [sys.executable, "-S", str(CLIENT), self.path, "--", *command]
 
     def _start(self) -> None:
@@ -72,6 +79,9 @@ class ForkServer:
                 [sys.executable, "-m", "tryghed._forkserver", self.path, str(ready_w)], stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=self.folder, start_new_session=True,
                 pass_fds=(ready_w,))
+        except OSError:
+            os.close(ready_r)
+            raise
         finally:
             os.close(ready_w)
             if err is not subprocess.DEVNULL:
@@ -89,12 +99,11 @@ class ForkServer:
                 self.process.wait()
             self.process = None
         if self.folder is not None:
-            for name in ("socket",):
+            for remove, name in ((os.unlink, self.path), (os.rmdir, self.folder)):
                 try:
-                    os.unlink(os.path.join(self.folder, name))
+                    remove(name)
                 except OSError:
                     pass
-            os.rmdir(self.folder)
             self.folder = None
 
 
