@@ -48,14 +48,18 @@ def test_a_command_that_is_not_a_kernel_is_not_forked():
 
 
 def test_a_server_that_cannot_start_leaves_the_ordinary_kernel_command(monkeypatch):
+    tries = []
+
     def refuse(*args, **kwargs):
+        tries.append(args)
         raise OSError("no processes left")
 
     monkeypatch.setattr(_forkserver.subprocess, "Popen", refuse)
     server = _forkserver.ForkServer()
     command = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
     assert server.kernel_command(command) == command
-    assert server.kernel_command(command) == command   # and it does not try again for every kernel
+    assert server.kernel_command(command) == command
+    assert len(tries) == 1   # it does not try again for every kernel
     server.close()
     assert server.folder is None
 
