@@ -161,12 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         lines, _ = _timed([sys.executable, "-c", FLOOR_SCRIPT, str(tmp / "lines"), *map(str, lines_nbs)], env)
         serial_env = dict(env, TRYGHED_PRESTART="0")
         unstarted, _ = _timed([*run[:-2], str(tmp / "unstarted"), "--quiet"], serial_env)
+        unforked, _ = _timed([*run[:-2], str(tmp / "unforked"), "--quiet"], dict(env, TRYGHED_FORK="0"))
         row("Cold run vs import-only floor chain", "≤ 1.2 ×", f"{ratio:.2f} × (run {cold:.1f} s, floor {floor:.1f} s, "
             f"{len(notebooks)} notebooks each)", ratio, ratio <= 1.2,
             "the floor's notebooks import every module their step's kernel had loaded by its end (a probe run); the "
             f"run starts the next {PRESTART_AHEAD} kernels while a notebook runs, the floor its kernels one after "
             "another; "
-            f"with TRYGHED_PRESTART=0 the run takes {unstarted:.1f} s ({unstarted / floor:.2f} ×); against a floor "
+            f"with TRYGHED_PRESTART=0 the run takes {unstarted:.1f} s ({unstarted / floor:.2f} ×), with "
+            f"TRYGHED_FORK=0 (every kernel started the ordinary way, as the floor's are) {unforked:.1f} s "
+            f"({unforked / floor:.2f} ×); against a floor "
             f"of the notebooks' import lines only ({lines:.1f} s), the run is {cold / lines:.2f} ×")
 
         steps = RunPaths.under(tmp / "one", PIPELINE, YEAR, DEMO_RAW, "da").processed_dir / "steps.json"
