@@ -131,13 +131,31 @@ def _forced_zero(m: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Which cells are 0 in every non-negative solution of ``m x = m values`` (only true zeros can be).
 
     Non-negativity can pin a cell that the linear equations alone leave free, e.g. two suppressed zeros whose
-    published sum is 0. Each candidate costs one small LP (scipy HiGHS): maximise the cell.
+    published sum is 0. A candidate is pinned when its maximum is at most 1e-7 (small LPs, scipy HiGHS): one LP
+    maximises the sum of the open candidates, and every candidate its solution lifts above 1e-7 is free; that is
+    repeated while it frees some. When the sum's maximum is at most 1e-7, so is each open candidate's (all are
+    non-negative): they are pinned. Otherwise (no candidate lifted above 1e-7 by itself, or the sum unbounded) each
+    open candidate is maximised on its own. The answer is the per-cell LPs', usually from one or two LPs.
     """
     out = np.zeros(m.shape[1], dtype=bool)
     if m.shape[0] == 0:
         return out
     b = m @ values
-    for j in np.flatnonzero(values == 0):
+    todo = np.flatnonzero(values == 0)
+    while todo.size > 1:
+        c = np.zeros(m.shape[1])
+        c[todo] = -1.0
+        res = linprog(c, A_eq=m, b_eq=b, bounds=(0, None), method="highs")
+        if res.status != 0:
+            break
+        if -res.fun <= 1e-7:
+            out[todo] = True
+            return out
+        lifted = res.x[todo] > 1e-7
+        if not lifted.any():
+            break
+        todo = todo[~lifted]
+    for j in todo:
         c = np.zeros(m.shape[1])
         c[j] = -1.0
         res = linprog(c, A_eq=m, b_eq=b, bounds=(0, None), method="highs")
