@@ -72,6 +72,18 @@ def demo_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def norrebro_demo(tmp_path_factory):
+    """The Nørrebro demo data set at its own seed (``tryghed.demo_norrebro.SEED``; ``demo_dir``'s norrebro folder is
+    written with the main demo's seed), written once per session like ``demo_dir``; read it, never write (a test
+    that changes files copies it first)."""
+    from tryghed import demo_norrebro
+
+    folder, _ = _shared_once(tmp_path_factory, "norrebro_demo",
+                             lambda d: (demo_norrebro.write_norrebro_demo(d / "norrebro"), {})[1])
+    return folder / "norrebro"
+
+
+@pytest.fixture(scope="session")
 def shared_data():
     """The shared real-data folder ``../shared/data`` next to the project (present in CI; may be absent locally).
 
