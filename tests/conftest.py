@@ -72,6 +72,18 @@ def demo_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def norrebro_demo(tmp_path_factory):
+    """The Nørrebro demo data set at its own seed (``tryghed.demo_norrebro.SEED``; ``demo_dir``'s norrebro folder is
+    written with the main demo's seed), written once per session like ``demo_dir``; read it, never write (a test
+    that changes files copies it first)."""
+    from tryghed import demo_norrebro
+
+    folder, _ = _shared_once(tmp_path_factory, "norrebro_demo",
+                             lambda d: (demo_norrebro.write_norrebro_demo(d / "norrebro"), {})[1])
+    return folder / "norrebro"
+
+
+@pytest.fixture(scope="session")
 def shared_data():
     """The shared real-data folder ``../shared/data`` next to the project (present in CI; may be absent locally).
 
@@ -193,6 +205,14 @@ def _order_heavy_first(items) -> None:
     items[:] = [i for scope in sorted(units, key=cost, reverse=True) for i in units[scope]]
 
 
+def _plain_n(config) -> bool:
+    """``-n N`` with no ``--dist`` (pytest-xdist's default, ``load``, spreads one module's tests over the workers, so
+    each worker builds the module's fixtures again: ``make test-fast`` ran the real-data ingests twice). An explicit
+    ``--dist load`` (on the command line or in PYTEST_ADDOPTS) keeps pytest-xdist's own scheduling."""
+    args = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split()]
+    return config.getvalue("dist") == "load" and not any(a == "-d" or a.startswith("--dist") for a in args)
+
+
 def pytest_xdist_make_scheduler(config, log):
     """Schedule whole modules on a worker (a module's fixtures are built once) and each nbval notebook chain on one
     worker in order, the longest units first (items ordered in :func:`pytest_collection_modifyitems`, kept so by
@@ -201,9 +221,10 @@ def pytest_xdist_make_scheduler(config, log):
 
     pytest-xdist's ``--dist loadgroup`` would group from ``xdist_group`` marks, but with pytest 9.2 its grouping
     silently does nothing (it renames node ids, which pytest 9.2 no longer allows: pytest-dev/pytest-xdist#1386);
-    this scheduler needs only the node ids. It applies to ``--dist loadscope`` and ``--dist loadgroup``.
+    this scheduler needs only the node ids. It applies to ``--dist loadscope``, ``--dist loadgroup`` and a plain ``-n``
+    (:func:`_plain_n`).
     """
-    if config.getvalue("dist") not in ("loadscope", "loadgroup"):
+    if config.getvalue("dist") not in ("loadscope", "loadgroup") and not _plain_n(config):
         return None
     from xdist.scheduler import LoadScopeScheduling
 

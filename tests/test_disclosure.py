@@ -340,6 +340,11 @@ def lp_ranges(values, equations, suppressed):
 
     ``equations`` are lists of (cell, coefficient); each publishes its constant sum(coef * value) (0 for a total
     and its members, the change for a difference), so the hidden part must equal it minus the published part.
+
+    The max is solved first. When it already exceeds the cell's true value by more than 1e-6, the min is not solved:
+    the true values are a solution, so the min is at most the cell's value, which is returned in its place. A range
+    ``max - min > 1e-6`` read from the result is then one the true min gives too, and a cell whose range is 1e-6 or
+    less (recoverable) always gets its solved min: the checks below pass and fail exactly as with both LPs solved.
     """
     values = np.asarray(values, float)
     hidden = np.flatnonzero(suppressed)
@@ -356,15 +361,20 @@ def lp_ranges(values, equations, suppressed):
         if row.any():
             a_eq.append(row)
             b_eq.append(rhs)
+    a_eq = np.array(a_eq) if a_eq else None
     out = {}
     for c, j in col.items():
         obj = np.zeros(hidden.size)
         obj[j] = 1.0
-        lo = linprog(obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None), method="highs")
-        hi = linprog(-obj, A_eq=np.array(a_eq) if a_eq else None, b_eq=b_eq or None, bounds=(0, None),
-                     method="highs")
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq or None, bounds=(0, None), method="highs")
+        assert hi.status in (0, 3)  # solved, or unbounded above
+        top = math.inf if hi.status == 3 else -hi.fun
+        if top - values[c] > 1e-6:
+            out[c] = (values[c], top)
+            continue
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq or None, bounds=(0, None), method="highs")
         assert lo.status == 0
-        out[c] = (lo.fun, math.inf if hi.status == 3 else -hi.fun)
+        out[c] = (lo.fun, top)
     return out
 
 

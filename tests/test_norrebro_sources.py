@@ -306,10 +306,9 @@ def test_assessment_verbatim_absent_or_empty(tmp_path):
 # ---------------------------------------------------------------- the demo, recomputed by hand
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    d = tmp_path_factory.mktemp("norrebro")
-    dn.write_norrebro_demo(d)
-    return d
+def demo(norrebro_demo):
+    """The Nørrebro demo (written once per session, conftest.norrebro_demo); read only."""
+    return norrebro_demo
 
 
 def rows(path: Path) -> list[dict]:

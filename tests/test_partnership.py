@@ -32,10 +32,9 @@ def cfg():
 
 
 @pytest.fixture(scope="module")
-def raw(tmp_path_factory):
-    d = tmp_path_factory.mktemp("norrebro")
-    dn.write_norrebro_demo(d)
-    return d
+def raw(norrebro_demo):
+    """The Nørrebro demo (written once per session, conftest.norrebro_demo); read only, copy_demo copies it."""
+    return norrebro_demo
 
 
 @pytest.fixture(scope="module")

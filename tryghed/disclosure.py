@@ -131,13 +131,31 @@ def _forced_zero(m: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Which cells are 0 in every non-negative solution of ``m x = m values`` (only true zeros can be).
 
     Non-negativity can pin a cell that the linear equations alone leave free, e.g. two suppressed zeros whose
-    published sum is 0. Each candidate costs one small LP (scipy HiGHS): maximise the cell.
+    published sum is 0. A candidate is pinned when its maximum is at most 1e-7 (small LPs, scipy HiGHS): one LP
+    maximises the sum of the open candidates, and every candidate its solution lifts above 1e-7 is free; that is
+    repeated while it frees some. When the sum's maximum is at most 1e-7, so is each open candidate's (all are
+    non-negative): they are pinned. Otherwise (no candidate lifted above 1e-7 by itself, or the sum unbounded) each
+    open candidate is maximised on its own. The answer is the per-cell LPs', usually from one or two LPs.
     """
     out = np.zeros(m.shape[1], dtype=bool)
     if m.shape[0] == 0:
         return out
     b = m @ values
-    for j in np.flatnonzero(values == 0):
+    todo = np.flatnonzero(values == 0)
+    while todo.size > 1:
+        c = np.zeros(m.shape[1])
+        c[todo] = -1.0
+        res = linprog(c, A_eq=m, b_eq=b, bounds=(0, None), method="highs")
+        if res.status != 0:
+            break
+        if -res.fun <= 1e-7:
+            out[todo] = True
+            return out
+        lifted = res.x[todo] > 1e-7
+        if not lifted.any():
+            break
+        todo = todo[~lifted]
+    for j in todo:
         c = np.zeros(m.shape[1])
         c[j] = -1.0
         res = linprog(c, A_eq=m, b_eq=b, bounds=(0, None), method="highs")
@@ -353,7 +371,8 @@ def _components(n: int, equations: Sequence[Equation]) -> list[tuple[list[int], 
     return [(c, eqs.get(root, [])) for root, c in cells.items()]
 
 
-def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells: Iterable[int]) -> np.ndarray:
+def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells: Iterable[int],
+                   _movable_only: bool = False) -> np.ndarray:
     """Smallest and largest whole value of each of ``cells`` over every integer solution an attacker must consider.
 
     Parameters
@@ -375,6 +394,9 @@ def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells
     Notes
     -----
     Two mixed-integer programs per cell (scipy ``milp``, HiGHS) over the cell's connected component of equations.
+    ``_movable_only`` (for :func:`_pinned`, which only asks whether ``max - min < 0.5``): the max is solved first,
+    and when the true values lie within the bounds and the max exceeds the cell's true value by 0.5 or more, the
+    min is not solved and the true value stands in for it (the min is at most that value).
     """
     v = _as_values(values)
     lo, hi = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
@@ -393,22 +415,32 @@ def integer_ranges(*, values, equations: Sequence[Equation], lower, upper, cells
         bounds = Bounds(lo[comp], hi[comp])
         # whole counts: an integer program; a fractional value (a weighted count) leaves the linear relaxation
         whole = np.ones(len(comp)) if np.array_equal(v[comp], np.round(v[comp])) else np.zeros(len(comp))
+        feasible = _movable_only and bool(np.all((lo[comp] <= v[comp]) & (v[comp] <= hi[comp])))
         for c in asked:
             obj = np.zeros(len(comp))
             obj[col[c]] = 1.0
-            ends = []
-            for sign in (1.0, -1.0):
+            ends = {}
+            for sign in (-1.0, 1.0):  # the max first
+                if sign > 0 and feasible and ends[-1.0] - v[c] >= 0.5:
+                    ends[1.0] = v[c]  # the min is at most the true value: the cell moves by 0.5 or more
+                    break
                 res = milp(sign * obj, constraints=cons, integrality=whole, bounds=bounds)
                 if res.status == 0:
-                    ends.append(sign * res.fun)
+                    end = sign * res.fun
                 elif sign < 0 and not np.isfinite(hi[c]):
-                    ends.append(math.inf)  # unbounded above
+                    end = math.inf  # unbounded above
                 else:
                     raise RuntimeError(f"the attacker's integer program for cell {c} failed: {res.message}")
-            if whole.any():
-                ends = [round(ends[0]), ends[1] if math.isinf(ends[1]) else round(ends[1])]
-            out[where[c]] = ends
+                ends[sign] = end if not whole.any() or math.isinf(end) else round(end)
+            out[where[c]] = (ends[1.0], ends[-1.0])
     return out
+
+
+def _pinned(*, values, equations: Sequence[Equation], lower, upper, cells: Sequence[int]) -> np.ndarray:
+    """Whether each of ``cells`` is pinned to one whole value (``max - min < 0.5`` in :func:`integer_ranges`)."""
+    rng = integer_ranges(values=values, equations=equations, lower=lower, upper=upper, cells=cells,
+                         _movable_only=True)
+    return rng[:, 1] - rng[:, 0] < 0.5
 
 
 def _rounding_intervals(published, reason, *, k, base, star_max) -> tuple[np.ndarray, np.ndarray]:
@@ -431,16 +463,15 @@ def _protect_rounded(v, equations, published, reason, exempt, *, k, base, star_m
         if not given_up:
             return 0
         lo, hi = _rounding_intervals(published, reason, k=k, base=base, star_max=star_max)
-        rng = integer_ranges(values=v, equations=equations, lower=lo, upper=hi, cells=sorted(given_up))
-        return int((rng[:, 1] - rng[:, 0] < 0.5).sum())
+        return int(_pinned(values=v, equations=equations, lower=lo, upper=hi, cells=sorted(given_up)).sum())
 
     while True:
         stars = [i for i in np.flatnonzero(np.isnan(published)) if i not in given_up]
         if not stars or not equations:
             return still_pinned()
         lo, hi = _rounding_intervals(published, reason, k=k, base=base, star_max=star_max)
-        rng = integer_ranges(values=v, equations=equations, lower=lo, upper=hi, cells=stars)
-        pinned = [c for c, (a, b) in zip(stars, rng) if b - a < 0.5]
+        pinned = [c for c, p in zip(stars, _pinned(values=v, equations=equations, lower=lo, upper=hi, cells=stars))
+                  if p]
         if not pinned:
             return still_pinned()
         i = int(pinned[0])
@@ -462,8 +493,7 @@ def _protect_rounded(v, equations, published, reason, exempt, *, k, base, star_m
             trial_p, trial_r = published.copy(), list(reason)
             trial_p[c], trial_r[c] = np.nan, "complementary"
             tl, th = _rounding_intervals(trial_p, trial_r, k=k, base=base, star_max=star_max)
-            a, b = integer_ranges(values=v, equations=equations, lower=tl, upper=th, cells=[i])[0]
-            return b - a >= 0.5
+            return not _pinned(values=v, equations=equations, lower=tl, upper=th, cells=[i])[0]
 
         pick = next((c for c in cand if frees(c)), cand[0])
         published[pick] = np.nan

@@ -257,7 +257,10 @@ def scan_table(df: pd.DataFrame, *, path, skip: Collection[str] = (), header_row
 
 
 def _sniff(text: str) -> str:
-    head = "\n".join(text.splitlines()[:20])
+    lines = text[:65536].splitlines()  # the first 20 lines, from a prefix when it holds more than 20
+    if len(lines) <= 20 and len(text) > 65536:
+        lines = text.splitlines()
+    head = "\n".join(lines[:20])
     try:
         return csv.Sniffer().sniff(head, delimiters=";,\t|").delimiter
     except csv.Error:

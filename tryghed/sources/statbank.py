@@ -923,6 +923,10 @@ def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | 
     if order is None:
         order = np.arange(len(df))
     wanted = list(set(area_codes))
+    if complete:
+        out = _select_complete(df, wanted, path, order)
+        if out is not None:
+            return out
     codes = df["area_code"]
     total = None
     if "000" in wanted and not _isin(codes, ["000"]).any():
@@ -936,6 +940,58 @@ def _select_areas(df: pd.DataFrame, area_codes, path: Path, order: np.ndarray | 
         key_order, _ = _key_order(out)
         out = out.iloc[key_order].reset_index(drop=True)
     return out.astype(_TIDY_TYPES)
+
+
+def _select_complete(df: pd.DataFrame, wanted: list[str], path: Path, order: np.ndarray) -> pd.DataFrame | None:
+    """:func:`_select_areas` of a complete table (``complete``), built column by column at once: the country's rows
+    (when asked for and absent: :func:`_country_blocks`) and then the wanted areas' rows in key order, each
+    categorical column turned into strings by one take over its categories (the country's area code and name
+    appended to them). None when the general route must do it (the parts are not whole blocks, or a categorical
+    has a missing value)."""
+    codes = df["area_code"]
+    keep = _isin(codes, wanted)
+    rows = order[keep[order]]
+    country = None
+    if "000" in wanted and not _has_code(codes, "000"):
+        country = _country_blocks(df, *_country_parts(df, path, order))
+        if country is None:
+            return None
+    own = {"area_code": "000", "area_name": areas().names["000"]}
+    columns = {}
+    for col in TIDY_COLUMNS:
+        column = df[col]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            cat = column.array
+            values = list(cat.categories)
+            taken = cat.codes[rows]
+            if country is not None:
+                if col in own:
+                    head = np.full(len(country[0]), len(values), dtype=np.int64)
+                    values.append(own[col])
+                else:
+                    head = cat.codes[country[0]]
+                taken = np.concatenate([head, taken])
+            if len(taken) and taken.min() < 0:
+                return None
+            columns[col] = pd.array(values, dtype="str").take(taken)
+        else:
+            array = column.to_numpy()
+            taken = array[rows]
+            if country is not None:
+                head = {"value": country[1], "missing": country[2]}.get(col)
+                taken = np.concatenate([array[country[0]] if head is None else head, taken])
+            columns[col] = taken
+    out = pd.DataFrame(columns)
+    if any(out[c].dtype != t for c, t in _TIDY_TYPES.items()):
+        out = out.astype(_TIDY_TYPES)
+    return out
+
+
+def _has_code(column: pd.Series, code: str) -> bool:
+    """``(column == code).any()``; a categorical without the category is answered from its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype) and code not in column.array.categories:
+        return False
+    return bool(_isin(column, [code]).any())
 
 
 def read_statbank(path: Path, *, table: str | None = None, fmt: str | None = None, offence: str | None = None,
@@ -1064,11 +1120,9 @@ def add_country_total(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out.astype(_TIDY_TYPES)
 
 
-def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None,
-                   complete: bool = False) -> pd.DataFrame:
-    """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
-    the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
-    sorts them; with ``complete`` (see :func:`_select_areas`) they come in key order)."""
+def _country_parts(df: pd.DataFrame, path: Path, order: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """The rows of the whole country's parts in ``df`` (in ``order``, default as they are) and how many part areas
+    there are; an error when a municipality is absent (see :func:`add_country_total`)."""
     levels = area_levels()
     present = set(_factorize(df["area_code"])[1])
     absent = sorted(c for c, lv in levels.items() if lv == "municipality" and c not in present)
@@ -1078,20 +1132,39 @@ def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None
                          f"its municipalities: {len(absent)} are missing, e.g. {names}",
                          "Add 'Hele landet' or every municipality to the extract, or drop the whole country from "
                          "the pipeline's peers.")
-    codes = df["area_code"]
     part_codes = [c for c in present if levels.get(c) in COUNTRY_PARTS]
-    is_part = _isin(codes, part_codes)
+    is_part = _isin(df["area_code"], part_codes)
     parts = np.flatnonzero(is_part) if order is None else order[is_part[order]]
+    return parts, len(part_codes)
+
+
+def _country_blocks(df: pd.DataFrame, parts: np.ndarray, n_parts: int):
+    """The whole country of a complete table whose ``parts`` (:func:`_country_parts`, in key order) come area by
+    area, each area with every cell of the other variables in the same order: ``(rows, value, missing)``, the rows
+    of the first part's block (the country's keys, in key order) and the country's cells, the sum of the blocks
+    cell by cell (a cell is missing when any part's is). None when the parts are not whole blocks."""
+    if len(parts) % n_parts != 0:
+        return None
+    value = df["value"].to_numpy(dtype=float)[parts].reshape(n_parts, -1)
+    missing = df["missing"].to_numpy(dtype=bool)[parts].reshape(n_parts, -1).any(axis=0)
+    summed = np.add.reduce(np.where(np.isnan(value), 0.0, value), axis=0)
+    return parts[:value.shape[1]], np.where(missing, np.nan, summed), missing
+
+
+def _country_total(df: pd.DataFrame, path: Path, order: np.ndarray | None = None,
+                   complete: bool = False) -> pd.DataFrame:
+    """The whole country's rows (``"000"``) summed from the parts in ``df`` (:func:`add_country_total`; ``order``:
+    the rows in the order they are added up, default as they are), one per cell of the other variables (the caller
+    sorts them; with ``complete`` (see :func:`_select_areas`) they come in key order)."""
+    parts, n_parts = _country_parts(df, path, order)
     keys = [c for c in KEY_COLUMNS if c != "area_code"] + ["period"]
-    if complete and order is not None and len(parts) % len(part_codes) == 0:
-        # in key order the parts come area by area, each area with every cell of the other variables in the same
-        # order: the country is the sum of the blocks, cell by cell (added up in the same order as below)
-        blocks = len(part_codes)
-        value = df["value"].to_numpy(dtype=float)[parts].reshape(blocks, -1)
-        missing = df["missing"].to_numpy(dtype=bool)[parts].reshape(blocks, -1).any(axis=0)
-        summed = np.add.reduce(np.where(np.isnan(value), 0.0, value), axis=0)
-        total = df.iloc[parts[:value.shape[1]]][keys].reset_index(drop=True)
-        total["value"] = np.where(missing, np.nan, summed)
+    blocks = _country_blocks(df, parts, n_parts) if complete and order is not None else None
+    if blocks is not None:
+        # in key order the parts come area by area: the country is the sum of the blocks, cell by cell (added up in
+        # the same order as below)
+        rows, value, missing = blocks
+        total = df.iloc[rows][keys].reset_index(drop=True)
+        total["value"] = value
         total["missing"] = missing
         total["area_code"] = "000"
         total["area_name"] = areas().names["000"]
