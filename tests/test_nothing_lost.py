@@ -100,6 +100,7 @@ def _fail_at(notebook: str):
 
 def test_failing_notebook_leaves_earlier_outputs_byte_identical(first_run, monkeypatch, capsys):
     monkeypatch.setattr(run_mod.pm, "execute_notebook", _fail_at("04_change_tests"))
+    monkeypatch.setenv("TRYGHED_PRESTART", "0")   # no real kernel is started ahead for the stand-in
     assert _run(first_run.raw, first_run.out, "--force") == 1   # nothing changed: only --force runs the notebooks
     assert "04_change_tests" in capsys.readouterr().err
     assert _outputs(first_run.out) == first_run.outputs
@@ -165,6 +166,7 @@ def test_changed_raw_file_is_reported_on_stderr_and_in_the_run_log(first_run, tm
     changed.write_text("\n".join(lines) + "\n", encoding="utf-8")
     old, new = _sha(before), _sha(changed.read_bytes())
     monkeypatch.setattr(run_mod.pm, "execute_notebook", _replay(first_run.out))
+    monkeypatch.setenv("TRYGHED_PRESTART", "0")   # no real kernel is started ahead for the stand-in
 
     with _cli_logging():
         assert _run(raw, out) == 0

@@ -26,6 +26,7 @@ def test_failing_notebook_exit_1_and_previous_outputs_kept(monkeypatch, demo_dir
     final.mkdir(parents=True)
     (final / "index.html").write_text("previous run", encoding="utf-8")
     monkeypatch.setattr(run_mod.pm, "execute_notebook", _fake_execute("03_indicators"))
+    monkeypatch.setenv("TRYGHED_PRESTART", "0")   # no real kernel is started ahead for the stand-in
     code = cli.main(["run", "sikker-by", "--year", "2016", "--raw", str(demo_dir), "--out", str(tmp_path),
                      "--quiet"])
     err = capsys.readouterr().err
