@@ -4,6 +4,8 @@ not fork, the client is the ordinary process. (That forked kernels write exactly
 by the sweep test in test_runner.py, whose pool runs ordinary kernels.)"""
 
 import os
+import socket
+import struct
 import subprocess
 import sys
 import time
@@ -39,7 +41,16 @@ def test_a_command_that_is_not_a_kernel_is_not_forked():
     server = _forkserver.ForkServer()
     try:
         command = server.kernel_command([sys.executable, "-c", "import os; print(os.getppid())"])
+        assert server.path and server.process.poll() is None
+        # a request cut off half-way, and one that is not a kernel's: the server declines and goes on
+        whole = b'{"argv": ["python", "-c", "pass"], "cwd": "/", "env": {}}'
+        for payload, size in ((b'{"argv": [', 1000), (whole, len(whole))):   # the client leaves without an answer
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as broken:
+                broken.connect(server.path)
+                socket.send_fds(broken, [struct.pack("!Q", size)], [0, 1, 2])
+                broken.sendall(payload)
         done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert server.process.poll() is None
         assert done.returncode == 0
         assert int(done.stdout) != server.process.pid   # exec'd by the client, not forked by the server
     finally:
@@ -81,12 +92,15 @@ def test_a_forked_kernel_runs_answers_an_interrupt_and_dies_with_its_manager():
             return run_sync(client.execute_interactive)(
                 code, timeout=120, output_hook=lambda m: m["msg_type"] == "stream" and out.append(m["content"]["text"]))
 
-        reply = run("import os, sys; print(os.getppid(), os.getpid(), os.getcwd(), 'pandas' in sys.modules, "
-                    "os.environ.get('JPY_PARENT_PID'), 'json' in globals())")
+        reply = run("import os, sys, subprocess; print(os.getppid(), os.getpid(), os.getcwd(), "
+                    "'pandas' in sys.modules, os.environ.get('JPY_PARENT_PID'), 'json' in globals(), "
+                    "os.getpgid(0) == os.getpid(), sys.stdin.closed, subprocess.Popen(['sleep', '300']).pid)")
         assert reply["content"]["status"] == "ok"
-        parent, pid, cwd, pandas_loaded, jpy_parent, exec_lines_ran = "".join(out).split()
+        parent, pid, cwd, pandas_loaded, jpy_parent, exec_lines_ran, own_group, stdin_closed, sleeper = (
+            "".join(out).split())
         assert int(parent) == server.process.pid          # forked by the server, with pandas imported there
         assert pandas_loaded == "True" and exec_lines_ran == "True"
+        assert own_group == "True" and stdin_closed == "False"   # its own process group, and a stdin, as usual
         # the kernel's own folder and environment (jupyter_client names this process as the kernel's parent)
         assert cwd == str(NOTEBOOKS) and jpy_parent == str(os.getpid())
         # an interrupt reaches the kernel through the client
@@ -95,9 +109,9 @@ def test_a_forked_kernel_runs_answers_an_interrupt_and_dies_with_its_manager():
         run_sync(manager.interrupt_kernel)()
         reply = run_sync(client.get_shell_msg)(timeout=30)
         assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
-        # the manager's kill (SIGKILL to the client's process group) takes the kernel with it
+        # the manager's kill (SIGKILL to the client's process group) takes the kernel and what it started with it
         run_sync(manager.shutdown_kernel)(now=True)
-        assert _gone(int(pid))
+        assert _gone(int(pid)) and _gone(int(sleeper))
     finally:
         client.stop_channels()
         if manager.has_kernel:

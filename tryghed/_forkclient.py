@@ -39,11 +39,13 @@ def main(argv: list[str]) -> None:
     if pid <= 0:  # no server, or it declined: be the ordinary kernel
         _exec(command)
 
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
+    def forward(signum, _frame):   # to the kernel's process group: what it started gets it too
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signum)
+                return
+            except ProcessLookupError:
+                pass
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(signum, forward)
@@ -57,11 +59,16 @@ def main(argv: list[str]) -> None:
             break
         status += chunk
     if status.startswith(b"exit "):
-        sys.exit(int(status.split()[1]))
-    try:  # the server went away without a word: the kernel must not outlive this process
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        code = int(status.split()[1])
+        if code < 0:   # the kernel died of a signal: so does this process, as the kernel manager expects
+            signal.signal(-code, signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
+        sys.exit(code if code >= 0 else 1)
+    for kill in (os.killpg, os.kill):   # the server went away without a word: the kernel must not outlive this
+        try:
+            kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     sys.exit(1)
 
 

@@ -141,6 +141,9 @@ def _child(fds: list[int], request: dict, close: list, close_fds: tuple[int, ...
     """In the forked child: become ``python -m ipykernel_launcher ...``; never returns."""
     code = 1
     try:
+        # a process group of its own, as jupyter_client starts a kernel: a kill or an interrupt sent to the group
+        # reaches what the kernel started too (the figures' worker processes)
+        os.setsid()
         signal.set_wakeup_fd(-1)
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
@@ -149,9 +152,11 @@ def _child(fds: list[int], request: dict, close: list, close_fds: tuple[int, ...
             thing.close()
         for fd in close_fds:
             os.close(fd)
-        for target, fd in enumerate(fds):
+        for target, fd in enumerate(fds):   # the client's stdin, stdout and stderr (sys.stdin reads fd 0)
             os.dup2(fd, target)
             os.close(fd)
+        if "numpy.random" in sys.modules:   # a fresh global generator, as a new process would have
+            sys.modules["numpy.random"].seed()
         sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _NoShellBound)]
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -179,6 +184,15 @@ def _child(fds: list[int], request: dict, close: list, close_fds: tuple[int, ...
             except Exception:  # noqa: BLE001
                 pass
         os._exit(code)
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL a forked kernel and its process group (what it started)."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def serve(path: str, ready_fd: int) -> None:
@@ -224,6 +238,7 @@ def serve(path: str, ready_fd: int) -> None:
 
     def answer(conn: socket.socket) -> None:
         conn.settimeout(30)   # a client sends its request at once
+        fds: list[int] = []
         try:
             head, fds, _, _ = socket.recv_fds(conn, 8, 3)
             size = struct.unpack("!Q", head)[0]
@@ -234,23 +249,26 @@ def serve(path: str, ready_fd: int) -> None:
                     raise OSError("the client went away")
                 data += chunk
             request = json.loads(data)
-        except (OSError, ValueError, struct.error):
-            conn.close()
-            return
-        argv = request.get("argv", [])
-        if (len(fds) != 3 or argv[:3] != [sys.executable, "-m", "ipykernel_launcher"]
-                or threading.active_count() > 1):
+            argv = request["argv"]
+            if len(fds) != 3 or argv[:3] != [sys.executable, "-m", "ipykernel_launcher"]:
+                raise ValueError("not a kernel of this Python")
+            _load(_exec_lines(argv))
+            if threading.active_count() > 1:   # an import started a thread: forking now is not safe
+                raise ValueError("threads running")
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            pid = os.fork()
+        except (OSError, ValueError, KeyError, TypeError, struct.error):   # the client starts the ordinary kernel
             for fd in fds:
                 os.close(fd)
-            conn.sendall(b"decline\n")
+            try:
+                conn.sendall(b"decline\n")
+            except OSError:
+                pass
             conn.close()
             return
-        _load(_exec_lines(argv))
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        pid = os.fork()
         if pid == 0:
-            _child(fds, request, [selector, listener, conn, *children.values(), sys.stdin], (wake_r, wake_w))
+            _child(fds, request, [selector, listener, conn, *children.values()], (wake_r, wake_w))
         for fd in fds:
             os.close(fd)
         children[pid] = conn
@@ -258,13 +276,16 @@ def serve(path: str, ready_fd: int) -> None:
         try:
             conn.sendall(f"pid {pid}\n".encode())
         except OSError:   # the client is gone already: so is its kernel
-            os.kill(pid, signal.SIGKILL)
+            _kill(pid)
 
     try:
         while True:
             for key, _ in selector.select():
                 if key.data == "listen":
-                    conn, _ = listener.accept()
+                    try:
+                        conn, _ = listener.accept()
+                    except OSError:   # out of descriptors, say: that client falls back to an ordinary kernel
+                        continue
                     answer(conn)
                 elif key.data == "parent":
                     if not os.read(sys.stdin.fileno(), 4096):
@@ -281,15 +302,12 @@ def serve(path: str, ready_fd: int) -> None:
                     try:
                         if not key.fileobj.recv(64):
                             selector.unregister(key.fileobj)
-                            os.kill(pid, signal.SIGKILL)
+                            _kill(pid)
                     except OSError:
                         pass
     finally:
         for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            _kill(pid)
         listener.close()
 
 
