@@ -19,6 +19,17 @@ def _exec(command: list[str]) -> None:
     os.execv(command[0], command)
 
 
+def _signal(pid: int, signum: int) -> None:
+    """Send ``signum`` to the kernel's process group (what it started gets it too), or to the kernel alone when its
+    group is not made yet."""
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signum)
+            return
+        except ProcessLookupError:
+            pass
+
+
 def main(argv: list[str]) -> None:
     path, command = argv[0], argv[argv.index("--") + 1:]
     try:
@@ -39,13 +50,8 @@ def main(argv: list[str]) -> None:
     if pid <= 0:  # no server, or it declined: be the ordinary kernel
         _exec(command)
 
-    def forward(signum, _frame):   # to the kernel's process group: what it started gets it too
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signum)
-                return
-            except ProcessLookupError:
-                pass
+    def forward(signum, _frame):
+        _signal(pid, signum)
 
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
         signal.signal(signum, forward)
@@ -64,11 +70,7 @@ def main(argv: list[str]) -> None:
             signal.signal(-code, signal.SIG_DFL)
             os.kill(os.getpid(), -code)
         sys.exit(code if code >= 0 else 1)
-    for kill in (os.killpg, os.kill):   # the server went away without a word: the kernel must not outlive this
-        try:
-            kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    _signal(pid, signal.SIGKILL)   # the server went away without a word: the kernel must not outlive this process
     sys.exit(1)
 
 

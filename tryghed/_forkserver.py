@@ -1,5 +1,5 @@
 """Kernels forked from one warm process: each notebook's kernel starts with pandas, scipy, statsmodels and the
-package already imported, instead of importing them again (3-4 CPU seconds per kernel).
+package already imported, instead of importing them again (1.5-2 CPU seconds per kernel).
 
 A run starts one server (:class:`ForkServer`) beside its kernel manager. Every kernel jupyter_client launches is then
 :mod:`tryghed._forkclient`, which asks the server for a kernel: the server imports what that kernel will import
@@ -36,6 +36,9 @@ SHELL_BOUND = ("matplotlib.pyplot", "matplotlib_inline", "seaborn", "IPython.cor
 BASE = ("ipykernel.kernelapp", "ipykernel.ipkernel", "pandas", "numpy", "pyarrow", "tryghed.config")
 
 CLIENT = Path(__file__).with_name("_forkclient.py")
+
+#: The kernel option that carries a notebook's import lines (the runner's prestart); the server imports them too.
+EXEC_LINES = "--IPKernelApp.exec_lines="
 
 
 def enabled(environ=os.environ) -> bool:
@@ -133,8 +136,7 @@ def _load(lines: str) -> None:
 
 
 def _exec_lines(argv: list[str]) -> str:
-    prefix = "--IPKernelApp.exec_lines="
-    return "\n".join(a[len(prefix):] for a in argv if a.startswith(prefix))
+    return "\n".join(a[len(EXEC_LINES):] for a in argv if a.startswith(EXEC_LINES))
 
 
 def _child(fds: list[int], request: dict, close: list, close_fds: tuple[int, ...]) -> None:

@@ -132,12 +132,14 @@ class _KernelPrestart:
             return
         from jupyter_core.utils import run_sync
 
+        from ._forkserver import EXEC_LINES
+
         km = self.manager_class(kernel_name="python3")
         imports = notebook_imports(NOTEBOOKS / f"{name}.ipynb")
         if imports:   # and what the imports bound lazily (tryghed._lazy), which the notebook is about to use
             imports += ("\nimport sys as _sys\n_sys.modules.get('tryghed._lazy') and "
                         "_sys.modules['tryghed._lazy'].load_for(globals())\ndel _sys")
-        extra = [f"--IPKernelApp.exec_lines={imports}"] if imports else []
+        extra = [f"{EXEC_LINES}{imports}"] if imports else []
         try:
             run_sync(km.start_kernel)(extra_arguments=extra, cwd=str(NOTEBOOKS))
         except Exception as exc:  # noqa: BLE001 - papermill starts the kernel itself when its turn comes

@@ -145,6 +145,11 @@ def split_fields(text: str, sep: str, *, strip: bool = False) -> pd.DataFrame | 
     return frame.copy(deep=False)
 
 
+def _arrow_strings(col: pd.Series):
+    """The Arrow array behind a text column as read (pandas' ``str`` dtype), or None for any other column."""
+    return col.array.__arrow_array__() if col.dtype == "str" and hasattr(col.array, "__arrow_array__") else None
+
+
 def nonblank_rows(df: pd.DataFrame) -> np.ndarray:
     """``(df != "").any(axis=1)`` as a boolean array: whether each row has a cell that is not the empty string (a
     missing cell counts as filled), judged from the Arrow lengths of string columns."""
@@ -152,8 +157,8 @@ def nonblank_rows(df: pd.DataFrame) -> np.ndarray:
 
     filled = np.zeros(len(df), dtype=bool)
     for _, col in df.items():
-        if col.dtype == "str" and hasattr(col.array, "__arrow_array__"):
-            lengths = pc.binary_length(col.array.__arrow_array__())
+        if (strings := _arrow_strings(col)) is not None:
+            lengths = pc.binary_length(strings)
             filled |= pc.fill_null(pc.greater(lengths, 0), True).to_numpy(zero_copy_only=False)
         else:
             filled |= (col != "").to_numpy(dtype=bool)
@@ -415,12 +420,13 @@ def _plain_text_table(text: str, sep: str) -> pd.DataFrame | None:
     if not all(header) or len({h.lower() for h in header}) != len(header):
         return None
     body = fields.iloc[1:]
-    if any(col.dtype != "str" or not hasattr(col.array, "__arrow_array__") for _, col in body.items()):
+    columns = [_arrow_strings(col) for _, col in body.items()]
+    if any(strings is None for strings in columns):
         return None
     # a row is blank when every field is empty once white space (what str.strip() removes) is trimmed
     kept = np.zeros(len(body), dtype=bool)
-    for _, col in body.items():
-        trimmed = pc.utf8_trim(col.array.__arrow_array__(), characters=PY_WHITESPACE)
+    for strings in columns:
+        trimmed = pc.utf8_trim(strings, characters=PY_WHITESPACE)
         kept |= pc.greater(pc.binary_length(trimmed), 0).to_numpy(zero_copy_only=False)
     if not kept.any():
         return None
@@ -566,9 +572,9 @@ def _plain_numbers(cells: pd.Series, integer: bool) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if cells.dtype != "str" or not hasattr(cells.array, "__arrow_array__") or cells.isna().any():
+    arrow = _arrow_strings(cells)
+    if arrow is None or arrow.null_count:
         return None
-    arrow = cells.array.__arrow_array__()
     for pattern in (_PLAIN_INTEGER,) if integer else (_PLAIN_POINT, _PLAIN_COMMA):
         if pc.all(pc.match_substring_regex(arrow, pattern)).as_py():
             break
@@ -581,10 +587,8 @@ def _plain_numbers(cells: pd.Series, integer: bool) -> pd.Series | None:
             return None  # the long way names the cell
     text = cells.str.replace(",", ".", regex=False) if pattern == _PLAIN_COMMA else cells
     values = pd.to_numeric(text, errors="coerce")  # as the long way converts them
-    if values.dtype.kind not in "if" or (integer and values.dtype.kind != "i"):
-        return None  # more digits than int64 holds, or no rows: the long way says so
-    if values.dtype.kind == "f" and not np.isfinite(values.to_numpy()).all():
-        return None
+    if values.dtype.kind not in "if" or not np.isfinite(values.to_numpy(dtype=float)).all():
+        return None  # no rows, or a number too large for a float: the long way says so
     return values
 
 
