@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -136,6 +137,51 @@ def test_changed_raw_file_reruns_every_step(fake_chain, demo_dir, tmp_path):
     survey.write_bytes(survey.read_bytes().replace(b"\n", b"\r\n", 1))
     run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
     assert calls == _chain()
+
+
+def test_a_new_previous_year_report_redraws_the_pages_without_validating_again(fake_chain, demo_dir, tmp_path,
+                                                                              monkeypatch):
+    """A sweep settles each year after the year before it (run_sweep): only the pages are drawn again, and the
+    inputs, whose sha256 the steps' keys hold, are not read again. A changed raw file is read and checked again."""
+    nbs, calls = fake_chain
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(demo_dir, raw)
+    validated = []
+    real_validate = run_mod.validate
+    monkeypatch.setattr(run_mod, "validate", lambda *a, **k: validated.append(a[2]) or real_validate(*a, **k))
+    index = run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    assert (calls, validated) == (_chain(), [YEAR])
+    record = index.parents[2] / str(YEAR - 1) / index.parent.name / "report.json"
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"year": YEAR - 1}), encoding="utf-8")
+    calls.clear()
+    before = index.stat().st_mtime_ns
+    assert run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False) == index
+    assert (calls, validated) == ([], [YEAR])
+    assert index.stat().st_mtime_ns != before
+    survey = raw / "tryghedsundersoegelse_2010-2017.csv"
+    survey.write_bytes(survey.read_bytes().replace(b"\n", b"\r\n", 1))
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    assert (calls, validated) == (_chain(), [YEAR, YEAR])
+
+
+def test_a_pool_worker_draws_in_its_own_process_and_starts_no_kernel_ahead(tmp_path, monkeypatch):
+    """Beside other tasks (a pool or Dask worker) a run neither starts kernels ahead nor draws on more processes, as
+    the serial baseline of the sweep's target has it; the caller's own setting wins."""
+    names = ("TRYGHED_PRESTART", "TRYGHED_FIGURE_WORKERS")
+    for k in names:
+        monkeypatch.setenv(k, "")
+        monkeypatch.delenv(k)   # restored (absent again) after the test
+    seen = []
+    monkeypatch.setattr(run_mod, "run_pipeline", lambda *a, **k: seen.append([os.environ.get(n) for n in names])
+                        or tmp_path / "index.html")
+    task = run_mod.Task(PIPELINE, YEAR, out_root=str(tmp_path))
+    run_mod.run_task(task)
+    monkeypatch.setenv("TRYGHED_PRESTART", "2")
+    run_mod.run_task(task, cores_shared=True)
+    monkeypatch.delenv("TRYGHED_PRESTART")
+    run_mod.run_task(task, cores_shared=True)
+    assert seen == [[None, None], ["2", "1"], ["0", "1"]]
 
 
 def test_skipped_run_prints_the_index_path_last(fake_chain, demo_dir, tmp_path, capsys):

@@ -659,7 +659,10 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         from . import config
 
         pipeline = config.load_pipeline(pipeline_name)
-    validate(pipeline, raw, year, environ)
+    if plan.first < len(plan.keys):
+        validate(pipeline, raw, year, environ)
+    else:   # only the pages are drawn again: every step's key (raw files, YAML, package) is the validated run's
+        log.debug("%s %s: the inputs are those the last run validated", pipeline.id, year)
     is_demo = source_name(raw) == "demo"
     parent = Path(staging_dir) if staging_dir else out_root / STAGING
     parent.mkdir(parents=True, exist_ok=True)
@@ -906,10 +909,12 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
     """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions.
 
     ``cores_shared``: other tasks run beside this one (a pool worker), so its figures are drawn in the notebook's
-    own process (``TRYGHED_FIGURE_WORKERS=1``, unless the caller's environment sets it); its next kernels are still
-    started ahead."""
+    own process (``TRYGHED_FIGURE_WORKERS=1``) and its next kernels are not started ahead (``TRYGHED_PRESTART=0``),
+    unless the caller's environment sets them: with every core busy running tasks, both only add work (a two-year
+    sikker-by sweep on 2 cores used 3-5 CPU-s more with kernels started ahead, and took no less time)."""
     if cores_shared:
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
+        os.environ.setdefault("TRYGHED_PRESTART", "0")
     start = time.perf_counter()
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
@@ -1035,14 +1040,16 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                 results[i] = fut.result()
                 if on_done:
                     on_done(n, len(tasks), results[i])
-        # a year's page says what changed since the previous year's report, which a parallel run may have finished
-        # after it: settle in year order (steps are skipped; only such pages are drawn again), as a serial run has it
-        for i in sorted(range(len(tasks)), key=lambda j: (tasks[j].pipeline, tasks[j].year or 0)):
-            if results[i] is not None and results[i].error is None:
-                staging = str(sweep_dirs[Path(tasks[i].out_root).resolve()])
-                settled = run_task(dataclasses.replace(tasks[i], force=False), staging)
-                if settled.error is None:
-                    results[i] = dataclasses.replace(results[i], index=settled.index)
+            # a year's page says what changed since the previous year's report, which a parallel run may have
+            # finished after it: settle in year order (steps are skipped; only such pages are drawn again), as a
+            # serial run has it, one after another in a worker (its modules are imported already)
+            for i in sorted(range(len(tasks)), key=lambda j: (tasks[j].pipeline, tasks[j].year or 0)):
+                if results[i] is not None and results[i].error is None:
+                    staging = str(sweep_dirs[Path(tasks[i].out_root).resolve()])
+                    settled = pool.submit(run_task, dataclasses.replace(tasks[i], force=False), staging,
+                                          True).result()
+                    if settled.error is None:
+                        results[i] = dataclasses.replace(results[i], index=settled.index)
     finally:
         for r, d in sweep_dirs.items():
             shutil.rmtree(d, ignore_errors=True)
