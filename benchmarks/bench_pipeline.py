@@ -2,7 +2,8 @@
 
 - cold run of sikker-by 2017 on the demo data vs an import-only floor chain of the same length (target <= 1.2 x);
 - warm rerun with nothing changed (target <= 1 s, and no kernel started);
-- ``tryghed validate ishoej`` on the real StatBank files in ../shared/data (target <= 1 s);
+- ``tryghed validate ishoej`` on the real StatBank files in ../shared/data, the median of three (target <= 1 s), beside
+  the time to import pandas, pydantic and PyYAML alone;
 - a two-year sweep on a process pool vs the same sweep run serially, one core at a time (target >= 1.8 x on 2 cores);
 - ingest of a generated 5-million-row incident-level police export (the Nørrebro format) to parquet (<= 15 s);
 - a fresh clone to its first report, ``make report`` with the install (<= 60 s; ``--skip-clone`` leaves it out);
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -182,10 +184,16 @@ def main(argv: list[str] | None = None) -> int:
             f"last line: {Path(last).relative_to(tmp) if last.startswith(str(tmp)) else last}")
 
         if (shared / "dst").is_dir():
-            val, proc = _timed([*TRYGHED, "validate", "ishoej", "--raw", str(shared)], env)
-            ok = proc.returncode == 0
+            # a second-long command on a shared machine: the median of three, beside the floor no reading can go
+            # below (a process that only imports what validate needs: pandas, pydantic, PyYAML)
+            vals = [_timed([*TRYGHED, "validate", "ishoej", "--raw", str(shared)], env) for _ in range(3)]
+            val = statistics.median(v for v, _ in vals)
+            ok = all(proc.returncode == 0 for _, proc in vals)
+            floor = statistics.median(_timed([sys.executable, "-c", "import pandas, pydantic, yaml"], env)[0]
+                                      for _ in range(3))
             row("validate ishoej on the real STRAF11 file", "≤ 1 s", f"{val:.2f} s" + ("" if ok else " (failed)"),
-                val, ok and val <= 1.0)
+                val, ok and val <= 1.0, f"median of 3 ({', '.join(f'{v:.2f}' for v, _ in vals)} s); importing "
+                f"pandas, pydantic and PyYAML alone takes {floor:.2f} s (median of 3)")
         else:
             rows.append(("validate ishoej on the real STRAF11 file", "≤ 1 s", "not measured", "missed",
                          f"{shared} is absent"))

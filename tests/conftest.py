@@ -1,6 +1,7 @@
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -107,10 +108,27 @@ def _sikker_by_builder(raw: Path, lang: str):
 
         raw_before = _snapshot(raw)
         if lang == "da":
-            index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out", progress=False)
+            package_log = logging.getLogger("tryghed")
+            level = package_log.level
+            package_log.setLevel(logging.INFO)   # as the command line has it: run.log holds every step
+            try:
+                index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out",
+                                     progress=False)
+            finally:
+                package_log.setLevel(level)
         else:
-            (done,) = run_sweep([Task("sikker-by", 2017, str(raw), lang, str(folder / "out"))],
-                                executor="dask-local", workers=1)
+            # its Dask worker starts every kernel the ordinary way (TRYGHED_FORK=0, inherited when the cluster
+            # starts it), so the sweep test compares it with forked kernels' files
+            before = os.environ.get("TRYGHED_FORK")
+            os.environ["TRYGHED_FORK"] = "0"
+            try:
+                (done,) = run_sweep([Task("sikker-by", 2017, str(raw), lang, str(folder / "out"))],
+                                    executor="dask-local", workers=1)
+            finally:
+                if before is None:
+                    del os.environ["TRYGHED_FORK"]
+                else:
+                    os.environ["TRYGHED_FORK"] = before
             if done.error is not None:
                 raise RuntimeError(f"the English run on a Dask LocalCluster failed: {done.error}")
             index = done.index
@@ -145,7 +163,8 @@ def sikker_by_demo_run(demo_dir, tmp_path_factory):
 @pytest.fixture(scope="session")
 def sikker_by_en_run(demo_dir, tmp_path_factory):
     """The same chain in English (demo data, 2017), shared like :func:`sikker_by_demo_run`; read it, never write. It
-    is run as a one-task sweep on a Dask LocalCluster (test_runner.py compares it with the process pool's run)."""
+    is run as a one-task sweep on a Dask LocalCluster whose kernels are started the ordinary way, not forked
+    (test_runner.py compares it with the process pool's run, whose kernels are forked)."""
     run = _sikker_by_run("sikker_by_en_run", tmp_path_factory, demo_dir)
     return SimpleNamespace(raw=run.raw, out=run.out, index=run.index, code=0)
 

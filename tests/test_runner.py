@@ -184,6 +184,17 @@ def test_a_pool_worker_draws_in_its_own_process_and_starts_no_kernel_ahead(tmp_p
     assert seen == [[None, None], ["2", "1"], ["0", "1"]]
 
 
+def test_a_task_in_a_new_worker_process_logs_its_steps_in_run_log(fake_chain, demo_dir, tmp_path, monkeypatch):
+    """A pool or Dask worker has no logging set up (the command line sets it in its own process only); the run.log
+    of its runs still holds every step, as a run from the command line does."""
+    import logging
+
+    monkeypatch.setattr(logging.getLogger("tryghed"), "level", logging.NOTSET)
+    result = run_mod.run_task(run_mod.Task(PIPELINE, YEAR, str(demo_dir), "da", str(tmp_path)), cores_shared=True)
+    log_text = (Path(result.index).parent / "run.log").read_text(encoding="utf-8")
+    assert [n for n in _chain() if f"INFO tryghed.run: executed {n}" not in log_text] == []
+
+
 def test_skipped_run_prints_the_index_path_last(fake_chain, demo_dir, tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["run", PIPELINE, "--year", str(YEAR), "--raw", str(demo_dir), "--out", str(out)]
@@ -315,18 +326,24 @@ def test_sweeps_on_a_process_pool_and_dask_equal_serial_runs_byte_for_byte(sikke
     session's shared runs gave: the Danish one run serially in a test process, the English one a one-task sweep on a
     Dask LocalCluster (conftest.py). So the process pool agrees with a serial run and with Dask, and a second run on
     the same inputs is byte identical (only the run log and papermill's executed notebooks, which carry times, are
-    left out). The pool's kernels are ordinary ones (``TRYGHED_FORK=0``) and the shared runs' are forked from a warm
-    process (tryghed._forkserver), so forked kernels write exactly what ordinary ones write, the rendered notebook
-    pages included."""
-    monkeypatch.setenv("TRYGHED_FORK", "0")   # the pool's workers inherit it
+    left out). The pool's kernels and the Danish run's are forked from a warm process (tryghed._forkserver) and the
+    English Dask run's are ordinary ones (``TRYGHED_FORK=0``), so forked kernels write exactly what ordinary ones
+    write, the rendered notebook pages included."""
+    monkeypatch.delenv("TRYGHED_FORK", raising=False)   # the pool's workers inherit the environment
     shared = {"da": _run_tree(sikker_by_demo_run.out, "da"), "en": _run_tree(sikker_by_en_run.out, "en")}
     assert len(shared["da"]) > 40 and any(k.endswith("index.html") for k in shared["da"])
     assert {Path(k).suffix for k in shared["da"]} >= {".parquet", ".svg", ".png", ".csv", ".xlsx", ".html", ".json"}
     assert sorted(shared["en"]) == sorted(shared["da"])   # the same files in both languages
+    forked = "kernels are forked from a warm process"
+    logs = [p / "reports" / PIPELINE / "2017" / f"demo-{lang}" / "run.log"
+            for p, lang in ((sikker_by_demo_run.out, "da"), (sikker_by_en_run.out, "en"))]
+    assert [forked in p.read_text(encoding="utf-8") for p in logs] == [True, False]
     ts = [run_mod.Task(PIPELINE, 2017, str(sikker_by_demo_run.raw), lang, str(tmp_path)) for lang in ("da", "en")]
     results = run_mod.run_sweep(ts, executor="process", workers=2)
     assert [r.error for r in results] == [None, None]
     for lang, how in (("da", "serial"), ("en", "dask-local")):
+        log_text = (tmp_path / "reports" / PIPELINE / "2017" / f"demo-{lang}" / "run.log").read_text(encoding="utf-8")
+        assert forked in log_text and "INFO tryghed.run: executed 06_report" in log_text, how
         swept = _run_tree(tmp_path, lang)
         assert sorted(swept) == sorted(shared[lang]), how
         assert [k for k in swept if swept[k] != shared[lang][k]] == [], how

@@ -18,6 +18,7 @@ the run's process goes away (its standard input closes), killing the kernels it 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import selectors
 import signal
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 #: Never imported by the server: they attach to the IPython shell of the process that imports them.
 SHELL_BOUND = ("matplotlib.pyplot", "matplotlib_inline", "seaborn", "IPython.core.pylabtools")
@@ -91,6 +94,8 @@ class ForkServer:
                 err.close()
         with os.fdopen(ready_r, "rb") as ready:  # the socket listens (a failed start: the clients fall back)
             ready.read(1)
+        log.info("kernels are forked from a warm process (pid %d; TRYGHED_FORK=0 starts them the ordinary way)",
+                 self.process.pid)
 
     def close(self) -> None:
         if self.process is not None:

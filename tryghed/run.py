@@ -915,6 +915,9 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
     if cores_shared:
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
         os.environ.setdefault("TRYGHED_PRESTART", "0")
+    package_log = logging.getLogger("tryghed")
+    if package_log.level == logging.NOTSET:   # a new worker process: its run.log keeps the INFO lines too
+        package_log.setLevel(logging.INFO)
     start = time.perf_counter()
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
