@@ -184,6 +184,29 @@ def test_a_pool_worker_draws_in_its_own_process_and_starts_no_kernel_ahead(tmp_p
     assert seen == [[None, None], ["2", "1"], ["0", "1"]]
 
 
+def test_a_sweep_shares_the_cores_unless_it_has_fewer_tasks_than_workers(tmp_path, monkeypatch):
+    """Each task of a sweep is told whether other tasks share its cores: on a local pool with at least as many
+    tasks as workers, and always on Dask; not when a pool has cores to spare."""
+    from contextlib import contextmanager
+
+    told = []
+
+    @contextmanager
+    def executor(spec, workers):
+        yield run_mod._Serial()
+
+    monkeypatch.setattr(run_mod, "make_executor", executor)
+    monkeypatch.setattr(run_mod, "run_task", lambda task, staging, shared=False: told.append(shared)
+                        or run_mod.TaskResult(task, str(tmp_path / "index.html"), 0.0))
+    tasks = [run_mod.Task(PIPELINE, y, out_root=str(tmp_path)) for y in (2015, 2016)]
+    # a pool: the two runs, then each settled; one worker: the runs one after another in this process, all its own
+    for spec, workers, expected in ((None, 2, [True] * 4), ("process", 4, [False] * 4),
+                                    ("dask-local", 4, [True] * 4), ("process", 1, [False] * 2)):
+        told.clear()
+        run_mod.run_sweep(tasks, executor=spec, workers=workers)
+        assert told == expected, (spec, workers)
+
+
 def test_a_task_in_a_new_worker_process_logs_its_steps_in_run_log(fake_chain, demo_dir, tmp_path, monkeypatch):
     """A pool or Dask worker has no logging set up (the command line sets it in its own process only); the run.log
     of its runs still holds every step, as a run from the command line does."""

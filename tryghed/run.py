@@ -1035,8 +1035,11 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                 if on_done:
                     on_done(i + 1, len(tasks), results[i])
             return results
+        # with fewer tasks than local workers, each task may use the cores left over (its figures on several
+        # processes, its next kernels started ahead); on a cluster, and otherwise, its worker's core is its own
+        shared = executor not in (None, "", "process") or len(tasks) >= (workers or default_workers())
         with make_executor(executor, workers) as pool:
-            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()]), True): i
+            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()]), shared): i
                        for i, t in enumerate(tasks)}
             for n, fut in enumerate(as_completed(futures), start=1):
                 i = futures[fut]
@@ -1050,7 +1053,7 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                 if results[i] is not None and results[i].error is None:
                     staging = str(sweep_dirs[Path(tasks[i].out_root).resolve()])
                     settled = pool.submit(run_task, dataclasses.replace(tasks[i], force=False), staging,
-                                          True).result()
+                                          shared).result()
                     if settled.error is None:
                         results[i] = dataclasses.replace(results[i], index=settled.index)
     finally:
