@@ -9,8 +9,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from tryghed import demo
-
 #: Fixtures that run the real notebook chain: their tests are ``slow``.
 KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
 
@@ -67,6 +65,8 @@ def _shared_once(tmp_path_factory, name: str, build, blocking: bool = True):
 def demo_dir(tmp_path_factory):
     """The seeded demo data set, written once per session (shared by the pytest-xdist workers); read it, never write.
     A test that changes files copies it first."""
+    from tryghed import demo  # imported here: the pytest-xdist controller (it runs no test) then never imports pandas
+
     folder, _ = _shared_once(tmp_path_factory, "demo", lambda d: (demo.write_demo(d / "demo"), {})[1])
     return folder / "demo"
 
