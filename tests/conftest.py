@@ -72,6 +72,31 @@ def demo_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def sikker_by_demo_steps(demo_dir, tmp_path_factory):
+    """Steps 01-03 of sikker-by on the demo, in-process (``sources.ingest``, ``clean.clean_all``,
+    ``indicators.compute_all``), done once per session like ``demo_dir`` (test_ishoej.py and
+    test_disclosure_pipeline.py both need them); read them, never write.
+
+    Returns ``staged`` and ``clean`` (the step folders) and ``table()``: the indicator table, a new copy at each call
+    (kept as a pickle, which gives the frame back exactly).
+    """
+    import pandas as pd
+
+    def build(folder: Path) -> dict:
+        from tryghed import clean, config, indicators, sources
+
+        pipeline = config.load_pipeline("sikker-by")
+        sources.ingest(pipeline, demo_dir, folder / "staged")
+        clean.clean_all(pipeline, folder / "staged", folder / "clean")
+        indicators.compute_all(pipeline, folder / "clean").to_pickle(folder / "table.pkl")
+        return {}
+
+    folder, _ = _shared_once(tmp_path_factory, "sikker_by_demo_steps", build)
+    return SimpleNamespace(staged=folder / "staged", clean=folder / "clean",
+                           table=lambda: pd.read_pickle(folder / "table.pkl"))
+
+
+@pytest.fixture(scope="session")
 def norrebro_demo(tmp_path_factory):
     """The Nørrebro demo data set at its own seed (``tryghed.demo_norrebro.SEED``; ``demo_dir``'s norrebro folder is
     written with the main demo's seed), written once per session like ``demo_dir``; read it, never write (a test
