@@ -1,4 +1,5 @@
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -188,6 +189,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         _NEEDED.update(used & set(SHARED_RUNS))
     _order_heavy_first(items)
+
+
+def pytest_collection_finish(session):
+    """Move what collection left in memory (every module the tests import, some 200,000 objects) out of the cyclic
+    garbage collector's reach (``gc.freeze``): its full collections during the tests then no longer walk them
+    (measured on 10 modules in one process: GC 1.4-1.6 -> 0.5 s, user CPU 2.6-5 s less of 41-46 s). Nothing else
+    changes: reference counting frees them as before; only a reference cycle among objects made before the first
+    test would stay in memory."""
+    gc.freeze()
 
 
 # ---------------------------------------------------------------------------------------------- pytest-xdist
