@@ -1,4 +1,5 @@
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -9,8 +10,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-from tryghed import demo
 
 #: Fixtures that run the real notebook chain: their tests are ``slow``.
 KERNEL_FIXTURES = {"sikker_by_demo_run", "sikker_by_en_run", "runs", "protected_run", "real_run", "first_run"}
@@ -68,8 +67,35 @@ def _shared_once(tmp_path_factory, name: str, build, blocking: bool = True):
 def demo_dir(tmp_path_factory):
     """The seeded demo data set, written once per session (shared by the pytest-xdist workers); read it, never write.
     A test that changes files copies it first."""
+    from tryghed import demo  # imported here: the pytest-xdist controller (it runs no test) then never imports pandas
+
     folder, _ = _shared_once(tmp_path_factory, "demo", lambda d: (demo.write_demo(d / "demo"), {})[1])
     return folder / "demo"
+
+
+@pytest.fixture(scope="session")
+def sikker_by_demo_steps(demo_dir, tmp_path_factory):
+    """Steps 01-03 of sikker-by on the demo, in-process (``sources.ingest``, ``clean.clean_all``,
+    ``indicators.compute_all``), done once per session like ``demo_dir`` (test_ishoej.py and
+    test_disclosure_pipeline.py both need them); read them, never write.
+
+    Returns ``staged`` and ``clean`` (the step folders) and ``table()``: the indicator table, a new copy at each call
+    (kept as a pickle, which gives the frame back exactly).
+    """
+    import pandas as pd
+
+    def build(folder: Path) -> dict:
+        from tryghed import clean, config, indicators, sources
+
+        pipeline = config.load_pipeline("sikker-by")
+        sources.ingest(pipeline, demo_dir, folder / "staged")
+        clean.clean_all(pipeline, folder / "staged", folder / "clean")
+        indicators.compute_all(pipeline, folder / "clean").to_pickle(folder / "table.pkl")
+        return {}
+
+    folder, _ = _shared_once(tmp_path_factory, "sikker_by_demo_steps", build)
+    return SimpleNamespace(staged=folder / "staged", clean=folder / "clean",
+                           table=lambda: pd.read_pickle(folder / "table.pkl"))
 
 
 @pytest.fixture(scope="session")
@@ -182,6 +208,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         _NEEDED.update(used & set(SHARED_RUNS))
     _order_heavy_first(items)
+
+
+def pytest_collection_finish(session):
+    """Move what collection left in memory (every module the tests import, some 200,000 objects) out of the cyclic
+    garbage collector's reach (``gc.freeze``): its full collections during the tests then no longer walk them
+    (measured on 10 modules in one process: GC 1.4-1.6 -> 0.5 s, user CPU 2.6-5 s less of 41-46 s). Nothing else
+    changes: reference counting frees them as before; only a reference cycle among objects made before the first
+    test would stay in memory."""
+    gc.freeze()
 
 
 # ---------------------------------------------------------------------------------------------- pytest-xdist

@@ -2,6 +2,8 @@
 the place and the fix, with no traceback; nothing is written to the raw folder and nothing under --out.
 
 Each case is a small named mutation of a fresh copy of the demo data, run through the real command in-process.
+The copy is the sikker-by demo: the other pipelines' demos in their sub-folders (Ishøj, Nørrebro, the effort
+registers, 11 MB of the 13) are left out; sikker-by reads none of them.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from tryghed import cli, demo
+from tryghed import cli, demo, demo_norrebro, efforts
 from tryghed.errors import InputError
 from tryghed.sources import read_closure_log, read_gang_log
 
 YEAR = 2017
+#: The demo's sub-folders of other pipelines, not copied (sikker-by reads only the files at the top).
+OTHER_DEMOS = shutil.ignore_patterns(demo.ISHOEJ_DIR, demo_norrebro.NORREBRO_DIR, efforts.DEMO_DIR)
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
@@ -273,7 +277,8 @@ def _snapshot(folder: Path) -> dict[str, str]:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_exit_2_with_one_line(case, demo_dir, tmp_path, capsys):
     raw = tmp_path / "raw"
-    shutil.copytree(demo_dir, raw)
+    shutil.copytree(demo_dir, raw, ignore=OTHER_DEMOS)
+    assert {p.name for p in raw.iterdir()} == {*demo.FILES.values(), demo.MARKER}  # the sikker-by demo, all of it
     file_re, place_re, fix_re = case.mutate(raw)
     before = _snapshot(raw)
     out = tmp_path / "out"

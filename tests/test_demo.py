@@ -63,8 +63,19 @@ def test_gang_log_city_total_in_published_range(demo_dir):
         assert 300 <= total <= 350, year
 
 
-def test_same_seed_gives_identical_files(tmp_path, demo_dir):
+def test_same_seed_gives_identical_files(tmp_path, demo_dir, monkeypatch):
+    # The files compared here are the main demo's (written before the sub-folders). The Ishøj, Nørrebro and effort
+    # register demos write into their own sub-folders afterwards and are not compared here: they are left out (the
+    # Nørrebro and register demos are regenerated and compared in test_norrebro_sources.py and test_efforts.py).
+    import tryghed.demo_norrebro
+    import tryghed.efforts
+
+    for module, name in ((demo, "write_statbank_demo"), (tryghed.demo_norrebro, "write_norrebro_demo"),
+                         (tryghed.efforts, "write_demo_registers")):
+        monkeypatch.setattr(module, name, lambda *args, **kwargs: [])
     demo.write_demo(tmp_path)
+    subs = (demo.ISHOEJ_DIR, tryghed.demo_norrebro.NORREBRO_DIR, tryghed.efforts.DEMO_DIR)
+    assert not any((tmp_path / sub).exists() for sub in subs)  # the sub-folders were left out
     for name in (*demo.FILES.values(), demo.MARKER):
         a = hashlib.sha256((demo_dir / name).read_bytes()).hexdigest()
         b = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()

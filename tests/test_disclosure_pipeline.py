@@ -5,16 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tryghed import clean, config, disclosure, indicators, sources
+from tryghed import config, disclosure
 
 
 @pytest.fixture(scope="module")
-def table(demo_dir, tmp_path_factory):
-    d = tmp_path_factory.mktemp("disc")
-    pipeline = config.load_pipeline("sikker-by")
-    sources.ingest(pipeline, demo_dir, d / "staged")
-    clean.clean_all(pipeline, d / "staged", d / "clean")
-    return indicators.compute_all(pipeline, d / "clean")
+def table(sikker_by_demo_steps):
+    """The sikker-by indicator table of the demo (ingest, clean, compute_all: conftest.sikker_by_demo_steps)."""
+    return sikker_by_demo_steps.table()
 
 
 def test_rounding_mode_rounds_every_person_count(table):

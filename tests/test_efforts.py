@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -94,11 +95,20 @@ MODEL = {
 }
 
 
+@pytest.fixture(scope="module")
+def raw_once(tmp_path_factory) -> Path:
+    """The hand-built registers written once per module (the peer's workbook takes 0.1 s); ``raw`` copies them."""
+    folder = tmp_path_factory.mktemp("efforts_raw")
+    write_testby(folder / "testby")
+    peer_xlsx(folder / "peerby.xlsx")
+    folk1a_csv(folder / "folk1a.csv")
+    return folder
+
+
 @pytest.fixture()
-def raw(tmp_path) -> Path:
-    write_testby(tmp_path / "testby")
-    peer_xlsx(tmp_path / "peerby.xlsx")
-    folk1a_csv(tmp_path / "folk1a.csv")
+def raw(raw_once, tmp_path) -> Path:
+    """A fresh copy of the hand-built registers in the test's own folder."""
+    shutil.copytree(raw_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 

@@ -48,11 +48,20 @@ def write_with_activities(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def raw_once(tmp_path_factory) -> Path:
+    """The hand-built registers written once per module (the peer's workbook takes 0.1 s); ``raw`` copies them."""
+    folder = tmp_path_factory.mktemp("efforts_activities_raw")
+    write_with_activities(folder / "testby")
+    peer_xlsx(folder / "peerby.xlsx")
+    folk1a_csv(folder / "folk1a.csv")
+    return folder
+
+
 @pytest.fixture()
-def raw(tmp_path) -> Path:
-    write_with_activities(tmp_path / "testby")
-    peer_xlsx(tmp_path / "peerby.xlsx")
-    folk1a_csv(tmp_path / "folk1a.csv")
+def raw(raw_once, tmp_path) -> Path:
+    """A fresh copy of the hand-built registers in the test's own folder."""
+    shutil.copytree(raw_once, tmp_path, dirs_exist_ok=True)
     return tmp_path
 
 
@@ -176,12 +185,13 @@ def test_template_has_the_activity_sheets(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------------------ demo
-def test_demo_held_counts_recomputed_by_hand_from_the_workbook(tmp_path):
-    E.write_demo_registers(tmp_path)
-    kbh = tmp_path / E.DEMO_REGISTERS[0][2]
+def test_demo_held_counts_recomputed_by_hand_from_the_workbook(demo_dir):
+    # the session's demo registers (E.write_demo_registers; test_efforts.py checks that a new write is identical)
+    registers = demo_dir / E.DEMO_DIR
+    kbh = registers / E.DEMO_REGISTERS[0][2]
     model = E.effort_model({"registers": [{"municipality": "København", "code": "101", "file": kbh.name}],
                             "activity_types": list(E.DEMO_ACTIVITY_TYPES), "register_years": [2018, 2020]})
-    reg = E.read_registers(model, tmp_path)
+    reg = E.read_registers(model, registers)
     wb = openpyxl.load_workbook(kbh, read_only=True)
 
     def rows(sheet):
@@ -310,8 +320,23 @@ def test_danish_june_report_has_no_english_words(raw, model, tmp_path):
     assert _page_words(en) & english
 
 
+@pytest.fixture(scope="module")
+def bad_register_raw(demo_dir, tmp_path_factory) -> Path:
+    """The demo registers with an undeclared activity type in row 3 of København's sheet 'aktiviteter', written once
+    for both commands below (which only read it)."""
+    raw = tmp_path_factory.mktemp("bad_register") / "indsatser"
+    shutil.copytree(demo_dir / "indsatser", raw)
+    book = raw / "sikker_by_indsatser_2018-2020.xlsx"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["aktiviteter"]
+    column = [c.value for c in ws[1]].index("aktivitetstype") + 1
+    ws.cell(3, column).value = "tombola"
+    wb.save(book)
+    return raw
+
+
 @pytest.mark.parametrize("command", ["validate", "run"])
-def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys, monkeypatch, demo_dir):
+def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys, monkeypatch, bad_register_raw):
     """`tryghed validate` and `tryghed run` read the effort registers before a notebook starts: an undeclared
     activity type in the demo workbook exits 2 naming the file, sheet, row and fix."""
     from tryghed import cli
@@ -321,15 +346,7 @@ def test_a_bad_register_row_exits_2_before_any_kernel(tmp_path, command, capsys,
         raise AssertionError("a kernel was started")
 
     monkeypatch.setattr(run_mod.pm, "execute_notebook", no_kernel)
-    raw = tmp_path / "raw"
-    shutil.copytree(demo_dir / "indsatser", raw / "indsatser")
-    book = raw / "indsatser" / "sikker_by_indsatser_2018-2020.xlsx"
-    wb = openpyxl.load_workbook(book)
-    ws = wb["aktiviteter"]
-    column = [c.value for c in ws[1]].index("aktivitetstype") + 1
-    ws.cell(3, column).value = "tombola"
-    wb.save(book)
-    argv = [command, "sikker-by-indsatser", "--raw", str(raw / "indsatser")]
+    argv = [command, "sikker-by-indsatser", "--raw", str(bad_register_raw)]
     if command == "run":
         argv += ["--out", str(tmp_path / "out"), "--quiet"]
     assert cli.main(argv) == 2

@@ -161,13 +161,13 @@ def _stage(pipeline, raw, work):
     return indicators.compute_all(pipeline, work / "clean")
 
 
-def test_sikker_by_without_statbank_files_reports_no_data(demo_dir, tmp_path):
+def test_sikker_by_without_statbank_files_reports_no_data(demo_dir, sikker_by_demo_steps):
     from tryghed import changes, report
 
     p = config.load_pipeline("sikker-by")
     validate(p, demo_dir, 2017)  # no error: the optional sources are skipped
-    table = _stage(p, demo_dir, tmp_path)
-    manifest = json.loads((tmp_path / "staged" / "manifest.json").read_text(encoding="utf-8"))
+    table = sikker_by_demo_steps.table()  # _stage(p, demo_dir, ...), done once in the session
+    manifest = json.loads((sikker_by_demo_steps.staged / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["missing_optional"] == ["reported_offences", "dst_population"]
     assert "reported_crime" not in set(table["indicator_id"])
     got = {m["id"]: m for m in report.measures(p, table, changes.change_table(p, table, 2017),

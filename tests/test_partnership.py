@@ -55,6 +55,12 @@ def published(cfg, tables):
     return disclosure.protect_pipeline_table(cfg, table).table
 
 
+@pytest.fixture(scope="module")
+def overview(cfg, tables, published):
+    """The Danish overview of the reporting year (read only: two tests check it, one renders it)."""
+    return partnership.overview(cfg, tables, published, YEAR, "da")
+
+
 def rows_of(cfg, tables, ind_id, level):
     ind = cfg.indicator(ind_id)
     return {(r["area_id"], r["period"]): r for r in ind.impl.rows(ind, cfg, tables, level)}
@@ -163,16 +169,15 @@ def test_gang_register_baseline_is_290_by_hand(cfg, raw, tables):
 def test_a_missing_gang_quarter_is_a_stated_gap_never_zero(cfg, tables):
     """The demo lacks Vanløse in 2018K2, the end of the reporting year 2018: Vanløse, Copenhagen's districts above
     it and the police district are missing with the gap named, and no row is 0 for it."""
-    ind = cfg.indicator("gang_members")
     staged = tables["gang_register"]
     gap = staged[staged["gap"]]
     assert list(zip(gap["area_id"], gap["quarter"])) == [("s-vanloese", "2018Q2")]
     survey = rows_of(cfg, tables, "gang_members", "survey_district")[("s-vanloese", 2018)]
     assert np.isnan(survey["estimate"]) and survey["flags"] == "gap:2018Q2"
-    top = {r["area_id"]: r for r in ind.impl.rows(ind, cfg, tables, "police_district")}
-    top = rows_of(cfg, tables, "gang_members", "police_district")[("kpk", 2018)]
+    police = rows_of(cfg, tables, "gang_members", "police_district")
+    top = police[("kpk", 2018)]
     assert np.isnan(top["estimate"]) and top["flags"].startswith("incomplete:Vanløse")
-    assert rows_of(cfg, tables, "gang_members", "police_district")[("kpk", 2019)]["estimate"] > 0
+    assert police[("kpk", 2019)]["estimate"] > 0
     shown = partnership.gang_table(cfg, tables, 2018, "da")
     q2 = shown[(shown["Kvartal"] == "2018K2") & (shown["Område"] == "Københavns Politikreds")].iloc[0]
     assert q2["I alt"] == "–" and "Vanløse" in q2["Hul i opgørelsen"]
@@ -260,8 +265,8 @@ def test_person_counts_pass_disclosure_control(cfg, tables):
 
 # ------------------------------------------------------------------------------------------------ the report
 
-def test_overview_shows_baselines_this_period_tests_goals(cfg, tables, published):
-    ov = partnership.overview(cfg, tables, published, YEAR, "da")
+def test_overview_shows_baselines_this_period_tests_goals(overview):
+    ov = overview
     assert sorted(set(ov["no"])) == [1, 2, 3, 4, 5]
     by = ov.set_index(["indicator_id", "area_id"])
     base = by["baseline"].str.replace("\u00a0", " ")
@@ -276,9 +281,9 @@ def test_overview_shows_baselines_this_period_tests_goals(cfg, tables, published
     assert by.loc[("gang_members", "kpk"), "test"] == "optælling: ingen statistisk test"
 
 
-def test_rendered_report_has_recipients_sections_and_the_assessment_verbatim(cfg, tables, published):
+def test_rendered_report_has_recipients_sections_and_the_assessment_verbatim(cfg, tables, published, overview):
     a = partnership.assessment(tables, cfg)
-    page = partnership.render(cfg, YEAR, "da", overview=partnership.overview(cfg, tables, published, YEAR, "da"),
+    page = partnership.render(cfg, YEAR, "da", overview=overview,
                               activities=partnership.activity_table(cfg, tables["activity_log"], YEAR, "da"),
                               talks=partnership.concern_talks_table(cfg, published, YEAR, "da"),
                               gangs=partnership.gang_table(cfg, tables, YEAR, "da"), assessment=a, maps=[],
