@@ -2,7 +2,6 @@
 readers take (only the pipeline's areas turned into strings, numbers parsed at once, white space judged from the
 first and last bytes) give exactly what the long way gives."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,99 +25,47 @@ HEAVY = {"papermill", "nbformat", "nbclient", "nbconvert", "jupyter_client", "ip
          "jsonschema", "rfc3987_syntax", "lark", "matplotlib", "seaborn", "statsmodels", "scipy", "dask",
          "distributed", "jinja2", "playwright"}
 
-#: One process runs every command, each in a forked child. The first command's child is forked before anything but
-#: the standard library is imported: a fresh process. The others are forked after PRELOADED is imported (they all
-#: import it), which saves each a new interpreter and 0.6 s of imports: a child's modules are the preloaded ones
-#: and what the command imports, the same set a fresh process ends with (import runs module code once, whichever
-#: comes first); so "imports no heavy package" means the same, and PRELOADED itself must import none (checked).
-#: A package asserted *present* (python_calamine) must not be preloaded; pandas is asserted present only for the
-#: first, fresh child.
-PRELOADED = ("pandas", "pyarrow", "tryghed.config", "tryghed.sources")
-
 IMPORTED = """
-import contextlib, io, json, os, sys, threading, traceback
-
-def modules():
-    return sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})
-
-def run(args):
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            from tryghed import cli
-            with contextlib.redirect_stdout(io.StringIO()):
-                code = cli.main(args)
-            answer = {"code": code, "modules": modules()}
-        except BaseException:
-            answer = {"code": None, "error": traceback.format_exc()}
-        print(json.dumps(answer), flush=True)
-        os._exit(0)
-    os.waitpid(pid, 0)
-
-commands = json.loads(sys.argv[1])
-run(commands[0])
-for name in sys.argv[2:]:
-    __import__(name)
-# forking with a thread running is not safe (a child could wait forever on a lock the thread held), except pyarrow's
-# jemalloc background thread: jemalloc takes and releases its locks around a fork (as tryghed._forkserver relies on)
-others = [open(f"/proc/self/task/{t}/comm").read().strip() for t in os.listdir("/proc/self/task")
-          if int(t) != threading.get_native_id()]
-assert threading.active_count() == 1 and set(others) <= {"jemalloc_bg_thd"}, f"threads running: {others}"
-print(json.dumps({"preloaded": modules()}), flush=True)
-for args in commands[1:]:
-    run(args)
+import contextlib, io, sys
+from tryghed import cli
+with contextlib.redirect_stdout(io.StringIO()):
+    code = cli.main(sys.argv[1:])
+print(" ".join(sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})))
+sys.exit(code)
 """
 
 
-def imported_by_each(commands: list[tuple[str, ...]]) -> dict[tuple[str, ...], set[str]]:
-    """The top-level packages imported after ``tryghed <args>`` (exit 0) for each command, run in one process: the
-    first in a fresh forked child, the others in children forked after PRELOADED was imported (see there)."""
-    r = subprocess.run([sys.executable, "-c", IMPORTED, json.dumps(commands), *PRELOADED], capture_output=True,
-                       text=True)
-    assert r.returncode == 0, r.stderr
-    lines = [json.loads(line) for line in r.stdout.splitlines()]
-    preloaded = lines.pop(1)["preloaded"]
-    assert set(preloaded) & HEAVY == set() and "python_calamine" not in preloaded
-    assert len(lines) == len(commands), r.stderr
-    for args, answer in zip(commands, lines, strict=True):
-        assert answer["code"] == 0, (args, answer.get("error"), r.stderr)
-        assert set(preloaded) <= set(answer["modules"])
-    return {args: set(answer["modules"]) for args, answer in zip(commands, lines, strict=True)}
+_IMPORTED: dict[tuple[str, ...], set[str]] = {}
 
 
-def _validate(name: str, raw: Path) -> tuple[str, ...]:
-    return ("validate", name, "--raw", str(raw))
+def imported_by(*args: str) -> set[str]:
+    """The top-level packages a fresh process has imported after ``tryghed <args>`` (exit 0); each command is run
+    once per test process (two tests ask for ``validate sikker-by`` on the demo folder)."""
+    if args not in _IMPORTED:
+        r = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        _IMPORTED[args] = set(r.stdout.split())
+    return set(_IMPORTED[args])
 
 
-@pytest.fixture(scope="module")
-def imported(demo_dir, shared_data) -> dict[tuple[str, ...], set[str]]:
-    """What ``imported_by_each`` gives for the validate commands below (the real Ishøj files when they are here)."""
-    commands = [_validate("sikker-by", demo_dir), _validate("norrebro", demo_dir / "norrebro"),
-                _validate("sikker-by-indsatser", demo_dir / "indsatser")]
-    if all((shared_data / name).is_file() for name in (STRAF11, FOLK1A)):
-        commands.append(_validate("ishoej", shared_data))
-    return imported_by_each(commands)
-
-
-def test_validate_demo_imports_no_heavy_package(demo_dir, imported):
-    got = imported[_validate("sikker-by", demo_dir)]  # the fresh child
+def test_validate_demo_imports_no_heavy_package(demo_dir):
+    got = imported_by("validate", "sikker-by", "--raw", str(demo_dir))
     assert "pandas" in got and "tryghed" in got  # it did read the inputs
     assert got & HEAVY == set()
 
 
-def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data, imported):
+def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data):
     raw = need(shared_data, STRAF11, FOLK1A)
-    got = imported[_validate("ishoej", raw)]
+    got = imported_by("validate", "ishoej", "--raw", str(raw))
     assert got & HEAVY == set()
     # the workbook is read with python-calamine: openpyxl (0.3 s to import) is for writing xlsx; babel is for reports
     assert "python_calamine" in got and got & {"openpyxl", "babel"} == set()
 
 
 @pytest.mark.parametrize("name", ["sikker-by", "norrebro", "sikker-by-indsatser"])
-def test_validate_demo_workbooks_without_openpyxl(demo_dir, name, imported):
+def test_validate_demo_workbooks_without_openpyxl(demo_dir, name):
     raw = {"sikker-by": demo_dir, "norrebro": demo_dir / "norrebro", "sikker-by-indsatser": demo_dir / "indsatser"}
-    got = imported[_validate(name, raw[name])]
+    got = imported_by("validate", name, "--raw", str(raw[name]))
     assert "python_calamine" in got and got & {"openpyxl", "babel", *HEAVY} == set()
 
 
