@@ -2,6 +2,7 @@
 readers take (only the pipeline's areas turned into strings, numbers parsed at once, white space judged from the
 first and last bytes) give exactly what the long way gives."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -26,46 +27,54 @@ HEAVY = {"papermill", "nbformat", "nbclient", "nbconvert", "jupyter_client", "ip
          "distributed", "jinja2", "playwright"}
 
 IMPORTED = """
-import contextlib, io, sys
+import contextlib, io, json, sys
 from tryghed import cli
-with contextlib.redirect_stdout(io.StringIO()):
-    code = cli.main(sys.argv[1:])
-print(" ".join(sorted({m.split(".")[0] for m, mod in sys.modules.items() if mod is not None})))
-sys.exit(code)
+for args in json.loads(sys.argv[1]):
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(args)
+    print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m, mod in sys.modules.items()
+                                                       if mod is not None})}), flush=True)
 """
 
 
-_IMPORTED: dict[tuple[str, ...], set[str]] = {}
+def _validate(name: str, raw: Path) -> tuple[str, ...]:
+    return ("validate", name, "--raw", str(raw))
 
 
-def imported_by(*args: str) -> set[str]:
-    """The top-level packages a fresh process has imported after ``tryghed <args>`` (exit 0); each command is run
-    once per test process (two tests ask for ``validate sikker-by`` on the demo folder)."""
-    if args not in _IMPORTED:
-        r = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True, text=True)
-        assert r.returncode == 0, r.stderr
-        _IMPORTED[args] = set(r.stdout.split())
-    return set(_IMPORTED[args])
+@pytest.fixture(scope="module")
+def imported(demo_dir, shared_data) -> dict[tuple[str, ...], set[str]]:
+    """The top-level packages imported after each ``tryghed validate`` command, the commands run one after another
+    in one fresh process (each exits 0): the first command's set is a fresh process's; a later one's also holds
+    what the earlier ones imported, so a package absent from it was imported by none of them."""
+    commands = [_validate("sikker-by", demo_dir), _validate("norrebro", demo_dir / "norrebro"),
+                _validate("sikker-by-indsatser", demo_dir / "indsatser")]
+    if all((shared_data / name).is_file() for name in (STRAF11, FOLK1A)):
+        commands.append(_validate("ishoej", shared_data))
+    r = subprocess.run([sys.executable, "-c", IMPORTED, json.dumps(commands)], capture_output=True, text=True)
+    answers = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 0 and [a["code"] for a in answers] == [0] * len(commands), r.stderr
+    return {args: set(a["modules"]) for args, a in zip(commands, answers, strict=True)}
 
 
-def test_validate_demo_imports_no_heavy_package(demo_dir):
-    got = imported_by("validate", "sikker-by", "--raw", str(demo_dir))
+def test_validate_demo_imports_no_heavy_package(demo_dir, imported):
+    got = imported[_validate("sikker-by", demo_dir)]   # the first command: a fresh process
     assert "pandas" in got and "tryghed" in got  # it did read the inputs
     assert got & HEAVY == set()
 
 
-def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data):
+def test_validate_ishoej_real_files_imports_no_heavy_package(shared_data, imported):
     raw = need(shared_data, STRAF11, FOLK1A)
-    got = imported_by("validate", "ishoej", "--raw", str(raw))
+    got = imported[_validate("ishoej", raw)]
     assert got & HEAVY == set()
     # the workbook is read with python-calamine: openpyxl (0.3 s to import) is for writing xlsx; babel is for reports
     assert "python_calamine" in got and got & {"openpyxl", "babel"} == set()
 
 
 @pytest.mark.parametrize("name", ["sikker-by", "norrebro", "sikker-by-indsatser"])
-def test_validate_demo_workbooks_without_openpyxl(demo_dir, name):
+def test_validate_demo_workbooks_without_openpyxl(demo_dir, name, imported):
     raw = {"sikker-by": demo_dir, "norrebro": demo_dir / "norrebro", "sikker-by-indsatser": demo_dir / "indsatser"}
-    got = imported_by("validate", name, "--raw", str(raw[name]))
+    got = imported[_validate(name, raw[name])]
+    # each reads workbooks; with openpyxl never imported, python-calamine read them
     assert "python_calamine" in got and got & {"openpyxl", "babel", *HEAVY} == set()
 
 
