@@ -139,10 +139,11 @@ def test_changed_raw_file_reruns_every_step(fake_chain, demo_dir, tmp_path):
     assert calls == _chain()
 
 
-def test_a_new_previous_year_report_redraws_the_pages_without_validating_again(fake_chain, demo_dir, tmp_path,
-                                                                              monkeypatch):
-    """A sweep settles each year after the year before it (run_sweep): only the pages are drawn again, and the
-    inputs, whose sha256 the steps' keys hold, are not read again. A changed raw file is read and checked again."""
+def test_a_run_that_skips_the_first_step_does_not_validate_again(fake_chain, demo_dir, tmp_path, monkeypatch):
+    """The inputs are read and checked again only when the first step reruns: its key holds the sha256 of every raw
+    file, the YAML and the package. A new previous-year report (a sweep settles each year after the year before it,
+    run_sweep) redraws the pages only, and an edited later notebook reruns from itself, neither reading the inputs
+    again; a changed raw file is read and checked again."""
     nbs, calls = fake_chain
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(demo_dir, raw)
@@ -159,6 +160,14 @@ def test_a_new_previous_year_report_redraws_the_pages_without_validating_again(f
     assert run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False) == index
     assert (calls, validated) == ([], [YEAR])
     assert index.stat().st_mtime_ns != before
+    edited = nbs / f"{_chain()[3]}.ipynb"
+    nb = nbformat.read(edited, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    cell.source += "\n# edited"
+    nbformat.write(nb, edited)
+    run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
+    assert (calls, validated) == (_chain()[3:], [YEAR])
+    calls.clear()
     survey = raw / "tryghedsundersoegelse_2010-2017.csv"
     survey.write_bytes(survey.read_bytes().replace(b"\n", b"\r\n", 1))
     run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)

@@ -659,9 +659,9 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         from . import config
 
         pipeline = config.load_pipeline(pipeline_name)
-    if plan.first < len(plan.keys):
+    if plan.first == 0:
         validate(pipeline, raw, year, environ)
-    else:   # only the pages are drawn again: every step's key (raw files, YAML, package) is the validated run's
+    else:   # the first step's key holds the raw files, the YAML and the package: those the last run validated
         log.debug("%s %s: the inputs are those the last run validated", pipeline.id, year)
     is_demo = source_name(raw) == "demo"
     parent = Path(staging_dir) if staging_dir else out_root / STAGING
