@@ -95,14 +95,19 @@ MODEL = {
 }
 
 
-@pytest.fixture(scope="module")
-def raw_once(tmp_path_factory) -> Path:
-    """The hand-built registers written once per module (the peer's workbook takes 0.1 s); ``raw`` copies them."""
-    folder = tmp_path_factory.mktemp("efforts_raw")
-    write_testby(folder / "testby")
+def write_registers(folder: Path, write_town=None) -> Path:
+    """The hand-built registers in ``folder``: the town's (``write_town``, default :func:`write_testby`), the peer's
+    workbook and FOLK1A."""
+    (write_town or write_testby)(folder / "testby")
     peer_xlsx(folder / "peerby.xlsx")
     folk1a_csv(folder / "folk1a.csv")
     return folder
+
+
+@pytest.fixture(scope="module")
+def raw_once(tmp_path_factory) -> Path:
+    """The hand-built registers written once per module (the peer's workbook takes 0.1 s); ``raw`` copies them."""
+    return write_registers(tmp_path_factory.mktemp("efforts_raw"))
 
 
 @pytest.fixture()

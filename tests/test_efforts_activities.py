@@ -13,7 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from test_efforts import MODEL, folk1a_csv, peer_xlsx, write_testby
+from test_efforts import MODEL, write_registers, write_testby
 from tryghed import efforts as E
 from tryghed.errors import ConfigError, InputError
 from tryghed.sources.statbank import read_statbank
@@ -51,11 +51,7 @@ def write_with_activities(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def raw_once(tmp_path_factory) -> Path:
     """The hand-built registers written once per module (the peer's workbook takes 0.1 s); ``raw`` copies them."""
-    folder = tmp_path_factory.mktemp("efforts_activities_raw")
-    write_with_activities(folder / "testby")
-    peer_xlsx(folder / "peerby.xlsx")
-    folk1a_csv(folder / "folk1a.csv")
-    return folder
+    return write_registers(tmp_path_factory.mktemp("efforts_activities_raw"), write_with_activities)
 
 
 @pytest.fixture()

@@ -66,6 +66,15 @@ def _no_kernel(*args, **kwargs):
     raise AssertionError("a kernel was started")
 
 
+def _edit_code(path: Path) -> Path:
+    """Append a comment to the first code cell of the notebook at ``path`` that is not its parameters cell."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    cell.source += "\n# edited"
+    nbformat.write(nb, path)
+    return path
+
+
 def _chain() -> list[str]:
     return list(config.load_pipeline(PIPELINE).notebooks)
 
@@ -92,11 +101,7 @@ def test_warm_rerun_starts_no_kernel_and_an_edited_notebook_reruns_from_itself(f
 
     # an edited notebook (a code cell's text) reruns it and every step after it; only their pages are redrawn
     pages = {n: (final.report_dir / f"{n}.html").stat().st_mtime_ns for n in chain}
-    edited = nbs / f"{chain[3]}.ipynb"
-    nb = nbformat.read(edited, as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
-    cell.source += "\n# edited"
-    nbformat.write(nb, edited)
+    edited = _edit_code(nbs / f"{chain[3]}.ipynb")
     run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=demo_dir, out_root=out, progress=False)
     assert calls == chain[3:]
     now = {p.name: _sha(p) for p in final.processed_dir.glob("0*.txt")}
@@ -160,11 +165,7 @@ def test_a_run_that_skips_the_first_step_does_not_validate_again(fake_chain, dem
     assert run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False) == index
     assert (calls, validated) == ([], [YEAR])
     assert index.stat().st_mtime_ns != before
-    edited = nbs / f"{_chain()[3]}.ipynb"
-    nb = nbformat.read(edited, as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
-    cell.source += "\n# edited"
-    nbformat.write(nb, edited)
+    _edit_code(nbs / f"{_chain()[3]}.ipynb")
     run_mod.run_pipeline(PIPELINE, YEAR, raw_dir=raw, out_root=out, progress=False)
     assert (calls, validated) == (_chain()[3:], [YEAR])
     calls.clear()
