@@ -2,7 +2,6 @@ import fcntl
 import gc
 import hashlib
 import json
-import logging
 import os
 import shutil
 from contextlib import contextmanager
@@ -134,14 +133,7 @@ def _sikker_by_builder(raw: Path, lang: str):
 
         raw_before = _snapshot(raw)
         if lang == "da":
-            package_log = logging.getLogger("tryghed")
-            level = package_log.level
-            package_log.setLevel(logging.INFO)   # as the command line has it: run.log holds every step
-            try:
-                index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out",
-                                     progress=False)
-            finally:
-                package_log.setLevel(level)
+            index = run_pipeline("sikker-by", 2017, raw_dir=raw, lang=lang, out_root=folder / "out", progress=False)
         else:
             # its Dask worker starts every kernel the ordinary way (TRYGHED_FORK=0, inherited when the cluster
             # starts it), so the sweep test compares it with forked kernels' files

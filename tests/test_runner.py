@@ -219,13 +219,14 @@ def test_a_sweep_shares_the_cores_unless_it_has_fewer_tasks_than_workers(tmp_pat
 
 def test_a_task_in_a_new_worker_process_logs_its_steps_in_run_log(fake_chain, demo_dir, tmp_path, monkeypatch):
     """A pool or Dask worker has no logging set up (the command line sets it in its own process only); the run.log
-    of its runs still holds every step, as a run from the command line does."""
+    of its runs still holds every step, as a run from the command line does, and the level is left as it was."""
     import logging
 
     monkeypatch.setattr(logging.getLogger("tryghed"), "level", logging.NOTSET)
     result = run_mod.run_task(run_mod.Task(PIPELINE, YEAR, str(demo_dir), "da", str(tmp_path)), cores_shared=True)
     log_text = (Path(result.index).parent / "run.log").read_text(encoding="utf-8")
     assert [n for n in _chain() if f"INFO tryghed.run: executed {n}" not in log_text] == []
+    assert logging.getLogger("tryghed").level == logging.NOTSET
 
 
 def test_skipped_run_prints_the_index_path_last(fake_chain, demo_dir, tmp_path, capsys):

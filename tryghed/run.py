@@ -675,7 +675,11 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     executed_dir.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(staged.report_dir / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("tryghed").addHandler(handler)
+    package_log = logging.getLogger("tryghed")
+    level = package_log.level
+    if level == logging.NOTSET:   # no caller set it (a pool or Dask worker, a notebook): run.log keeps every step
+        package_log.setLevel(logging.INFO)
+    package_log.addHandler(handler)
     try:
         log.info("run %s %s raw=%s lang=%s demo=%s: from step %d (%s)", pipeline.id, year, raw, lang, is_demo,
                  plan.first + 1, plan.reason)
@@ -702,7 +706,8 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
             _remove_if_empty(parent)
         raise
     finally:
-        logging.getLogger("tryghed").removeHandler(handler)
+        package_log.removeHandler(handler)
+        package_log.setLevel(level)
         handler.close()
     for s, f in ((staged.processed_dir, final.processed_dir), (staged.figures_dir, final.figures_dir),
                  (staged.report_dir, final.report_dir)):
@@ -915,9 +920,6 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
     if cores_shared:
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
         os.environ.setdefault("TRYGHED_PRESTART", "0")
-    package_log = logging.getLogger("tryghed")
-    if package_log.level == logging.NOTSET:   # a new worker process: its run.log keeps the INFO lines too
-        package_log.setLevel(logging.INFO)
     start = time.perf_counter()
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
