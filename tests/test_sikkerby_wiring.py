@@ -15,7 +15,7 @@ import pytest
 import yaml
 from scipy import stats as sps
 
-from tryghed import changes, config, indicators
+from tryghed import changes, config, indicators, report
 
 WIRED = "previous_period" in inspect.getsource(changes.change_table) and \
     "compliance" in inspect.getsource(changes.target_table)
@@ -48,6 +48,24 @@ def test_a_biennial_survey_is_compared_with_the_previous_survey(pipeline):
     assert prev["change"].iloc[0] == pytest.approx(-1.5, rel=1e-12)
     assert prev["pvalue"].iloc[0] == pytest.approx(2 * sps.norm.sf(abs(z)), rel=1e-9)
 
+
+
+def test_a_biennial_change_says_the_survey_year_it_is_measured_from(pipeline):
+    """On the page the change column is headed "since last year"; a biennial measure's change (2015 against the
+    2013 survey) names 2013 in its own words, in both languages, and an annual measure's change does not."""
+    survey = [dict(indicator_id="unsafe_neighbourhood", area_id="kbh", level="city", period=y, estimate=e,
+                   n_effective=n) for y, e, n in ((2011, 10.0, 3000.0), (2013, 9.0, 3100.0), (2015, 7.5, 2900.0))]
+    annual = [dict(indicator_id="unsafe_night", area_id="kbh", level="city", period=y, estimate=e, n_effective=n)
+              for y, e, n in ((2014, 20.0, 3000.0), (2015, 18.0, 2900.0))]
+    table = _table(survey + annual)
+    ch = changes.change_table(pipeline, table, 2015)
+    for lang, word in (("da", "siden 2013: "), ("en", "since 2013: ")):
+        got = {m["id"]: m["change_text"] for m in report.measures(pipeline, table, ch, changes.target_table(
+            pipeline, table, 2015), 2015, lang)}
+        assert got["unsafe_neighbourhood"].startswith(word), got["unsafe_neighbourhood"]
+        assert len(got["unsafe_neighbourhood"]) > len(word) + 5            # the statement itself follows
+        assert got["unsafe_night"] != "–" and "2014" not in got["unsafe_night"]
+        assert not got["unsafe_night"].startswith(("siden", "since"))
 
 def test_the_reopening_rule_is_judged_every_year(pipeline):
     rows = [dict(indicator_id="closure_reopening_plan", area_id="kbh", level="city", period=y, estimate=e)

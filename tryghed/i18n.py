@@ -705,6 +705,15 @@ def _flag_assumed_n_limits(fn):
 limits_statement = _flag_assumed_n_limits(limits_statement)
 
 
+def since_survey(row: dict | None, text: str, lang: str) -> str:
+    """``text`` (a change statement) led by the year it is measured from when that is not the year before (a
+    biennial survey against its previous survey: "siden 2013: fald …"), so that it never reads as a change since last
+    year; ``text`` itself otherwise."""
+    if not row or row.get("comparison") != "previous_survey" or _missing(row.get("ref_period")):
+        return text
+    return f"{'siden' if lang == 'da' else 'since'} {int(row['ref_period'])}: {text}"
+
+
 def not_measured(last: int | None, lang: str) -> str:
     """A measure whose source ended (or is not measured every year): "ikke målt i år (sidst målt 2013)"."""
     if lang == "da":

@@ -230,7 +230,8 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             "p": _num((change_row or {}).get("pvalue")), "q": _num((change_row or {}).get("qvalue")),
             "verdict": (change_row or {}).get("verdict") if isinstance((change_row or {}).get("verdict"), str)
             else "",
-            "change_text": i18n.change_statement(change_row, unit, lang) if change_row else "–",
+            "change_text": i18n.since_survey(change_row, i18n.change_statement(change_row, unit, lang), lang)
+            if change_row else "–",
             "test": i18n.method_name((change_row or {}).get("method"), lang),
             "trend_text": i18n.trend_statement(trend_row, unit, lang) if trend_row else "–",
             "trend_details": i18n.trend_details(trend_row, lang),
