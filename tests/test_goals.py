@@ -12,7 +12,7 @@ from tryghed.errors import ConfigError
 BASE = config.pipeline_path("sikker-by").read_text(encoding="utf-8")
 # the tests set goals and labels themselves, whatever the shipped YAML declares
 BASE = re.sub(r"(?m)^goals:\n(?:  .*\n)+", "", BASE)
-BASE = re.sub(r"(?m)^    (goal|unit_label): .*\n", "", BASE)
+BASE = re.sub(r"(?m)^    (goal|unit_label|unit_label_one): .*\n", "", BASE)
 GOALS = ("goals:\n  - {id: safety, name: {da: Øget tryghed, en: More safety}}\n"
          "  - {id: crime, name: {da: Mindre kriminalitet, en: Less crime}}\n")
 
@@ -88,6 +88,38 @@ def test_units_carry_their_label_into_every_statement():
     assert i18n.change_size(-26.0, "days", "da") == "\u221226\u00a0dage"  # the default word of days
     assert i18n.value(3.0, "count", "da") == "3"                     # a bare count without a label
 
+
+
+def test_a_count_of_exactly_one_takes_the_singular():
+    """"−1 institution", never "−1 institutioner": after exactly one the unit's singular, in both languages; a
+    decimal, a thousand or a label without a singular keep the plural (no guessed Danish ending)."""
+    areas = i18n.Unit("count", {"da": "lokalområder", "en": "local areas"}, {"da": "lokalområde", "en": "local area"})
+    nbsp, minus = "\u00a0", "\u2212"
+    assert i18n.value(1.0, areas, "da") == f"1{nbsp}lokalområde"
+    assert i18n.change_size(-1.0, areas, "en") == f"{minus}1{nbsp}local area"
+    assert i18n.change_size(1.0, areas, "da") == f"+1{nbsp}lokalområde"
+    assert i18n.value(2.0, areas, "da") == f"2{nbsp}lokalområder"
+    assert i18n.value(1000.0, areas, "da") == f"1.000{nbsp}lokalområder"
+    assert i18n.change_size(-1.0, "days", "da") == f"{minus}1{nbsp}dag"
+    assert i18n.change_size(-1.0, "days", "en") == f"{minus}1{nbsp}day"
+    assert i18n.value(1.0, "days", "en", decimals=1) == f"1.0{nbsp}days"
+    assert i18n.value(1.0, i18n.Unit("count", {"da": "personer", "en": "persons"}), "da") == f"1{nbsp}personer"
+    assert i18n.unit_label(config.load_pipeline("sikker-by").indicator("closed_institutions"), "da") == \
+        "institutioner"                                              # a column or an axis names the plural
+
+
+def test_unit_label_one_is_read_and_needs_its_plural(tmp_path):
+    path, _ = _pipeline(tmp_path, labels={"intensive_areas": "{da: lokalområder, en: local areas}\n"
+                                          "    unit_label_one: {da: lokalområde, en: local area}"})
+    ind = config.load_pipeline(path).indicator("intensive_areas")
+    assert i18n.value(1.0, i18n.indicator_unit(ind), "da") == "1\u00a0lokalområde"
+    path.write_text(path.read_text(encoding="utf-8").replace("    unit_label: {da: lokalområder, en: local areas}\n",
+                                                             ""), "utf-8")
+    with pytest.raises(ConfigError, match=r"unit_label_one is given without unit_label"):
+        config.load_pipeline(path)
+    shipped = config.load_pipeline("sikker-by")
+    labelled = [i for i in shipped.indicators if i.unit_label is not None]
+    assert len(labelled) == 4 and all(i.unit_label_one is not None for i in labelled)
 
 # ---------------------------------------------------------------------------------------------- the scorecard
 def _frames(p, year=2017):

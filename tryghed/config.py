@@ -239,7 +239,7 @@ class Baseline(_Model):
 
 #: Keys every indicator has; everything else in an indicator's mapping belongs to its kind's options model.
 COMMON_INDICATOR_KEYS = ("id", "kind", "source", "unit", "direction", "levels", "name", "targets", "baseline",
-                         "headline_area", "persons", "every", "goal", "unit_label")
+                         "headline_area", "persons", "every", "goal", "unit_label", "unit_label_one")
 #: Units whose numbers count things: the ones a ``unit_label`` ("lokalområder", "institutioner") may name.
 COUNT_UNITS = ("count", "days")
 
@@ -268,6 +268,9 @@ class Indicator(_Model):
     #: the exports' unit column and on the figures' value axis. Without it a count is a bare number ("antal" in
     #: unit columns) and days are "dage".
     unit_label: Text | None = None
+    #: The singular of ``unit_label`` ("lokalområde"/"local area"), shown after a count of exactly one ("1
+    #: lokalområde", "−1 institution"); without it the plural is shown there too.
+    unit_label_one: Text | None = None
     _spec: BaseModel | None = PrivateAttr(default=None)
 
 
@@ -308,6 +311,9 @@ class Indicator(_Model):
         if self.unit_label is not None and self.unit not in COUNT_UNITS:
             raise ValueError(f"unit_label is given, but the unit is {self.unit!r}: a unit_label names what a count "
                              f"counts and belongs to measures with unit {' or '.join(COUNT_UNITS)}; remove it")
+        if self.unit_label_one is not None and self.unit_label is None:
+            raise ValueError("unit_label_one is given without unit_label: give the plural (unit_label: {da: "
+                             "lokalområder, en: local areas}) beside the singular")
         self._spec = kinds.REGISTRY[self.kind].Options.model_validate(dict(self.model_extra or {}))
         return self
 

@@ -128,6 +128,8 @@ LEVEL_NAMES = {
 
 UNITS = {"da": {"percent": "%", "count": "", "days": "dage", "per_1000": "pr. 1.000"},
          "en": {"percent": "%", "count": "", "days": "days", "per_1000": "per 1,000"}}
+#: A unit's word after a count of exactly one ("1 dag", "−1 day"); a unit not listed reads the same.
+UNITS_ONE = {"da": {"days": "dag"}, "en": {"days": "day"}}
 #: The unit of a count, spelled out where a bare number would carry none (axis labels, export columns).
 COUNT_WORD = {"da": "antal", "en": "number"}
 #: The unit of a change of a share.
@@ -171,17 +173,26 @@ def decimals_for(x: float, unit: str) -> int:
     return 2 if abs(float(x)) < 5 else 1
 
 
-def unit_text(unit: str, lang: str) -> str:
-    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count; a :class:`Unit`'s own words)."""
+def unit_text(unit: str, lang: str, one: bool = False) -> str:
+    """The unit as the reader sees it ("%", "dage", "pr. 1.000"; "" for a count; a :class:`Unit`'s own words);
+    ``one``: after a count of exactly one ("dag", a :class:`Unit`'s singular when it has one)."""
     words = getattr(unit, "words", None)
     if words and words.get(lang):
-        return words[lang]
+        return (getattr(unit, "one", None) or {}).get(lang) or words[lang] if one else words[lang]
+    if one and unit in UNITS_ONE[lang]:
+        return UNITS_ONE[lang][unit]
     return UNITS[lang].get(unit, unit)
 
 
+def _is_one(text: str) -> bool:
+    """Whether a formatted number is exactly one ("1", "+1", "−1"; not "1,0" nor "1.000")."""
+    return text.lstrip("+-" + MINUS) == "1"
+
+
 def with_unit(text: str, unit: str, lang: str) -> str:
-    """Join a formatted number and its unit with a no-break space ("12,3 %"; English: "12.3%")."""
-    u = unit_text(unit, lang)
+    """Join a formatted number and its unit with a no-break space ("12,3 %"; English: "12.3%"), the unit in the
+    singular after exactly one ("1 dag", "−1 institution")."""
+    u = unit_text(unit, lang, one=_is_one(text))
     if not u or text == "–":
         return text
     if u == "%" and lang == "en":
@@ -736,16 +747,19 @@ class Unit(str):
     """
 
     words: dict
+    one: dict
 
-    def __new__(cls, code: str, words=None):
+    def __new__(cls, code: str, words=None, one=None):
         obj = super().__new__(cls, str(code))
         obj.words = {lang: words[lang] for lang in LOCALES} if words else {}
+        obj.one = {lang: one[lang] for lang in LOCALES} if one else {}
         return obj
 
 
 def indicator_unit(indicator) -> Unit:
-    """An indicator's unit with its ``unit_label`` from the YAML (if any), for every statement about it."""
-    return Unit(indicator.unit, getattr(indicator, "unit_label", None))
+    """An indicator's unit with its ``unit_label`` (and ``unit_label_one``) from the YAML, if any, for every
+    statement about it."""
+    return Unit(indicator.unit, getattr(indicator, "unit_label", None), getattr(indicator, "unit_label_one", None))
 
 
 def unit_label(indicator, lang: str) -> str:
