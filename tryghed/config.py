@@ -15,14 +15,14 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
-from typing import Annotated
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
                       model_validator)
 
 from .effects_spec import Evaluation
 from .efforts_spec import EffortModel
 from .errors import ConfigError
+from .names import Names, Text  # noqa: F401 - Names is config.Names to the callers
 from .national_spec import NationalSpec
 from .paths import NOTEBOOKS, PIPELINES, ROOT
 from .significance import ALPHA
@@ -55,31 +55,6 @@ class KeyProblem(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _names(value: Any) -> Any:
-    """``{da: ..., en: ...}``, or one plain text used for both languages."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return {"da": str(value), "en": str(value)}
-    return value
-
-
-class Names(_Model):
-    da: str
-    en: str
-
-    def __getitem__(self, lang: str) -> str:
-        return getattr(self, lang)
-
-    def values(self):
-        return (self.da, self.en)
-
-    def get(self, lang: str, default: str | None = None) -> str | None:
-        return getattr(self, lang, default)
-
-
-#: A text in both languages; a plain string in the YAML stands for both.
-Text = Annotated[Names, BeforeValidator(_names)]
 
 
 class Area(_Model):

@@ -11,25 +11,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ConfigError
+from .names import Names
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _Names(_Model):
-    da: str
-    en: str
-
-    def __getitem__(self, lang: str) -> str:
-        return getattr(self, lang)
-
-
 class SimilarVariable(_Model):
     """One socio-economic variable of the most similar groups: a column of the file, its name, and a transform."""
 
     column: str
-    name: _Names
+    name: Names
     #: Take the natural logarithm before standardising (for skewed sizes such as the population).
     log: bool = False
 
