@@ -128,3 +128,29 @@ def test_tables_written_in_the_danish_csv_convention(half, data):
     want = h.changes.set_index(["indicator_id", "area_id", "period"]).loc[("citizen_crime", "ishoej", "2018H2")]
     assert float(row["p_exact"].replace(",", ".")) == want["p_exact"]   # full precision, decimal comma
     assert "2019H2 har kun 1 af 2 kvartaler: udeladt" in (work / "report" / "half_years.md").read_text("utf-8")
+
+
+def test_the_index_page_section_says_each_half_year_by_hand(half, data):
+    """The page's half-year section (report.half_year_section): each complete half-year of the year with the rate,
+    the same half-year a year earlier and the rate ratio between them, in each language's own words and numbers."""
+    from tryghed import report
+
+    p, h, _ = half
+    n18, n17 = (half_by_hand(data / STRAF11, "Ishøj", y, 2) for y in (2018, 2017))
+    e18, e17 = (xlsx_cell(data / FOLK1A, "Ishøj", f"{y}Q3") for y in (2018, 2017))
+    da = report.half_year_section(p, h, 2018, "da")
+    assert sorted({r[0] for r in da["rows"]}) == ["1. halvår 2018", "2. halvår 2018"]
+    name = p.indicator("citizen_crime").name["da"]
+    [row] = [r for r in da["rows"] if r[:2] == ["2. halvår 2018", name]]
+    assert row[2].startswith(f"{1000 * n18 / e18:.1f}".replace(".", ",") + "\u00a0pr. 1.000")
+    assert row[3] == f"{1000 * n17 / e17:.1f}".replace(".", ",") + "\u00a0pr. 1.000 (2. halvår 2017)"
+    assert f"rate-forhold {(n18 / e18) / (n17 / e17):.3f}".replace(".", ",") in row[4]
+    assert len(da["columns"]) == len(row) and da["empty"] == ""
+    en = report.half_year_section(p, h, 2018, "en")
+    [row] = [r for r in en["rows"] if r[:2] == ["H2 2018", p.indicator("citizen_crime").name["en"]]]
+    assert row[3].endswith("(H2 2017)") and f"rate ratio {(n18 / e18) / (n17 / e17):.3f}" in row[4]
+    # 2019: only its first half is complete; a year without any complete half-year says so
+    assert {r[0] for r in report.half_year_section(p, h, 2019, "da")["rows"]} == {"1. halvår 2019"}
+    none = report.half_year_section(p, h, 2020, "da")
+    assert none["rows"] == [] and "intet fuldstændigt halvår" in none["empty"]
+    assert report.half_year_section(p, None, 2018, "da") is None

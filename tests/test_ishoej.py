@@ -284,3 +284,38 @@ def test_without_boundaries_the_map_is_skipped_and_said(real_run, tmp_path):
     p = config.load_pipeline("ishoej")
     assert skipped in data_notes(p, "en", bare, [])
     assert i18n.map_skipped(GEO, "da") in data_notes(p, "da", bare, [])
+
+
+def test_half_year_period_adds_its_section_and_files_and_going_back_removes_them(real_run, tmp_path, monkeypatch):
+    """`--period half_year` on an unchanged run redraws the pages only (no kernel): the index page gets a section
+    of each complete half-year and links its files; back to the yearly period, both are gone again; the same
+    period twice over skips everything."""
+    import tryghed.run as run_mod
+
+    raw, out, index = real_run
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    page = copy / index.relative_to(out)
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a notebook was executed")
+
+    monkeypatch.setattr(run_mod.pm, "execute_notebook", no_kernel)
+    assert "half-years" not in page.read_text(encoding="utf-8")
+    run_pipeline("ishoej", YEAR, raw_dir=raw, lang="da", out_root=copy, progress=False, period="half_year")
+    text = page.read_text(encoding="utf-8")
+    assert '<section id="half-years">' in text and "1. halvår 2018" in text and "2. halvår 2018" in text
+    assert all((page.parent / f).is_file() and f'href="{f}"' in text for f in periods_files())
+    before = page.stat().st_mtime_ns
+    run_pipeline("ishoej", YEAR, raw_dir=raw, lang="da", out_root=copy, progress=False, period="half_year")
+    assert page.stat().st_mtime_ns == before                     # nothing changed: every step skipped
+    run_pipeline("ishoej", YEAR, raw_dir=raw, lang="da", out_root=copy, progress=False)
+    text = page.read_text(encoding="utf-8")
+    assert '<section id="half-years">' not in text
+    assert not any((page.parent / f).exists() for f in periods_files())
+
+
+def periods_files() -> list[str]:
+    from tryghed import periods
+
+    return [*periods.HALF_FILES, "half_years.md"]

@@ -48,7 +48,7 @@ def fake_chain(monkeypatch, tmp_path):
         (Path(parameters["processed_dir"]) / f"{name}.txt").write_text(f"{name}\n{code}", encoding="utf-8")
         nbformat.write(nb, output_path)
 
-    def render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo):
+    def render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo, period="year"):
         before = run_mod._stat_snapshot(staged)
         (staged.report_dir / "index.html").write_text(f"{pipeline.id} {year} {lang}", encoding="utf-8")
         return run_mod._written(staged, before)

@@ -413,7 +413,10 @@ TREND_WORDS = {
 
 def _span(row: dict) -> str:
     first, last = row.get("first_period"), row.get("last_period")
-    return f"{int(first)}–{int(last)}" if not _missing(first) and not _missing(last) else ""
+    if _missing(first) or _missing(last):
+        return ""
+    # years, or the same half-year of each year ("2008H1"): the years it spans
+    return f"{int(str(first)[:4])}–{int(str(last)[:4])}"
 
 
 def trend_statement(row: dict, unit: str, lang: str) -> str:

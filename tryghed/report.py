@@ -610,9 +610,56 @@ EXTRA_PAGES = {
 }
 
 
+def half_year_section(pipeline: Pipeline, half, year: int, lang: str) -> dict | None:
+    """The index page's half-year section (``period: half_year``; ``half``: :class:`tryghed.periods.HalfYears`):
+    for each complete half-year of ``year``, every StatBank rate at its headline area, the same half-year a year
+    earlier, the change between them and the trend over the same half-year of each year, worded by
+    :mod:`tryghed.i18n` from the rows' verdicts. None without ``half``; no rows when ``year`` has no complete
+    half-year (the section then says so)."""
+    if half is None:
+        return None
+    from . import periods
+    from .changes import headline_area
+
+    def pick(frame: pd.DataFrame, ind_id: str, area: str, label: str) -> dict | None:
+        if frame.empty:
+            return None
+        hit = frame[(frame["indicator_id"] == ind_id) & (frame["area_id"] == area) & (frame["period"] == label)]
+        return hit.iloc[0].to_dict() if len(hit) else None
+
+    rows = []
+    for label in sorted(set(half.rates.loc[half.rates["year"] == int(year), "period"])):
+        for ind in pipeline.indicators:
+            area = headline_area(pipeline, ind)
+            now = pick(half.rates, ind.id, area, label)
+            if now is None:
+                continue
+            unit = i18n.indicator_unit(ind)
+            change, trend = pick(half.changes, ind.id, area, label), pick(half.trends, ind.id, area, label)
+            ref = change.get("ref_period") if change else None
+            before = pick(half.rates, ind.id, area, ref) if isinstance(ref, str) else None
+            rows.append([i18n.effect_period(label, lang), ind.name[lang],
+                         i18n.value_with_interval(now["estimate"], now["ci_low"], now["ci_high"], unit, lang),
+                         f"{i18n.value(before['estimate'], unit, lang)} ({i18n.effect_period(ref, lang)})"
+                         if before else "–",
+                         i18n.change_statement(change, unit, lang) if change else "–",
+                         i18n.trend_statement(trend, unit, lang) if trend else "–"])
+    L = i18n.LABELS[lang]
+    da = lang == "da"
+    return {"title": "Halvår" if da else "Half-years",
+            "columns": ["Halvår" if da else "Half-year", L["measure"],
+                        "Værdi" if da else "Value",
+                        "Samme halvår året før" if da else "The same half-year a year earlier",
+                        "Ændring" if da else "Change", L["trend"]],
+            "rows": rows, "note": periods.HALF_NOTE[lang],
+            "empty": "" if rows else (f"{year} har endnu intet fuldstændigt halvår." if da else
+                                      f"{year} has no complete half-year yet."),
+            "downloads": [name for name in periods.HALF_FILES]}
+
+
 def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source: str,
           notes: list[str] | None = None, extra_notes: list[str] = (), executed_dir: Path | None = None,
-          render_notebooks: bool = True, reports_root: Path | None = None) -> Path:
+          render_notebooks: bool = True, reports_root: Path | None = None, half_years=None) -> Path:
     """Make ``paths.report_dir`` a finished, self-contained report folder and return its index page.
 
     Renders every executed notebook of the pipeline (from ``executed_dir``, default ``report_dir/executed``),
@@ -643,6 +690,9 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
     reports_root : Path, optional
         The ``reports`` folder holding earlier reports (for "since last year's report"; default: the one above
         ``report_dir``).
+    half_years : tryghed.periods.HalfYears, optional
+        The StatBank rates by half-year (``period: half_year``): a section of their own (:func:`half_year_section`);
+        their files (written beside the scorecard first) are linked there, not among the downloads.
     """
     processed, report_dir = Path(paths.processed_dir), Path(paths.report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -691,8 +741,9 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
                         for f in sorted(figs.values(), key=lambda f: (f.get("kind") != "trend", f["figure"]))
                         if f.get("indicator_id") == m["id"] and f.get("kind") in ("trend", "areas", "district_map")]
     no_data = [m["name"] for m in rows if not m["has_data"]]
+    half = half_year_section(pipeline, half_years, year, lang)
     downloads = [p.name for p in sorted(report_dir.glob("*.csv")) + sorted(report_dir.glob("*.xlsx"))
-                 if p.stem not in ("peers",)]
+                 if p.stem not in ("peers",) and not (half and p.name in half["downloads"])]
     root = _reports_root(report_dir)
     earlier = Path(reports_root) if reports_root else root
     since = since_last_report(earlier, pipeline.id, year, lang, source, rows) if earlier and earlier.is_dir() \
@@ -706,7 +757,7 @@ def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source
         downloads=downloads, notes=notes, peers=_peer_section(pipeline, processed, report_dir, lang, figs),
         version=package_version(), commit=git_commit(), sources=data_sources(processed),
         source_line=i18n.source_line(pipeline, None, lang, demo), catalogue_href=catalogue_href,
-        effects=effects_section(pipeline, processed, lang))
+        effects=effects_section(pipeline, processed, lang), half=half)
     index = report_dir / "index.html"
     index.write_text(page, encoding="utf-8")
     record = {"pipeline": pipeline.id, "name": {"da": pipeline.name.da, "en": pipeline.name.en}, "year": int(year),

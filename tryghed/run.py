@@ -547,35 +547,38 @@ class Plan:
     reason: str
     #: sha256 of the previous year's report record (its "since last year's report" section reads it), or None
     earlier_report: str | None = None
+    #: the reporting period (``half_year``: the index page has a half-year section)
+    period: str = "year"
 
     @property
     def render_key(self) -> str:
-        return _sha_json({"render": self.keys[-1][1] if self.keys else None, "earlier": self.earlier_report})
+        return _sha_json({"render": self.keys[-1][1] if self.keys else None, "earlier": self.earlier_report,
+                          "period": self.period})
 
 
 def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPaths,
-             force: bool = False) -> Plan:
+             force: bool = False, period: str = "year") -> Plan:
     """Compare each step's key and recorded outputs with the previous run's ``steps.json``."""
     keys = step_keys(facts, year, lang, raw)
     previous = _read_steps(final.processed_dir / STEPS)
     record = final.report_dir.parents[1] / str(year - 1) / final.report_dir.name / "report.json"
     earlier = sha256_file(record) if record.is_file() else None
     if force:
-        return Plan(keys, 0, previous, "--force", earlier)
+        return Plan(keys, 0, previous, "--force", earlier, period)
     if previous is None:
-        return Plan(keys, 0, None, "no previous run", earlier)
+        return Plan(keys, 0, None, "no previous run", earlier, period)
     steps = previous["steps"]
     for i, (name, key, _) in enumerate(keys):
         rec = steps[i] if i < len(steps) and isinstance(steps[i], dict) else {}
         if rec.get("name") != name or rec.get("key") != key:
-            return Plan(keys, i, previous, f"{name}: its inputs changed", earlier)
+            return Plan(keys, i, previous, f"{name}: its inputs changed", earlier, period)
         if not _outputs_intact(final, rec.get("outputs", {})):
-            return Plan(keys, i, previous, f"{name}: an output is missing or changed", earlier)
+            return Plan(keys, i, previous, f"{name}: an output is missing or changed", earlier, period)
     rend = previous.get(_RENDER) or {}
-    plan = Plan(keys, None, previous, "nothing changed", earlier)
+    plan = Plan(keys, None, previous, "nothing changed", earlier, period)
     if (rend.get("key") != plan.render_key or not _outputs_intact(final, rend.get("outputs", {}))
             or not (final.report_dir / "index.html").is_file()):
-        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed", earlier)
+        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed", earlier, period)
     return plan
 
 
@@ -647,13 +650,12 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     raw = resolve_raw(facts, raw_dir)
     final = RunPaths.under(out_root, facts.id, year, raw, lang)
     failed = RunPaths.failed_dir(out_root, facts.id, year, raw, lang)
-    plan = plan_run(facts, year, lang, raw, final, force)
+    period = period or facts.period
+    plan = plan_run(facts, year, lang, raw, final, force, period)
     if plan.first is None:
         log.info("%s %s %s: nothing changed since the last run; every step skipped", facts.id, year,
                  final.report_dir.name)
         _write_facts(cache, facts)
-        if (period or facts.period) == "half_year":
-            _half_years(pipeline_name, year, lang, final)
         return final.report_dir / "index.html"
     if pipeline is None:
         from . import config
@@ -695,7 +697,7 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         rendered = {k: v for k, v in rendered.items() if k.startswith("report/") and k.endswith(".html")}
         kept = ((plan.previous or {}).get(_RENDER) or {}).get("outputs", {})
         render_outputs = {**{k: v for k, v in kept.items() if _resolve(staged, k).is_file()}, **rendered,
-                          **_render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo)}
+                          **_render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo, period)}
         manifest = {"format": 1, "pipeline": pipeline.id, "year": year, "lang": lang, "source": source_name(raw),
                     "steps": steps, _RENDER: {"key": plan.render_key, "outputs": render_outputs}}
         (staged.processed_dir / STEPS).write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
@@ -723,26 +725,28 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
 
     report.write_catalogue(out_root / "reports")   # only a finished run updates the catalogue
     _write_facts(cache, facts)
-    if (period or facts.period) == "half_year":
-        _half_years(pipeline, year, lang, final)
     return final.report_dir / "index.html"
 
 
-def _half_years(pipeline, year: int, lang: str, final: RunPaths) -> list[Path]:
-    """Write the half-year tables of ``year`` beside the scorecard, from the run's cleaned StatBank tables."""
-    from . import config, periods
+def _half_years(pipeline, year: int, lang: str, staged: RunPaths, period: str):
+    """With ``period`` half_year: the half-year tables of ``year`` (:class:`tryghed.periods.HalfYears`) from the
+    run's cleaned StatBank tables, their files written beside the scorecard. Otherwise None, and the files of an
+    earlier half-year run are removed (the page no longer shows them)."""
+    from . import periods
 
-    if not isinstance(pipeline, config.Pipeline):
-        pipeline = config.load_pipeline(pipeline)
-    half = periods.half_year_report(pipeline, final.processed_dir / "clean", year)
-    written = periods.write_half_year_tables(pipeline, half, final.report_dir, lang)
+    if period != "half_year":
+        for name in (*periods.HALF_FILES, "half_years.md"):
+            (staged.report_dir / name).unlink(missing_ok=True)
+        return None
+    half = periods.half_year_report(pipeline, staged.processed_dir / "clean", year)
+    written = periods.write_half_year_tables(pipeline, half, staged.report_dir, lang)
     for note in half.dropped:
         log.info("%s half-years: %s", pipeline.id, note)
     log.info("%s %s: %d complete half-years, %d tests of %s against the same half-year a year earlier; written %s",
              pipeline.id, year, half.rates["period"].nunique(), int(half.changes["p_exact"].notna().sum()),
              "/".join(sorted(set(half.changes["period"].dropna()))) or "no half-year",
              ", ".join(p.name for p in written))
-    return written
+    return half
 
 
 def _write_facts(cache: Path | None, facts: PipelineFacts) -> None:
@@ -867,16 +871,18 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
 
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
-            is_demo: bool) -> dict[str, str]:
+            is_demo: bool, period: str = "year") -> dict[str, str]:
     """Build the self-contained report folder around the notebooks' pages (rendered by :class:`_Renderer`): the
-    index page from templates, the figures, the style sheet and ``report.json``; return the files written."""
+    index page from templates, the figures, the style sheet and ``report.json`` (with ``period`` half_year, the
+    half-year tables and their section too); return the files written."""
     from . import report, sources
 
     before = _stat_snapshot(staged)
     absent = sources.missing_optional(pipeline, raw)
+    half = _half_years(pipeline, year, lang, staged, period)
     report.build(pipeline, staged, year, lang, demo=is_demo, source=source_name(raw),
                  extra_notes=data_notes(pipeline, lang, raw, absent), executed_dir=executed_dir,
-                 render_notebooks=False, reports_root=final.report_dir.parents[2])
+                 render_notebooks=False, reports_root=final.report_dir.parents[2], half_years=half)
     log.info("rendered the index page")
     return _written(staged, before)
 
