@@ -150,7 +150,10 @@ def test_the_index_page_section_says_each_half_year_by_hand(half, data):
     [row] = [r for r in en["rows"] if r[:2] == ["H2 2018", p.indicator("citizen_crime").name["en"]]]
     assert row[3].endswith("(H2 2017)") and f"rate ratio {(n18 / e18) / (n17 / e17):.3f}" in row[4]
     # 2019: only its first half is complete; a year without any complete half-year says so
-    assert {r[0] for r in report.half_year_section(p, h, 2019, "da")["rows"]} == {"1. halvår 2019"}
+    y19 = report.half_year_section(p, h, 2019, "da")
+    assert {r[0] for r in y19["rows"]} == {"1. halvår 2019"}
+    assert y19["left_out"] == ["2. halvår 2019 er ikke fuldstændigt i data og er udeladt."]
+    assert da["left_out"] == []
     none = report.half_year_section(p, h, 2020, "da")
     assert none["rows"] == [] and "intet fuldstændigt halvår" in none["empty"]
     assert report.half_year_section(p, None, 2018, "da") is None

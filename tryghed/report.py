@@ -654,6 +654,10 @@ def half_year_section(pipeline: Pipeline, half, year: int, lang: str) -> dict | 
             "rows": rows, "note": periods.HALF_NOTE[lang],
             "empty": "" if rows else (f"{year} har endnu intet fuldstændigt halvår." if da else
                                       f"{year} has no complete half-year yet."),
+            "left_out": [(f"{i18n.effect_period(h, lang)} er ikke fuldstændigt i data og er udeladt." if da else
+                          f"{i18n.effect_period(h, lang)} is not complete in the data and is left out.")
+                         for h in (periods.format_period("half_year", int(year), k) for k in (1, 2))
+                         if h not in set(half.rates["period"]) and any(d.startswith(h) for d in half.dropped)],
             "downloads": [name for name in periods.HALF_FILES]}
 
 
