@@ -119,3 +119,53 @@ def test_a_forked_kernel_runs_answers_an_interrupt_and_dies_with_its_manager():
         process = server.process
         server.close()
     assert process.poll() is not None and server.folder is None
+
+
+def test_a_sweeps_tasks_in_one_process_share_one_fork_server(monkeypatch, caplog):
+    """The runs of one sweep process (a pool or Dask worker, a serial sweep) keep one fork server: a later run's
+    kernels fork from the modules the earlier runs imported, and its log says so; a run outside a sweep gets a
+    server of its own, closed after it; a server that died is replaced; the sweep closes what it kept."""
+    import logging
+
+    from tryghed import run as run_mod
+
+    monkeypatch.delenv("TRYGHED_FORK", raising=False)
+    monkeypatch.setitem(run_mod._SWEEP_FORKS, "server", None)
+    alone, kept = run_mod._fork_server(None)
+    again, kept_again = run_mod._fork_server(None)
+    assert alone is not again and (kept, kept_again) == (False, False)
+    monkeypatch.setitem(run_mod._SWEEP_FORKS, "in_task", True)
+    first, kept = run_mod._fork_server(None)
+    try:
+        command = [sys.executable, "-c", "pass"]
+        first.kernel_command(command)                       # the first run's first kernel starts the server
+        pid = first.process.pid
+        second, kept_again = run_mod._fork_server(None)
+        assert second is first and (kept, kept_again) == (True, True)
+        with caplog.at_level(logging.INFO, logger="tryghed"):
+            second.kernel_command(command)
+            second.kernel_command(command)
+        said = [r.getMessage() for r in caplog.records if "kept from this worker's earlier runs" in r.getMessage()]
+        assert said == [f"kernels are forked from a warm process (pid {pid}), kept from this worker's earlier "
+                        "runs"]                               # once per run, in its log
+        first.process.kill()
+        first.process.wait()
+        third, _ = run_mod._fork_server(None)
+        assert third is not first                            # a dead server is not used again
+        third.kernel_command(command)
+        assert third.process.poll() is None
+        run_mod.close_sweep_forks()
+        assert third.process is None and run_mod._SWEEP_FORKS["server"] is None
+    finally:
+        first.close()
+        run_mod.close_sweep_forks()
+    monkeypatch.setenv("TRYGHED_FORK", "0")
+    assert run_mod._fork_server(None) == (None, False)
+
+
+def test_a_task_leaves_the_sweep_mark_as_it_found_it(tmp_path):
+    from tryghed import run as run_mod
+
+    done = run_mod.run_task(run_mod.Task("no-such-pipeline", 2017, str(tmp_path), "da", str(tmp_path)))
+    assert done.error and done.code == 2
+    assert run_mod._SWEEP_FORKS["in_task"] is False

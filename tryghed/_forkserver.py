@@ -57,6 +57,18 @@ class ForkServer:
         self.process: subprocess.Popen | None = None
         self.folder: str | None = None
         self.path: str | None = None
+        #: a later run uses this server (:meth:`reuse`): its first kernel says so in that run's log
+        self.announce = False
+
+    def alive(self) -> bool:
+        """Whether the server process runs (or is not started yet and may still be)."""
+        return self.process is None and self.path is None or \
+            self.process is not None and self.process.poll() is None
+
+    def reuse(self) -> ForkServer:
+        """This server for another run in the same process (a sweep's worker): its modules stay imported."""
+        self.announce = True
+        return self
 
     def kernel_command(self, command: list[str]) -> list[str]:
         """``command`` (``PYTHON -m ipykernel_launcher ...``) run through :mod:`tryghed._forkclient`; ``command``
@@ -69,6 +81,10 @@ class ForkServer:
                 self.path = ""   # no server for this run: ordinary kernels
         if not self.path:
             return command
+        if self.announce and self.process is not None:
+            self.announce = False
+            log.info("kernels are forked from a warm process (pid %d), kept from this worker's earlier runs",
+                     self.process.pid)
         return [sys.executable, "-S", str(CLIENT), self.path, "--", *command]
 
     def _start(self) -> None:

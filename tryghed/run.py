@@ -825,9 +825,7 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
     for name in pipeline.notebooks[:plan.first]:
         log.info("skipped %s: unchanged", name)
     pages = {f"report/{n}.html" for n in pipeline.notebooks}
-    from ._forkserver import ForkServer, enabled
-
-    forks = ForkServer(staged.report_dir / "run.log") if enabled() else None
+    forks, kept = _fork_server(staged.report_dir / "run.log")
     manager = _encrypted_kernel_manager(staged.report_dir / "run.log", forks)
     ahead = os.environ.get("TRYGHED_PRESTART", "").strip()
     ahead = int(ahead) if ahead.isdigit() else PRESTART_AHEAD
@@ -865,9 +863,40 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
             log.info("executed %s", name)
     finally:
         prestart.close()
-        if forks is not None:
+        if forks is not None and not kept:
             forks.close()
     return steps
+
+
+#: The fork server of a sweep's tasks in this process (a pool or Dask worker, or a serial sweep's own process):
+#: started by its first run and kept for the next, whose kernels then fork from modules imported already (each
+#: notebook still gets a fresh kernel process). It exits with the process (its standard input closes); a serial
+#: sweep closes it when it ends (:func:`close_sweep_forks`). What the server's own imports print goes to the log of
+#: the run that started it.
+_SWEEP_FORKS: dict = {"in_task": False, "server": None}
+
+
+def _fork_server(stderr_log: Path):
+    """The run's fork server and whether it is kept after the run (a sweep task's): ``(None, False)`` when runs
+    start their kernels the ordinary way (``TRYGHED_FORK=0``, not Linux)."""
+    from ._forkserver import ForkServer, enabled
+
+    if not enabled():
+        return None, False
+    if not _SWEEP_FORKS["in_task"]:
+        return ForkServer(stderr_log), False
+    server = _SWEEP_FORKS["server"]
+    if server is not None and server.alive():
+        return server.reuse(), True
+    _SWEEP_FORKS["server"] = ForkServer(stderr_log)
+    return _SWEEP_FORKS["server"], True
+
+
+def close_sweep_forks() -> None:
+    """Close the fork server a sweep's tasks kept in this process, if any."""
+    server, _SWEEP_FORKS["server"] = _SWEEP_FORKS["server"], None
+    if server is not None:
+        server.close()
 
 
 def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, executed_dir: Path,
@@ -927,6 +956,7 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
         os.environ.setdefault("TRYGHED_PRESTART", "0")
     start = time.perf_counter()
+    _SWEEP_FORKS["in_task"] = True   # the fork server is kept for this process's next task
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
                              out_root=Path(task.out_root), progress=False, environ=os.environ, force=task.force,
@@ -934,6 +964,8 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
     except TryghedError as exc:
         return TaskResult(task, None, time.perf_counter() - start, str(exc), 1 if isinstance(exc, NotebookFailed)
                           else 2)
+    finally:
+        _SWEEP_FORKS["in_task"] = False
     return TaskResult(task, str(index), time.perf_counter() - start)
 
 
@@ -1065,6 +1097,7 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                     if settled.error is None:
                         results[i] = dataclasses.replace(results[i], index=settled.index)
     finally:
+        close_sweep_forks()   # the serial sweep's, run in this process (the workers' end with them)
         for r, d in sweep_dirs.items():
             shutil.rmtree(d, ignore_errors=True)
             _remove_if_empty(parents[r])
