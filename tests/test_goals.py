@@ -103,6 +103,10 @@ def test_a_count_of_exactly_one_takes_the_singular():
     assert i18n.change_size(-1.0, "days", "da") == f"{minus}1{nbsp}dag"
     assert i18n.change_size(-1.0, "days", "en") == f"{minus}1{nbsp}day"
     assert i18n.value(1.0, "days", "en", decimals=1) == f"1.0{nbsp}days"
+    # no change reads as no change, never as a level of zero
+    assert i18n.change_size(0.0, areas, "da") == f"±0{nbsp}lokalområder"
+    assert i18n.change_size(-0.0004, "percent", "en") == f"±0.00{nbsp}percentage points"
+    assert i18n.change_size(-0.04, "percent", "da") == f"{minus}0,04{nbsp}procentpoint"
     assert i18n.value(1.0, i18n.Unit("count", {"da": "personer", "en": "persons"}), "da") == f"1{nbsp}personer"
     assert i18n.unit_label(config.load_pipeline("sikker-by").indicator("closed_institutions"), "da") == \
         "institutioner"                                              # a column or an axis names the plural

@@ -253,3 +253,45 @@ def test_the_earlier_baseline_is_shown_beside_the_baseline():
     got = {m["id"]: m for m in report.measures(cfg, table, empty, targets, 2014, "en")}
     text = got["intensive_areas"]["base_text"].replace("\u00a0", " ")
     assert "5" in text and "(2013)" in text and "earlier: 12" in text and "(2010)" in text
+
+
+def test_the_commit_is_marked_dirty_when_the_code_differs_from_it(tmp_path):
+    """The footer's commit: the checkout's HEAD, with ``-dirty`` when a tracked file of the package, the notebooks
+    or the pipelines was changed (an untracked file elsewhere does not count); ``unknown`` outside git."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "tryghed").mkdir()
+    (tmp_path / "tryghed" / "x.py").write_text("a = 1\n", encoding="utf-8")
+    git("add", "-A")
+    git("-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "one")
+    head = git("rev-parse", "HEAD")
+    assert len(head) == 40 and report.git_commit(tmp_path) == head
+    (tmp_path / "notes.txt").write_text("not tracked\n", encoding="utf-8")
+    assert report.git_commit(tmp_path) == head
+    (tmp_path / "tryghed" / "x.py").write_text("a = 2\n", encoding="utf-8")
+    assert report.git_commit(tmp_path) == head + "-dirty"
+    assert report.git_commit(tmp_path / "nowhere") == "unknown"
+
+
+def test_an_overdispersion_adjusted_p_is_named_so_and_the_exact_p_is_beside_it():
+    """METHODS.md §2.2: the verdict uses the adjusted p when φ̂ > 1 and the exact conditional p is always reported;
+    the statement names the adjustment and φ̂, and gives both p-values (a change of drugs in Ishøj 2018)."""
+    from tryghed import i18n
+
+    row = {"method": "exact conditional Poisson test, adjusted for overdispersion (φ = 10.46: p = max(exact p, p of "
+                     "z/√φ)), score interval widened by √φ", "scale": "ratio", "change": 2.023, "p_exact": 8.0e-10,
+           "p_adjusted": 0.0594, "pvalue": 0.0594, "qvalue": 0.0594, "dispersion": 10.46,
+           "verdict": "no_significant_change", "flags": ""}
+    da = i18n.change_statement(row, "per_1000", "da")
+    assert "eksakt betinget Poisson-test justeret for overspredning (φ = 10,5)" in da
+    assert "p\u00a0=\u00a00,059 (ujusteret p\u00a0<\u00a00,001)" in da
+    en = i18n.change_statement(row, "per_1000", "en")
+    assert "adjusted for overdispersion (φ = 10.5)" in en
+    assert "p\u00a0=\u00a00.059 (unadjusted p\u00a0<\u00a00.001)" in en
+    plain = {**row, "method": "exact conditional Poisson test", "p_exact": 0.0594, "dispersion": 1.0}
+    assert "ujusteret" not in i18n.change_statement(plain, "per_1000", "da")   # one p when nothing is adjusted

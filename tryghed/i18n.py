@@ -258,6 +258,9 @@ METHOD_NAMES = [
      "score test with Newcombe interval (small numbers)"),
     (r"score test adjusted for overdispersion.*?φ = (?P<phi>[0-9.]+)",
      "score-test justeret for overspredning (φ = {phi})", "score test adjusted for overdispersion (φ = {phi})"),
+    (r"exact conditional Poisson test, adjusted for overdispersion \(φ = (?P<phi>[0-9.]+)",
+     "eksakt betinget Poisson-test justeret for overspredning (φ = {phi})",
+     "exact conditional Poisson test adjusted for overdispersion (φ = {phi})"),
     (r"exact conditional", "eksakt betinget Poisson-test", "exact conditional Poisson test"),
     (r"bootstrap over (?P<n>\d+) institutions", "genudtræk over {n} institutioner (percentilinterval)",
      "bootstrap over {n} institutions (percentile interval)"),
@@ -333,16 +336,26 @@ def row_verdict(row: dict, falling: bool) -> str:
 
 
 def change_size(change: float, unit: str, lang: str) -> str:
-    """A change with its sign and unit: "−2,5 procentpoint", "+12 dage", "+3"."""
+    """A change with its sign and unit: "−2,5 procentpoint", "+12 dage", "+3"; no change as "±0 lokalområder"
+    (never read as a level of 0)."""
     if unit == "percent":
-        return f"{signed(change, lang, 2 if abs(change) < 1 else 1)}{NBSP}{POINTS[lang]}"
+        return f"{_no_change(signed(change, lang, 2 if abs(change) < 1 else 1))}{NBSP}{POINTS[lang]}"
     decimals = 0 if unit in ("count", "days") else (2 if abs(change) < 1 else 1)
-    return with_unit(signed(change, lang, decimals), unit, lang)
+    return with_unit(_no_change(signed(change, lang, decimals)), unit, lang)
+
+
+def _no_change(text: str) -> str:
+    """"±0" for a signed number that rounds to no change ("0", "0,0", "−0"); the number itself otherwise."""
+    return "±" + text.lstrip(MINUS + "+-") if text != "–" and not text.strip(MINUS + "+-0,.") else text
 
 
 def _p_part(row: dict, lang: str) -> str:
-    p, q = row.get("pvalue"), row.get("qvalue")
+    """"p = 0,059" and, when the p that decides is adjusted for overdispersion, the exact p beside it (METHODS.md
+    §2.2: the exact conditional p is always reported): "p = 0,059 (ujusteret p < 0,001)"; then the q-value."""
+    p, q, exact = row.get("pvalue"), row.get("qvalue"), row.get("p_exact")
     parts = [pvalue(p, lang)]
+    if not _missing(exact) and not _missing(p) and pvalue(exact, lang) != parts[0]:
+        parts[0] += f" ({'ujusteret' if lang == 'da' else 'unadjusted'} {pvalue(exact, lang)})"
     if not _missing(q) and not _missing(p) and abs(float(q) - float(p)) > 1e-12:
         parts.append(qvalue(q, lang))
     return ", ".join(x for x in parts if x)

@@ -522,13 +522,19 @@ def package_version() -> str:
 
 
 def git_commit(root: Path | None = None) -> str:
-    """The commit of the code that made the report (``unknown`` outside a git checkout)."""
+    """The commit of the code that made the report, ``-dirty`` after it when the package, the notebooks or the
+    pipelines differ from that commit (as ``git describe --dirty`` marks it); ``unknown`` outside a git checkout."""
     from .paths import ROOT
 
+    git = ["git", "-C", str(root or ROOT)]
     try:
-        out = subprocess.run(["git", "-C", str(root or ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=10, check=True)
-        return out.stdout.strip() or "unknown"
+        out = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
+        commit = out.stdout.strip()
+        if not commit:
+            return "unknown"
+        changed = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", "tryghed",
+                                  "notebooks", "pipelines"], capture_output=True, text=True, timeout=10, check=True)
+        return commit + ("-dirty" if changed.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
