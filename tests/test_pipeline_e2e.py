@@ -42,6 +42,26 @@ def test_index_page_shows_every_measure_with_target_and_banner(runs):
         assert f'href="{nb}.html"' in page
 
 
+
+@pytest.mark.parametrize("lang, sep, text", [("da", ";", "DEMODATA – SYNTETISKE TAL"),
+                                             ("en", ",", "DEMO DATA – SYNTHETIC")])
+def test_every_exported_table_of_a_demo_run_says_the_data_are_synthetic(runs, lang, sep, text):
+    """Wherever a CSV or an xlsx of a demo report ends up, each of its rows says the numbers are synthetic (the
+    first column), and the numbers stay numbers beside it."""
+    _, index = runs[lang]
+    csvs = sorted(index.parent.glob("*.csv"))
+    assert {p.name for p in csvs} >= {"scorecard.csv", "areas.csv", "changes.csv", "trends.csv"}
+    for path in csvs:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=sep))
+        assert rows[0][0] == "Data" and len(rows) > 1, path.name
+        assert {r[0] for r in rows[1:]} == {text}, path.name
+    for path in sorted(index.parent.glob("*.xlsx")):
+        ws = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+        cells = list(ws.iter_rows(values_only=True))
+        assert cells[0][0] == "Data" and {r[0] for r in cells[1:]} == {text}, path.name
+        assert any(isinstance(v, (int, float)) for r in cells[1:] for v in r[1:]), path.name
+
 def test_rendered_notebooks_hide_code_and_carry_banner(runs):
     root, index = runs["en"]
     pages = sorted(index.parent.glob("0*.html"))

@@ -295,3 +295,18 @@ def test_an_overdispersion_adjusted_p_is_named_so_and_the_exact_p_is_beside_it()
     assert "p\u00a0=\u00a00.059 (unadjusted p\u00a0<\u00a00.001)" in en
     plain = {**row, "method": "exact conditional Poisson test", "p_exact": 0.0594, "dispersion": 1.0}
     assert "ujusteret" not in i18n.change_statement(plain, "per_1000", "da")   # one p when nothing is adjusted
+
+
+def test_demo_exports_lead_with_the_synthetic_column_and_real_ones_do_not(tmp_path):
+    import openpyxl
+
+    card = pd.DataFrame({"Indikator": ["a", "b"], "Estimat": [1.5, 2.0]})
+    report.write_exports(card, tmp_path / "demo", lang="da", demo=True)
+    report.write_exports(card, tmp_path / "real", lang="da")
+    lines = (tmp_path / "demo" / "scorecard.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines == ["Data;Indikator;Estimat", "DEMODATA – SYNTETISKE TAL;a;1,5",
+                     "DEMODATA – SYNTETISKE TAL;b;2"]
+    assert (tmp_path / "real" / "scorecard.csv").read_text(encoding="utf-8-sig").splitlines()[0] == \
+        "Indikator;Estimat"
+    ws = openpyxl.load_workbook(tmp_path / "demo" / "scorecard.xlsx").worksheets[0]
+    assert [c.value for c in ws[2]] == ["DEMODATA – SYNTETISKE TAL", "a", 1.5]   # the number stays a number

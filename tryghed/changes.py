@@ -490,14 +490,19 @@ def write_machine_csv(df: pd.DataFrame, path, lang: str = "en") -> None:
 
 
 def write_machine_tables(pipeline: Pipeline, change_tab: pd.DataFrame, trend_tab: pd.DataFrame, report_dir,
-                         lang: str = "en"):
-    """Write ``changes.csv`` and ``trends.csv`` into ``report_dir`` (beside the scorecard); return both paths."""
+                         lang: str = "en", demo: bool = False):
+    """Write ``changes.csv`` and ``trends.csv`` into ``report_dir`` (beside the scorecard); return both paths.
+    ``demo``: the run read the synthetic demo data; every row says so (:data:`tryghed.report.DEMO_COLUMN`)."""
     from pathlib import Path
+
+    from .report import synthetic_marked
 
     report_dir = Path(report_dir)
     paths = (report_dir / "changes.csv", report_dir / "trends.csv")
-    write_machine_csv(machine_changes(pipeline, change_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[0], lang)
-    write_machine_csv(machine_trends(pipeline, trend_tab, lang)[MACHINE_COLUMNS + MACHINE_EXTRA], paths[1], lang)
+    for frame, path in ((machine_changes(pipeline, change_tab, lang), paths[0]),
+                        (machine_trends(pipeline, trend_tab, lang), paths[1])):
+        frame = frame[MACHINE_COLUMNS + MACHINE_EXTRA]
+        write_machine_csv(synthetic_marked(frame, lang) if demo else frame, path, lang)
     return paths
 
 

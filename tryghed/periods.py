@@ -621,10 +621,11 @@ def half_year_report(pipeline, clean_dir, year: int) -> HalfYears:
                      dropped=dropped)
 
 
-def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "en") -> list:
+def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "en", demo: bool = False) -> list:
     """Write :data:`HALF_FILES` into ``report_dir`` in the report's CSV convention (Danish ``;`` and decimal comma,
     English ``,`` and point; numbers at full precision) and ``half_years.md`` (the method note and the half-years
-    left out); return the paths."""
+    left out); return the paths. ``demo``: the run read the synthetic demo data; every row of the tables and the
+    note say so (:data:`tryghed.report.DEMO_COLUMN`)."""
     import csv
     from pathlib import Path
 
@@ -637,6 +638,10 @@ def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "e
     frames = (rates, ch.machine_changes(pipeline, half.changes, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA],
               ch.machine_trends(pipeline, half.trends, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA])
     paths = []
+    if demo:
+        from .report import synthetic_marked
+
+        frames = tuple(synthetic_marked(f, lang) for f in frames)
     for name, df in zip(HALF_FILES, frames):
         path = report_dir / name
         with open(path, "w", encoding="utf-8-sig" if lang == "da" else "utf-8", newline="") as fh:
@@ -648,6 +653,10 @@ def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "e
     left_out = [incomplete_note(*_note_parts(n), lang=lang) for n in half.dropped]
     head = "Halvår" if lang == "da" else "Half-years"
     text = f"# {pipeline.name[lang]}: {head.lower()}\n\n{HALF_NOTE[lang]}\n"
+    if demo:
+        from .report import DEMO_COLUMN
+
+        text = f"**{DEMO_COLUMN['da' if lang == 'da' else 'en'][1]}**\n\n" + text
     if left_out:
         text += "\n" + "\n".join(f"- {n}" for n in left_out) + "\n"
     md = report_dir / "half_years.md"

@@ -352,15 +352,31 @@ def notes_rows(pipeline: Pipeline | None, lang: str, *, demo: bool, disclosure: 
     return rows
 
 
+#: The first column of every table a run on the demo data exports (its CSV, and its xlsx's data sheet): the
+#: numbers are synthetic, wherever the file ends up.
+DEMO_COLUMN = {"da": ("Data", "DEMODATA – SYNTETISKE TAL"), "en": ("Data", "DEMO DATA – SYNTHETIC")}
+
+
+def synthetic_marked(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``df`` with :data:`DEMO_COLUMN` first (a copy): every row says the data are synthetic."""
+    name, text = DEMO_COLUMN["da" if lang == "da" else "en"]
+    out = df.copy()
+    out.insert(0, name, text, allow_duplicates=True)
+    return out
+
+
 def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard", *, lang: str = "en",
-                  notes: list[tuple[str, str]] | None = None) -> list[Path]:
+                  notes: list[tuple[str, str]] | None = None, demo: bool = False) -> list[Path]:
     """Write a published table as CSV and xlsx for people who paste it into a council paper.
 
     CSV: UTF-8 with a BOM (so Excel shows æøå); in a Danish report ``;``-separated with a decimal comma (what a
     Danish Excel opens in columns), in an English one ``,`` and a decimal point. xlsx: numbers stay numbers with
     a number format, the header is bold, frozen and filtered, columns are sized and long text wraps, and a notes
-    sheet (``notes``: (term, text) rows) says where the numbers come from. Both files are byte-stable.
+    sheet (``notes``: (term, text) rows) says where the numbers come from. Both files are byte-stable. ``demo``:
+    the run read the synthetic demo data; every row says so (:data:`DEMO_COLUMN`).
     """
+    if demo:
+        card = synthetic_marked(card, lang)
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     csv = report_dir / f"{name}.csv"

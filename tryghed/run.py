@@ -728,7 +728,7 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
     return final.report_dir / "index.html"
 
 
-def _half_years(pipeline, year: int, lang: str, staged: RunPaths, period: str):
+def _half_years(pipeline, year: int, lang: str, staged: RunPaths, period: str, demo: bool = False):
     """With ``period`` half_year: the half-year tables of ``year`` (:class:`tryghed.periods.HalfYears`) from the
     run's cleaned StatBank tables, their files written beside the scorecard. Otherwise None, and the files of an
     earlier half-year run are removed (the page no longer shows them)."""
@@ -739,7 +739,7 @@ def _half_years(pipeline, year: int, lang: str, staged: RunPaths, period: str):
             (staged.report_dir / name).unlink(missing_ok=True)
         return None
     half = periods.half_year_report(pipeline, staged.processed_dir / "clean", year)
-    written = periods.write_half_year_tables(pipeline, half, staged.report_dir, lang)
+    written = periods.write_half_year_tables(pipeline, half, staged.report_dir, lang, demo=demo)
     for note in half.dropped:
         log.info("%s half-years: %s", pipeline.id, note)
     log.info("%s %s: %d complete half-years, %d tests of %s against the same half-year a year earlier; written %s",
@@ -908,7 +908,7 @@ def _render(pipeline, year, lang, raw, final: RunPaths, staged: RunPaths, execut
 
     before = _stat_snapshot(staged)
     absent = sources.missing_optional(pipeline, raw)
-    half = _half_years(pipeline, year, lang, staged, period)
+    half = _half_years(pipeline, year, lang, staged, period, is_demo)
     report.build(pipeline, staged, year, lang, demo=is_demo, source=source_name(raw),
                  extra_notes=data_notes(pipeline, lang, raw, absent), executed_dir=executed_dir,
                  render_notebooks=False, reports_root=final.report_dir.parents[2], half_years=half)
