@@ -75,8 +75,17 @@ def test_missing_register_count_makes_the_share_missing(pipeline):
                         for a in leaves])
     out = indicators.compute_indicator(ind, pipeline, {"youth_charged": counts, "population": pop})
     out = out.set_index(["area_id", "period"])
-    assert np.isnan(out.loc[("kbh", 2017), "estimate"]) and out.loc[("kbh", 2017), "flags"] == "missing"
+    # the totals over Valby are missing and name it (as a count's are), so the page can say why
+    valby_name = pipeline.area("s-valby").name["da"]
+    assert np.isnan(out.loc[("kbh", 2017), "estimate"])
+    assert out.loc[("kbh", 2017), "flags"] == f"incomplete:{valby_name}"
     assert np.isnan(out.loc[("valby", 2017), "estimate"])
+    assert out.loc[("valby", 2017), "flags"] == f"incomplete:{valby_name}"
+    from tryghed import i18n
+
+    assert i18n.missing_value(out.loc[("kbh", 2017), "flags"], 2017, "da") == \
+        f"mangler: ingen tal for {valby_name} i 2017"
+    assert i18n.missing_value("missing", 2017, "en") == "missing in the data"
     # a district whose areas all reported: 20 / 1000 for Nørrebro's two survey districts = 2 %
     assert out.loc[("noerrebro", 2017), "estimate"] == pytest.approx(100 * 40 / 2000, rel=1e-12)
 

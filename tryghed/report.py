@@ -198,6 +198,8 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             n = _num(r.get("n_effective", r.get("denominator")))
             now = i18n.value_with_interval(est, lo, hi, unit, lang)
             now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
+            if np.isnan(est):   # a total over areas without a figure says which (missing is never zero)
+                now = i18n.missing_value(r.get("flags"), year, lang)
         else:
             measured = s.index[s["estimate"].notna()] if "estimate" in s else s.index
             # a series that ended (or skips years) is "not measured this year"; a measure without any data says so

@@ -144,15 +144,18 @@ def count_rows(values: pd.DataFrame, pipeline: Pipeline, level: str, years, meth
     return out
 
 
-def share_rows(num: pd.Series, den: pd.Series, method_note: str) -> list[dict]:
-    """Person or unit shares (percent) with the Wilson interval; a missing numerator is a missing share, not 0."""
+def share_rows(num: pd.Series, den: pd.Series, method_note: str, gaps=None) -> list[dict]:
+    """Person or unit shares (percent) with the Wilson interval; a missing numerator is a missing share, not 0.
+    ``gaps``: (area, period) -> the flag of a missing numerator (``incomplete:<areas>`` for a total over missing
+    areas; default ``missing``)."""
     rows = []
     for (a, y), d in den.items():
         if not np.isfinite(d) or d <= 0:
             continue
         n = num.get((a, y), np.nan)
         if not np.isfinite(n):
-            rows.append(row(a, y, denominator=float(d), flags="missing", method=method_note))
+            rows.append(row(a, y, denominator=float(d), flags=(gaps or {}).get((a, y), "missing"),
+                            method=method_note))
             continue
         ci = stats.person_share(count=int(n), population=int(d))
         rows.append(row(a, y, numerator=float(n), denominator=float(d), estimate=100 * ci.estimate,

@@ -78,7 +78,11 @@ class PersonShare(ShareKind):
         incomplete = full["count"].isna().groupby([full["parent"], full["year"]]).any()
         num[incomplete] = float("nan")
         num.index.names = den.index.names = ["area_id", "period"]
-        return share_rows(num, den, "register population (random variation)")
+        # a total over areas without a count names them (flag incomplete:<areas>), as every count kind does
+        absent = full[full["count"].isna() & (full["parent"] != full["area_id"])]
+        gaps = {(parent, year): "incomplete:" + ", ".join(pipeline.area(a).name["da"] for a in g["area_id"])
+                for (parent, year), g in absent.groupby(["parent", "year"], sort=True)}
+        return share_rows(num, den, "register population (random variation)", gaps)
 
 
 def select_cells(df: pd.DataFrame, ind, path: str = "") -> pd.DataFrame:
