@@ -310,3 +310,18 @@ def test_demo_exports_lead_with_the_synthetic_column_and_real_ones_do_not(tmp_pa
         "Indikator;Estimat"
     ws = openpyxl.load_workbook(tmp_path / "demo" / "scorecard.xlsx").worksheets[0]
     assert [c.value for c in ws[2]] == ["DEMODATA – SYNTETISKE TAL", "a", 1.5]   # the number stays a number
+
+
+def test_a_share_too_small_to_test_says_so_not_that_it_is_a_count():
+    from tryghed import i18n
+
+    row = {"change": 6.4, "verdict": "not_tested", "flags": "too small to test: smallest expected count 2.4 is "
+           "under 5 (METHODS.md §1.4)", "verdict_reason": "too small to test: smallest expected count 2.4 is under 5 "
+           "(METHODS.md §1.4)", "method": "not tested (expected count under 5)"}
+    da = i18n.change_statement(row, "percent", "da")
+    assert da == "+6,4\u00a0procentpoint (for små tal til en test: mindste forventede antal under 5)"
+    assert "optælling" not in da
+    en = i18n.change_statement(row, "percent", "en")
+    assert en.endswith("(too small to test: smallest expected count under 5)")
+    assert i18n.change_statement({**row, "verdict_reason": "", "flags": ""}, "count", "da").endswith(
+        "(optælling; ingen statistisk test)")                      # a count's change is still called so

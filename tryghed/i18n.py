@@ -307,12 +307,26 @@ REASONS = {
     "da": {"series_break": "ingen test på tværs af databrud", "too_few_answers": "for få besvarelser til at opgøre",
            "suppressed": "undertrykt af hensyn til diskretion", "descriptive": "optælling; ingen statistisk test",
            "too_few_clusters": "for få institutioner til en test", "no_events": "ingen hændelser",
-           "no_comparison": "ingen sammenligning"},
+           "no_comparison": "ingen sammenligning",
+           "too_small": "for små tal til en test: mindste forventede antal under 5"},
     "en": {"series_break": "no test across a series break", "too_few_answers": "too few answers to estimate",
            "suppressed": "suppressed to protect persons", "descriptive": "a count; no statistical test",
            "too_few_clusters": "too few institutions for a test", "no_events": "no events",
-           "no_comparison": "no comparison"},
+           "no_comparison": "no comparison",
+           "too_small": "too small to test: smallest expected count under 5"},
 }
+
+
+def reason_words(reason: str | None, lang: str, default: str = "descriptive") -> str:
+    """Why a change was not tested, in the report's words: a key of :data:`REASONS`, or the statistics layer's
+    sentence ("too small to test: smallest expected count 2.4 is under 5 ..."); ``default``'s words otherwise."""
+    words = REASONS[lang]
+    text = reason if isinstance(reason, str) else ""
+    if text in words:
+        return words[text]
+    if text.startswith("too small to test"):
+        return words["too_small"]
+    return words.get(default, default)
 
 
 def _verdict(significant: bool, falling: bool, da: bool) -> str:
@@ -383,7 +397,7 @@ def change_statement(row: dict, unit: str, lang: str) -> str:
     verdict = row_verdict(row, float(change) < 0)
     test = method_name(row.get("method"), lang)
     if verdict == "not_tested":
-        return f"{size} ({REASONS[lang].get(reason) or REASONS[lang]['descriptive']})"
+        return f"{size} ({reason_words(reason, lang)})"
     ptext = _p_part(row, lang)
     detail = "; ".join(x for x in (size, ", ".join(x for x in (test, ptext) if x)) if x)
     return f"{WORDS[lang][verdict]} ({detail})"
@@ -399,7 +413,7 @@ def ratio_statement(row: dict, lang: str) -> str:
         return f"{size} ({rr}; {'ingen test' if da else 'no test'})"
     verdict = row_verdict(row, ratio < 1)
     if verdict == "not_tested":
-        why = REASONS[lang].get(row.get("verdict_reason") or "", "ingen test" if da else "no test")
+        why = reason_words(row.get("verdict_reason"), lang, "ingen test" if da else "no test")
         return f"{size} ({rr}; {why})"
     test = method_name(row.get("method"), lang)
     tail = ", ".join(x for x in (test, _p_part(row, lang)) if x)
