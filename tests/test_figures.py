@@ -208,3 +208,19 @@ def test_tight_layout_once_places_the_axes_where_matplotlibs_tight_layout_does_a
     assert got.get_layout_engine() is None  # no placeholder engine: savefig does not lay the figure out again
     assert all("get_tightbbox" not in vars(ax) for ax in got.axes)  # the remembered measurements are gone
     plt.close("all")
+
+
+def test_a_counts_district_panels_have_no_city_total_line_but_a_shares_do(sikker_by_demo_steps, tmp_path):
+    """The city total of a count (gang members: about 300 against districts of 6-60) would flatten the districts'
+    lines on their shared axis: only a rate or a share gets the city as a dashed reference line."""
+    from tryghed import config
+
+    cfg = config.load_pipeline("sikker-by")
+    table = sikker_by_demo_steps.table()
+    got = {}
+    for ind_id in ("gang_members", "unsafe_night"):
+        rows = figures._indicator_figures_one(cfg, table, 2017, "da", tmp_path, True, ind_id)
+        got[ind_id] = next(r["alt"] for r in rows if r["kind"] == "areas")
+    assert cfg.indicator("gang_members").unit == "count" and cfg.indicator("unsafe_night").unit == "percent"
+    assert "referencelinje" not in got["gang_members"]
+    assert "stiplet referencelinje" in got["unsafe_night"]

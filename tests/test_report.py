@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from tryghed import i18n, report
+from tryghed import config, i18n, report
 
 # ----------------------------------------------------------------------------------------------------- numbers
 
@@ -325,3 +325,16 @@ def test_a_share_too_small_to_test_says_so_not_that_it_is_a_count():
     assert en.endswith("(too small to test: smallest expected count under 5)")
     assert i18n.change_statement({**row, "verdict_reason": "", "flags": ""}, "count", "da").endswith(
         "(optælling; ingen statistisk test)")                      # a count's change is still called so
+
+
+def test_one_series_break_note_names_the_measures_it_touches():
+    """sikker-by declares the 2017 change of survey provider for its three survey measures: one note, naming them,
+    instead of the same sentence three times."""
+    cfg = config.load_pipeline("sikker-by")
+    touched = [b.indicator for b in cfg.breaks if b.year == 2017]
+    assert len(touched) == 3
+    empty = pd.DataFrame(columns=["indicator_id", "pvalue", "method"])
+    for lang, head in (("da", "Databrud 2017"), ("en", "Series break 2017")):
+        notes = [n for n in report.method_notes(cfg, empty, lang) if n.startswith(head)]
+        assert len(notes) == 1
+        assert all(cfg.indicator(i).name[lang] in notes[0] for i in touched)

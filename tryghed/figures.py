@@ -477,7 +477,10 @@ def _indicator_figures_one(pipeline, table: pd.DataFrame, year: int, lang: str, 
         names = {a.id: a.name[lang] for a in pipeline.areas}
         city = table[(table["indicator_id"] == ind.id) & (table["area_id"] == pipeline.city.id)
                      & (table["period"] <= year) & ~table["suppressed"].astype(bool)]
-        reference = city.set_index("period").sort_index()[["estimate"]] if "city" not in shown else None
+        # the city as a reference line for a rate or a share; a count's city total is the districts' sum, on
+        # another scale, and would flatten their lines (it is the headline chart's own line)
+        reference = city.set_index("period").sort_index()[["estimate"]] \
+            if "city" not in shown and ind.unit not in ("count", "days") else None
         ref_name = f"{pipeline.city.name[lang]} ({L['city_reference']})"
         fig = small_multiples(sub, title=ind.name[lang], ylabel=unit, names=names, breaks=breaks,
                               break_label=L["break"], lang=lang, reference=reference,

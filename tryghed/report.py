@@ -949,8 +949,14 @@ def method_notes(pipeline: Pipeline, changes: pd.DataFrame, lang: str, disclosur
                f"{i18n.method_name(used.iloc[0], lang)})" if len(used) else ""
         note = ind.impl.note_for(ind, pipeline, lang).format(min_answers=MIN_ANSWERS)
         notes.append(f"{ind.name[lang]}: {note}{test}.")
+    grouped: dict[tuple[int, str], list[str]] = {}   # one note per break, naming the measures it touches
     for b in pipeline.breaks:
-        notes.append(("Databrud " if lang == "da" else "Series break ") + f"{b.year}: {b.why[lang]} "
+        names = grouped.setdefault((b.year, b.why[lang]), [])
+        name = next((i.name[lang] for i in pipeline.indicators if i.id == b.indicator), b.indicator)
+        if name not in names:
+            names.append(name)
+    for (year_, why), names in grouped.items():
+        notes.append(("Databrud " if lang == "da" else "Series break ") + f"{year_} ({'; '.join(names)}): {why} "
                      + ("(ingen test på tværs; bruddet er tegnet i figurerne)." if lang == "da" else
                         "(no test across it; the break is drawn on the charts)."))
     has_targets = any(ind.targets for ind in pipeline.indicators)
