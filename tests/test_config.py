@@ -95,3 +95,15 @@ def test_cli_exits_2_on_a_type_error(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tryghed.cli", "validate", str(path)], capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and "baseline_year" in r.stderr
+
+
+def test_a_misspelt_required_key_is_one_error_naming_the_misspelling(tmp_path):
+    """'tpye' for 'type' in a target: one message, the unknown key with its hint, not first a 'type: Field
+    required' that sends the reader looking for a key that is there."""
+    path, text = _load(tmp_path, "      - {type: level, year: 2017, value: 13.0,", "      - {tpye: level, year: 2017, "
+                       "value: 13.0,")
+    with pytest.raises(ConfigError) as e:
+        config.load_pipeline(path)
+    lines = [x for x in str(e.value).splitlines() if x.strip()]
+    assert "unknown key 'tpye'; did you mean 'type'?" in lines[0]
+    assert len(lines) == 1 and "Field required" not in lines[0], lines

@@ -770,7 +770,14 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _message(path: Path, raw: dict, root: yaml.Node | None, exc: ValidationError) -> str:
     lines = []
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # a misspelt key ('tpye') is also a missing one ('type'): name the misspelling first, and only it
+    unknown = {(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"}
+    errors = [e for e in errors if not (e["type"] == "missing" and any(
+        parent == tuple(e["loc"][:-1]) and difflib.get_close_matches(str(e["loc"][-1]), [key], n=1)
+        for parent, key in unknown))]
+    errors.sort(key=lambda e: e["type"] != "extra_forbidden")
+    for err in errors:
         loc = tuple(err["loc"])
         if err["type"] == "extra_forbidden":
             key, parent_loc = loc[-1], loc[:-1]
