@@ -117,3 +117,22 @@ def test_reopening_plan_counts_danish_public_holidays():
     out = closures_by_episode(df.assign(plan_date=pd.to_datetime(["2017-04-20", "2017-03-06"])),
                               plan_within_working_days=3)
     assert out["plan_in_time"].tolist() == [True, True]
+
+
+def test_persons_counted_where_the_population_is_zero_is_an_input_error(pipeline):
+    """72 charged out of a population of 0 cannot be: an error naming the population file, the area and the year,
+    never a share quietly left out. 0 counted out of 0 is no error (an empty area has no share)."""
+    from tryghed.errors import InputError
+
+    ind = pipeline.indicator("youth_charged")
+    leaves = pipeline.areas_at("survey_district")
+    counts = pd.DataFrame([dict(area_id=a.id, year=2017, area_name=a.name["da"], count=72) for a in leaves])
+    pop = pd.DataFrame([dict(area_id=a.id, year=2017, area_name=a.name["da"], age_band="15-25",
+                             population=0 if a.id == "s-valby" else 1000) for a in leaves])
+    with pytest.raises(InputError) as e:
+        indicators.compute_indicator(ind, pipeline, {"youth_charged": counts, "population": pop})
+    msg = str(e.value)
+    assert pipeline.sources["population"].file in msg and "Valby, 2017" in msg and "72" in msg
+    counts.loc[counts["area_id"] == "s-valby", "count"] = 0
+    out = indicators.compute_indicator(ind, pipeline, {"youth_charged": counts, "population": pop})
+    assert not ((out["area_id"] == "s-valby") & (out["period"] == 2017)).any()   # no share of nobody

@@ -63,6 +63,7 @@ class PersonShare(ShareKind):
             return []
         df = select_cells(df, ind, pipeline.sources[ind.source].file)
         pop = pop[pop["age_band"] == ind.spec.population_age_band]
+        _no_one_counted_where_no_one_lives(ind, pipeline, df, pop)
         den = pop.groupby([at_level(pop, pipeline, level), pop["year"]])["population"].sum(min_count=1)
         # a district is only summed when every one of its areas has a count that year: missing is never zero
         # cells of a split (age band x offence) are summed; a missing cell makes the sum missing, never a zero
@@ -109,3 +110,20 @@ def select_cells(df: pd.DataFrame, ind, path: str = "") -> pd.DataFrame:
                              f"Correct '{key}' in the pipeline YAML to a value of the file.", where="header")
         out = out[out[col].astype(str).str.lower().isin([str(w).lower() for w in wanted])]
     return out
+
+
+def _no_one_counted_where_no_one_lives(ind, pipeline, counts: pd.DataFrame, pop: pd.DataFrame) -> None:
+    """A count of persons in an area and year whose population is 0 is impossible data (the share would silently
+    be left out): an input error naming the population file, the area and the year."""
+    counted = counts.groupby(["area_id", "year"])["count"].sum(min_count=1)
+    people = pop.groupby(["area_id", "year"])["population"].sum(min_count=1)
+    both = pd.concat({"count": counted, "population": people}, axis=1, join="inner")
+    bad = both[(both["population"] <= 0) & (both["count"] > 0)]
+    if len(bad):
+        (area, year), r = next(iter(bad.iterrows()))
+        raise InputError(pipeline.sources[ind.spec.population].file,
+                         f"{pipeline.area(area).name['da']} {int(year)} has a population of {r['population']:g} in "
+                         f"age band {ind.spec.population_age_band}, but {r['count']:g} persons are counted there "
+                         f"('{ind.id}', from {pipeline.sources[ind.source].file})",
+                         "Correct the population (or the count) for that area and year.",
+                         where=f"{pipeline.area(area).name['da']}, {int(year)}")
