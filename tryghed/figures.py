@@ -686,9 +686,11 @@ def peer_map(pipeline, ranks: pd.DataFrame, year: int, lang: str, raw_dir: Path,
     names = {pipeline.area(a).code.zfill(3): pipeline.area(a).name[lang] for a in (root.id, *pipeline.peers)}
     title = f"{ind.name[lang]}, {year}"
     unit = UNITS[lang].get(ind.unit, ind.unit)
+    # the unit once: "… pr. 1.000 indbyggere", never "… pr. 1.000 indbyggere (pr. 1.000)"
+    label = ind.name[lang] if unit and unit in ind.name[lang] else f"{ind.name[lang]} ({unit})"
     with house_style():
         fig = municipality_map(shapes, values, highlight=root.code.zfill(3), names=names, title=title,
-                               label=f"{ind.name[lang]} ({unit})", note=note)
+                               label=label, note=note)
         finish(fig, source=source_line(pipeline, ind, lang, demo) + f"; {spec.file}", demo=demo, lang=lang)
         alt = (f"Kort: {root.name[lang]} fremhævet blandt {len(values)} kommuner farvet efter "
                f"{ind.name[lang][:1].lower()}{ind.name[lang][1:]} i {year}." if lang == "da" else
