@@ -259,7 +259,8 @@ def test_index_page_map_and_definitions(real_run):
     assert "DEMODATA" not in page and "sprunget over" not in page
     figures = out / "figures" / "ishoej" / str(YEAR) / "data-da"
     assert (figures / "map_citizen_crime.png").stat().st_size > 10_000
-    assert (figures / "map_citizen_crime.svg").is_file()
+    svg = (figures / "map_citizen_crime.svg").read_text(encoding="utf-8")
+    assert "pr. 1.000 indbyggere" in svg and "(pr. 1.000)" not in svg     # the colour bar names its unit once
     rendered = (index.parent / "07_compare_peers.html").read_text(encoding="utf-8")
     assert "Ishøj har den" in rendered and "Brøndby" in rendered
 
