@@ -169,3 +169,18 @@ def test_a_task_leaves_the_sweep_mark_as_it_found_it(tmp_path):
     done = run_mod.run_task(run_mod.Task("no-such-pipeline", 2017, str(tmp_path), "da", str(tmp_path)))
     assert done.error and done.code == 2
     assert run_mod._SWEEP_FORKS["in_task"] is False
+
+
+def test_a_server_whose_process_goes_away_removes_its_socket_and_folder():
+    """A sweep worker keeps its server and exits without closing it: the server, seeing its standard input close,
+    removes its socket and folder itself (no tryghed-fork-* folder is left in the temporary folder)."""
+    server = _forkserver.ForkServer()
+    try:
+        server.kernel_command([sys.executable, "-c", "pass"])
+        folder, path = server.folder, server.path
+        assert os.path.exists(path)
+        server.process.stdin.close()            # what the worker's exit does
+        server.process.wait(timeout=30)
+        assert not os.path.exists(path) and not os.path.exists(folder)
+    finally:
+        server.close()

@@ -332,6 +332,12 @@ def serve(path: str, ready_fd: int) -> None:
         for pid in list(children):
             _kill(pid)
         listener.close()
+        # its socket and folder too: a sweep worker that keeps its server exits without closing it
+        for remove, name in ((os.unlink, path), (os.rmdir, os.path.dirname(path))):
+            try:
+                remove(name)
+            except OSError:
+                pass
 
 
 if __name__ == "__main__":
