@@ -220,6 +220,15 @@ def test_june_report_is_a_self_contained_escaped_folder(raw, model, tmp_path):
     assert any("heatmap" in p.name for p in index.parent.glob("*.svg"))
     en = E.write_june_report(tmp_path / "june", register=reg, scores=scores, model=model, year=2019, lang="en")
     assert "Well on the way" in en.read_text(encoding="utf-8")
+    # the demo report's tables say the data are synthetic in every row; the real report's do not
+    rows = 0
+    for name in ("activities.csv", "resources.csv", "scores.csv"):
+        demo_rows = pd.read_csv(index.parent / name, dtype=str)
+        assert list(demo_rows)[0] == "Data" and set(demo_rows["Data"]) <= {"DEMODATA – SYNTETISKE TAL"}, name
+        if (en.parent / name).is_file():                              # the English one has no resources given
+            assert "Data" not in pd.read_csv(en.parent / name, dtype=str).columns, name
+        rows += len(demo_rows)
+    assert rows >= 3                                                  # the three scored efforts at least
 
 
 # ------------------------------------------------------------------------------------------------------- bad input
