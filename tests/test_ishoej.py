@@ -314,6 +314,9 @@ def test_half_year_period_adds_its_section_and_files_and_going_back_removes_them
     text = page.read_text(encoding="utf-8")
     assert '<section id="half-years">' not in text
     assert not any((page.parent / f).exists() for f in periods_files())
+    before = page.stat().st_mtime_ns
+    run_pipeline("ishoej", YEAR, raw_dir=raw, lang="da", out_root=copy, progress=False)
+    assert page.stat().st_mtime_ns == before                     # and that is settled: nothing is redrawn again
 
 
 def periods_files() -> list[str]:

@@ -696,8 +696,9 @@ def run_pipeline(pipeline_name: str | Path, year: int | None = None, *, raw_dir:
         rendered = _written(staged, render_before)
         rendered = {k: v for k, v in rendered.items() if k.startswith("report/") and k.endswith(".html")}
         kept = ((plan.previous or {}).get(_RENDER) or {}).get("outputs", {})
-        render_outputs = {**{k: v for k, v in kept.items() if _resolve(staged, k).is_file()}, **rendered,
-                          **_render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo, period)}
+        drawn = _render(pipeline, year, lang, raw, final, staged, executed_dir, is_demo, period)
+        # what the last rendering wrote and this one kept (not what it removed: a period's half-year files)
+        render_outputs = {**{k: v for k, v in kept.items() if _resolve(staged, k).is_file()}, **rendered, **drawn}
         manifest = {"format": 1, "pipeline": pipeline.id, "year": year, "lang": lang, "source": source_name(raw),
                     "steps": steps, _RENDER: {"key": plan.render_key, "outputs": render_outputs}}
         (staged.processed_dir / STEPS).write_text(json.dumps(manifest, indent=1, sort_keys=True, ensure_ascii=False)
