@@ -134,7 +134,7 @@ def test_a_sweeps_tasks_in_one_process_share_one_fork_server(monkeypatch, caplog
     alone, kept = run_mod._fork_server(None)
     again, kept_again = run_mod._fork_server(None)
     assert alone is not again and (kept, kept_again) == (False, False)
-    monkeypatch.setitem(run_mod._SWEEP_FORKS, "in_task", True)
+    monkeypatch.setattr(run_mod._TASK, "keep", True, raising=False)
     first, kept = run_mod._fork_server(None)
     try:
         command = [sys.executable, "-c", "pass"]
@@ -163,12 +163,33 @@ def test_a_sweeps_tasks_in_one_process_share_one_fork_server(monkeypatch, caplog
     assert run_mod._fork_server(None) == (None, False)
 
 
-def test_a_task_leaves_the_sweep_mark_as_it_found_it(tmp_path):
+def test_a_task_leaves_the_sweep_mark_as_it_found_it(tmp_path, monkeypatch):
     from tryghed import run as run_mod
 
-    done = run_mod.run_task(run_mod.Task("no-such-pipeline", 2017, str(tmp_path), "da", str(tmp_path)))
-    assert done.error and done.code == 2
-    assert run_mod._SWEEP_FORKS["in_task"] is False
+    task = run_mod.Task("no-such-pipeline", 2017, str(tmp_path), "da", str(tmp_path))
+    for found in (False, True):
+        monkeypatch.setattr(run_mod._TASK, "keep", found, raising=False)
+        done = run_mod.run_task(task, keep_forks=not found)
+        assert done.error and done.code == 2
+        assert run_mod._TASK.keep is found
+
+
+def test_a_never_started_kept_server_writes_to_the_log_of_the_run_that_starts_it(tmp_path, monkeypatch):
+    """A sweep's first run may start no kernel (every step skipped, or it failed first): the next run that starts
+    the kept server gets the server's own output in its log, not in the first run's (maybe removed) folder."""
+    from tryghed import run as run_mod
+
+    monkeypatch.delenv("TRYGHED_FORK", raising=False)
+    monkeypatch.setitem(run_mod._SWEEP_FORKS, "server", None)
+    monkeypatch.setattr(run_mod._TASK, "keep", True, raising=False)
+    first, _ = run_mod._fork_server(tmp_path / "gone" / "run.log")
+    second, _ = run_mod._fork_server(tmp_path / "run.log")
+    try:
+        assert second is first and second.stderr_log == tmp_path / "run.log"
+        second.kernel_command([sys.executable, "-c", "pass"])
+        assert second.process.poll() is None and (tmp_path / "run.log").exists()
+    finally:
+        run_mod.close_sweep_forks()
 
 
 def test_a_server_whose_process_goes_away_removes_its_socket_and_folder():

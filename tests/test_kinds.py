@@ -86,6 +86,9 @@ def test_missing_register_count_makes_the_share_missing(pipeline):
     assert i18n.missing_value(out.loc[("kbh", 2017), "flags"], 2017, "da") == \
         f"mangler: ingen tal for {valby_name} i 2017"
     assert i18n.missing_value("missing", 2017, "en") == "missing in the data"
+    # an English page names the area as the rest of it does
+    assert i18n.missing_value("incomplete:Indre Nørrebro, Valby", 2017, "en", {"Indre Nørrebro": "Inner Nørrebro"}) \
+        == "missing: no figure for Inner Nørrebro, Valby in 2017"
     # a district whose areas all reported: 20 / 1000 for Nørrebro's two survey districts = 2 %
     assert out.loc[("noerrebro", 2017), "estimate"] == pytest.approx(100 * 40 / 2000, rel=1e-12)
 

@@ -206,12 +206,15 @@ def test_a_sweep_shares_the_cores_unless_it_has_fewer_tasks_than_workers(tmp_pat
         yield run_mod._Serial()
 
     monkeypatch.setattr(run_mod, "make_executor", executor)
-    monkeypatch.setattr(run_mod, "run_task", lambda task, staging, shared=False: told.append(shared)
+    monkeypatch.setattr(run_mod, "run_task", lambda task, staging, shared=False, keep_forks=False:
+                        told.append((shared, keep_forks))
                         or run_mod.TaskResult(task, str(tmp_path / "index.html"), 0.0))
     tasks = [run_mod.Task(PIPELINE, y, out_root=str(tmp_path)) for y in (2015, 2016)]
-    # a pool: the two runs, then each settled; one worker: the runs one after another in this process, all its own
-    for spec, workers, expected in ((None, 2, [True] * 4), ("process", 4, [False] * 4),
-                                    ("dask-local", 4, [True] * 4), ("process", 1, [False] * 2)):
+    # a pool: the two runs, then each settled; one worker: the runs one after another in this process, all its own.
+    # Workers that end with the sweep keep their fork server between tasks; a cluster of one's own does not
+    for spec, workers, expected in ((None, 2, [(True, True)] * 4), ("process", 4, [(False, True)] * 4),
+                                    ("dask-local", 4, [(True, True)] * 4), ("process", 1, [(False, True)] * 2),
+                                    ("dask://scheduler:8786", 2, [(True, False)] * 4)):
         told.clear()
         run_mod.run_sweep(tasks, executor=spec, workers=workers)
         assert told == expected, (spec, workers)
@@ -441,3 +444,32 @@ def test_speed_settings_are_not_in_a_step_key_and_the_pseudonym_key_is(monkeypat
     assert keys() == plain
     monkeypatch.setenv("TRYGHED_PSEUDONYM_KEY", "another key of sixteen bytes or more")
     assert all(a != b for a, b in zip(keys(), plain))
+
+
+def test_a_serial_sweep_keeps_one_fork_server_for_its_runs_and_closes_it(fake_chain, demo_dir, tmp_path,
+                                                                        monkeypatch):
+    """The runs of a serial sweep share one fork server, closed once when the sweep ends (not after each run); a
+    run outside a sweep has a server of its own, closed after it."""
+    from tryghed import _forkserver
+
+    made, closed = [], []
+    real_init, real_close = _forkserver.ForkServer.__init__, _forkserver.ForkServer.close
+
+    def init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    def close(self):
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(_forkserver.ForkServer, "__init__", init)
+    monkeypatch.setattr(_forkserver.ForkServer, "close", close)
+    monkeypatch.delenv("TRYGHED_FORK", raising=False)
+    tasks = [run_mod.Task(PIPELINE, y, str(demo_dir), "da", str(tmp_path / "out")) for y in (2015, 2016)]
+    assert [r.error for r in run_mod.run_sweep(tasks, executor="serial")] == [None, None]
+    assert len(made) == 1 and closed == made
+    made.clear()
+    closed.clear()
+    run_mod.run_pipeline(PIPELINE, 2015, raw_dir=demo_dir, out_root=tmp_path / "alone", progress=False)
+    assert len(made) == 1 and closed == made

@@ -1,7 +1,9 @@
 """Kernels forked from one warm process: each notebook's kernel starts with pandas, scipy, statsmodels and the
 package already imported, instead of importing them again (1.5-2 CPU seconds per kernel).
 
-A run starts one server (:class:`ForkServer`) beside its kernel manager. Every kernel jupyter_client launches is then
+A run starts one server (:class:`ForkServer`) beside its kernel manager; the runs of a sweep in one process (a
+process-pool or ``dask-local`` worker, a serial sweep) keep the server their first run started
+(:func:`tryghed.run._fork_server`). Every kernel jupyter_client launches is then
 :mod:`tryghed._forkclient`, which asks the server for a kernel: the server imports what that kernel will import
 (its notebook's import lines, passed as ``IPKernelApp.exec_lines`` by the runner's prestart), forks, and the child
 becomes ``python -m ipykernel_launcher ...`` with the client's working folder, environment and standard streams.
@@ -11,9 +13,10 @@ What the server never imports: ``matplotlib.pyplot``, seaborn and the inline bac
 shell that imports them, which exists only in the kernel, so each kernel imports them itself as before.
 
 The server forks only while it runs a single thread, and only kernels of its own Python; otherwise it declines and
-the client starts the ordinary kernel, as it does when there is no server at all. It exits when the run closes it or
-the run's process goes away (its standard input closes), killing the kernels it forked that are still running.
-``TRYGHED_FORK=0`` turns it off. Linux only (fork after these imports is not safe on macOS).
+the client starts the ordinary kernel, as it does when there is no server at all. It exits when the run (or the
+sweep) closes it or its process goes away (its standard input closes), killing the kernels it forked that are still
+running and removing its socket. ``TRYGHED_FORK=0`` turns it off. Linux only (fork after these imports is not
+safe on macOS).
 """
 from __future__ import annotations
 

@@ -755,11 +755,14 @@ def since_survey(row: dict | None, text: str, lang: str) -> str:
     return f"{'siden' if lang == 'da' else 'since'} {int(row['ref_period'])}: {text}"
 
 
-def missing_value(flags, year: int, lang: str) -> str:
+def missing_value(flags, year: int, lang: str, names_in=None) -> str:
     """A value that is missing, and why: "mangler: ingen tal for Valby i 2017" for a total over areas without a
-    figure (flag ``incomplete:<areas>``), else "mangler i data" (never a zero)."""
+    figure (flag ``incomplete:<areas>``, the areas' Danish names; ``names_in``: Danish name -> the name in
+    ``lang``), else "mangler i data" (never a zero)."""
     text = flags if isinstance(flags, str) else ""
     names = next((f.split(":", 1)[1] for f in text.split(";") if f.startswith("incomplete:")), "")
+    if names and names_in:
+        names = ", ".join(names_in.get(n, n) for n in names.split(", "))
     if lang == "da":
         return f"mangler: ingen tal for {names} i {year}" if names else "mangler i data"
     return f"missing: no figure for {names} in {year}" if names else "missing in the data"

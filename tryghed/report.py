@@ -199,7 +199,8 @@ def measures(pipeline: Pipeline, table: pd.DataFrame, changes: pd.DataFrame, tar
             now = i18n.value_with_interval(est, lo, hi, unit, lang)
             now = i18n.assumed_n_mark(now, r.to_dict(), lang, what="value")   # a declared n is flagged everywhere
             if np.isnan(est):   # a total over areas without a figure says which (missing is never zero)
-                now = i18n.missing_value(r.get("flags"), year, lang)
+                now = i18n.missing_value(r.get("flags"), year, lang,
+                                         {a.name["da"]: a.name[lang] for a in pipeline.areas})
         else:
             measured = s.index[s["estimate"].notna()] if "estimate" in s else s.index
             # a series that ended (or skips years) is "not measured this year"; a measure without any data says so
@@ -676,8 +677,8 @@ def half_year_section(pipeline: Pipeline, half, year: int, lang: str) -> dict | 
                         "Samme halvår året før" if da else "The same half-year a year earlier",
                         "Ændring" if da else "Change", L["trend"]],
             "rows": rows, "note": periods.HALF_NOTE[lang],
-            "empty": "" if rows else (f"{year} har endnu intet fuldstændigt halvår." if da else
-                                      f"{year} has no complete half-year yet."),
+            "empty": "" if rows else (f"{year} har intet fuldstændigt halvår i data." if da else
+                                      f"{year} has no complete half-year in the data."),
             "left_out": [(f"{i18n.effect_period(h, lang)} er ikke fuldstændigt i data og er udeladt." if da else
                           f"{i18n.effect_period(h, lang)} is not complete in the data and is left out.")
                          for h in (periods.format_period("half_year", int(year), k) for k in (1, 2))

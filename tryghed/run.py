@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -869,12 +870,16 @@ def _execute(pipeline, facts: PipelineFacts, year, lang, raw, plan: Plan, staged
     return steps
 
 
-#: The fork server of a sweep's tasks in this process (a pool or Dask worker, or a serial sweep's own process):
-#: started by its first run and kept for the next, whose kernels then fork from modules imported already (each
-#: notebook still gets a fresh kernel process). It exits with the process (its standard input closes); a serial
-#: sweep closes it when it ends (:func:`close_sweep_forks`). What the server's own imports print goes to the log of
-#: the run that started it.
-_SWEEP_FORKS: dict = {"in_task": False, "server": None}
+#: The fork server of a sweep's tasks in this process (a process-pool or ``dask-local`` worker, or a serial sweep's
+#: own process, all of which end with the sweep): started by its first run and kept for the next, whose kernels then
+#: fork from modules imported already (each notebook still gets a fresh kernel process). It exits with the process
+#: (its standard input closes, and it removes its socket); a serial sweep closes it when it ends
+#: (:func:`close_sweep_forks`). What the server's own imports print goes to the log of the run that started it.
+#: Workers of a cluster of one's own (``dask://``) outlive a sweep: their runs start a server each, as before.
+_SWEEP_FORKS: dict = {"server": None}
+_SWEEP_LOCK = threading.Lock()
+#: Whether this thread runs a sweep task that keeps its fork server (:func:`run_task` ``keep_forks``).
+_TASK = threading.local()
 
 
 def _fork_server(stderr_log: Path):
@@ -884,18 +889,22 @@ def _fork_server(stderr_log: Path):
 
     if not enabled():
         return None, False
-    if not _SWEEP_FORKS["in_task"]:
+    if not getattr(_TASK, "keep", False):
         return ForkServer(stderr_log), False
-    server = _SWEEP_FORKS["server"]
-    if server is not None and server.alive():
-        return server.reuse(), True
-    _SWEEP_FORKS["server"] = ForkServer(stderr_log)
-    return _SWEEP_FORKS["server"], True
+    with _SWEEP_LOCK:
+        server = _SWEEP_FORKS["server"]
+        if server is not None and server.alive():
+            if server.process is None:   # never started (its first run started no kernel): this run's log
+                server.stderr_log = stderr_log
+            return server.reuse(), True
+        _SWEEP_FORKS["server"] = ForkServer(stderr_log)
+        return _SWEEP_FORKS["server"], True
 
 
 def close_sweep_forks() -> None:
     """Close the fork server a sweep's tasks kept in this process, if any."""
-    server, _SWEEP_FORKS["server"] = _SWEEP_FORKS["server"], None
+    with _SWEEP_LOCK:
+        server, _SWEEP_FORKS["server"] = _SWEEP_FORKS["server"], None
     if server is not None:
         server.close()
 
@@ -946,7 +955,8 @@ class TaskResult:
     code: int = 0
 
 
-def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = False) -> TaskResult:
+def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = False,
+             keep_forks: bool = False) -> TaskResult:
     """Run one task in this process (what a pool worker calls); errors come back as values, not exceptions.
 
     ``cores_shared``: other tasks run beside this one (a pool worker), so its figures are drawn in the notebook's
@@ -957,7 +967,7 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
         os.environ.setdefault("TRYGHED_FIGURE_WORKERS", "1")
         os.environ.setdefault("TRYGHED_PRESTART", "0")
     start = time.perf_counter()
-    _SWEEP_FORKS["in_task"] = True   # the fork server is kept for this process's next task
+    before, _TASK.keep = getattr(_TASK, "keep", False), keep_forks   # keep the fork server for the next task
     try:
         index = run_pipeline(task.pipeline, task.year, raw_dir=task.raw_dir, lang=task.lang,
                              out_root=Path(task.out_root), progress=False, environ=os.environ, force=task.force,
@@ -966,7 +976,7 @@ def run_task(task: Task, staging_dir: str | None = None, cores_shared: bool = Fa
         return TaskResult(task, None, time.perf_counter() - start, str(exc), 1 if isinstance(exc, NotebookFailed)
                           else 2)
     finally:
-        _SWEEP_FORKS["in_task"] = False
+        _TASK.keep = before
     return TaskResult(task, str(index), time.perf_counter() - start)
 
 
@@ -1072,15 +1082,16 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
     try:
         if executor == "serial" or (workers == 1 and executor in (None, "", "process")):
             for i, t in enumerate(tasks):   # in order, each reported as it finishes
-                results[i] = run_task(t, str(sweep_dirs[Path(t.out_root).resolve()]))
+                results[i] = run_task(t, str(sweep_dirs[Path(t.out_root).resolve()]), keep_forks=True)
                 if on_done:
                     on_done(i + 1, len(tasks), results[i])
             return results
         # with fewer tasks than local workers, each task may use the cores left over (its figures on several
         # processes, its next kernels started ahead); on a cluster, and otherwise, its worker's core is its own
         shared = executor not in (None, "", "process") or len(tasks) >= (workers or default_workers())
+        keep = executor in (None, "", "process", "dask-local")   # workers that end with the sweep
         with make_executor(executor, workers) as pool:
-            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()]), shared): i
+            futures = {pool.submit(run_task, t, str(sweep_dirs[Path(t.out_root).resolve()]), shared, keep): i
                        for i, t in enumerate(tasks)}
             for n, fut in enumerate(as_completed(futures), start=1):
                 i = futures[fut]
@@ -1094,7 +1105,7 @@ def run_sweep(tasks: Iterable[Task], *, executor: str | None = None, workers: in
                 if results[i] is not None and results[i].error is None:
                     staging = str(sweep_dirs[Path(tasks[i].out_root).resolve()])
                     settled = pool.submit(run_task, dataclasses.replace(tasks[i], force=False), staging,
-                                          shared).result()
+                                          shared, keep).result()
                     if settled.error is None:
                         results[i] = dataclasses.replace(results[i], index=settled.index)
     finally:

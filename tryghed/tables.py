@@ -264,12 +264,10 @@ def _verdict_words(row, words: Mapping, lang: str) -> str:
     reason = row.get("verdict_reason")
     text = words.get(verdict, "") if isinstance(verdict, str) else ""
     if verdict == "not_tested" and isinstance(reason, str):
-        if reason in i18n.REASONS[lang]:
-            return i18n.REASONS[lang][reason]
         if reason == "too_few_periods":
             return i18n.MARKERS[lang]["too_few_points"]
-        if reason.startswith("too small to test"):
-            return "for få til en test" if lang == "da" else "too small to test"
+        if reason in i18n.REASONS[lang] or reason.startswith("too small to test"):
+            return i18n.reason_words(reason, lang)   # the page's words for it
     return text
 
 
