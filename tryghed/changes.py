@@ -502,7 +502,7 @@ def write_machine_tables(pipeline: Pipeline, change_tab: pd.DataFrame, trend_tab
     for frame, path in ((machine_changes(pipeline, change_tab, lang), paths[0]),
                         (machine_trends(pipeline, trend_tab, lang), paths[1])):
         frame = frame[MACHINE_COLUMNS + MACHINE_EXTRA]
-        write_machine_csv(synthetic_marked(frame, lang) if demo else frame, path, lang)
+        write_machine_csv(synthetic_marked(frame, lang, demo), path, lang)
     return paths
 
 

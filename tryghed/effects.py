@@ -1025,10 +1025,9 @@ def effects_table(rows: Iterable) -> pd.DataFrame:
 def write_effects_csv(table: pd.DataFrame, path, *, lang: str, demo: bool = False) -> None:
     """effects.csv at full precision: ``;`` and decimal comma for Danish, ``,`` and decimal point otherwise.
     ``demo``: the run read the synthetic demo data; every row says so (:data:`tryghed.report.DEMO_COLUMN`)."""
-    if demo:
-        from .report import synthetic_marked
+    from .report import synthetic_marked
 
-        table = synthetic_marked(table, lang)
+    table = synthetic_marked(table, lang, demo)
     da = lang == "da"
     table.to_csv(path, index=False, sep=";" if da else ",", decimal="," if da else ".", encoding="utf-8-sig",
                  lineterminator="\n")

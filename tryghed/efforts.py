@@ -1244,15 +1244,6 @@ def _and(items: list[str], lang: str) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + word + items[-1]
 
 
-def _marked(df: pd.DataFrame, demo: bool, lang: str) -> pd.DataFrame:
-    """``df`` led by the synthetic-data column in a demo report (:data:`tryghed.report.DEMO_COLUMN`)."""
-    if not demo:
-        return df
-    from .report import synthetic_marked
-
-    return synthetic_marked(df, lang)
-
-
 def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.DataFrame, model: EffortModel,
                       year: int, lang: str = "da", demo: bool = False, resources: pd.DataFrame | None = None,
                       name: str | None = None) -> Path:
@@ -1265,7 +1256,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     synthetic-data banner.
     """
     from .figures import save
-    from .report import banner_html
+    from .report import banner_html, synthetic_marked
 
     if lang not in REPORT_TEXT:
         raise ValueError(f"lang must be one of {', '.join(REPORT_TEXT)}, not {lang!r}")
@@ -1295,7 +1286,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     act_rows = activity_rows(acts, model, lang)
     for r in act_rows:
         r["href"] = pages[r["effort_id"]]
-    _marked(acts, demo, lang).to_csv(out / "activities.csv", index=False, lineterminator="\n")
+    synthetic_marked(acts, lang, demo).to_csv(out / "activities.csv", index=False, lineterminator="\n")
     missing = [dict(id=r.effort_id, href=pages[r.effort_id], name=r.name,
                     administration=_admin_label(r.administration, lang),
                     no_theory=T["yes"] if r.no_theory else "", no_criteria=T["yes"] if r.no_criteria else "",
@@ -1311,7 +1302,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
                                  total=r.triangle == "total", fte=_num(r.fte, lang), budget=_num(r.budget_dkk, lang, 0),
                                  population=_num(r.population, lang, 0), fte_per_1000=_num(r.fte_per_1000, lang, 2),
                                  dkk_per_1000=_num(r.dkk_per_1000, lang, 0)))
-        _marked(resources, demo, lang).to_csv(out / "resources.csv", index=False, lineterminator="\n")
+        synthetic_marked(resources, lang, demo).to_csv(out / "resources.csv", index=False, lineterminator="\n")
     w = model.weights
     def g(x: float) -> str:
         return f"{x:g}".replace(".", ",") if lang == "da" else f"{x:g}"
@@ -1322,7 +1313,7 @@ def write_june_report(out_dir: str | Path, *, register: Register, scores: pd.Dat
     sms_pts = ", ".join(f"{k}: {_num(v, lang, 2)}" for k, v in sorted(model.sms_points.items()))
     ext_pts = ", ".join(f"{L['external'][k]}: {_num(v, lang, 2)}" for k, v in model.external_points.items())
     export = sc.merge(eff[["effort_id", "name", "administration", "level", "triangle"]], on="effort_id")
-    _marked(export, demo, lang).to_csv(out / "scores.csv", index=False, lineterminator="\n")
+    synthetic_marked(export, lang, demo).to_csv(out / "scores.csv", index=False, lineterminator="\n")
     banner = banner_html(lang) if demo else ""
     title = name or T["title"].format(year=year)
     env = _env()

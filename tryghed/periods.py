@@ -630,6 +630,7 @@ def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "e
     from pathlib import Path
 
     from . import changes as ch
+    from .report import synthetic_marked
 
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -638,10 +639,7 @@ def write_half_year_tables(pipeline, half: HalfYears, report_dir, lang: str = "e
     frames = (rates, ch.machine_changes(pipeline, half.changes, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA],
               ch.machine_trends(pipeline, half.trends, lang)[ch.MACHINE_COLUMNS + ch.MACHINE_EXTRA])
     paths = []
-    if demo:
-        from .report import synthetic_marked
-
-        frames = tuple(synthetic_marked(f, lang) for f in frames)
+    frames = tuple(synthetic_marked(f, lang, demo) for f in frames)
     for name, df in zip(HALF_FILES, frames):
         path = report_dir / name
         with open(path, "w", encoding="utf-8-sig" if lang == "da" else "utf-8", newline="") as fh:

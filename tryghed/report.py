@@ -360,8 +360,11 @@ def notes_rows(pipeline: Pipeline | None, lang: str, *, demo: bool, disclosure: 
 DEMO_COLUMN = {"da": ("Data", "DEMODATA – SYNTETISKE TAL"), "en": ("Data", "DEMO DATA – SYNTHETIC")}
 
 
-def synthetic_marked(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """``df`` with :data:`DEMO_COLUMN` first (a copy): every row says the data are synthetic."""
+def synthetic_marked(df: pd.DataFrame, lang: str, demo: bool = True) -> pd.DataFrame:
+    """``df`` with :data:`DEMO_COLUMN` first (a copy) when ``demo`` (the run read the synthetic demo data): every
+    row says the data are synthetic; ``df`` itself otherwise."""
+    if not demo:
+        return df
     name, text = DEMO_COLUMN["da" if lang == "da" else "en"]
     out = df.copy()
     out.insert(0, name, text, allow_duplicates=True)
@@ -378,8 +381,7 @@ def write_exports(card: pd.DataFrame, report_dir: Path, name: str = "scorecard",
     sheet (``notes``: (term, text) rows) says where the numbers come from. Both files are byte-stable. ``demo``:
     the run read the synthetic demo data; every row says so (:data:`DEMO_COLUMN`).
     """
-    if demo:
-        card = synthetic_marked(card, lang)
+    card = synthetic_marked(card, lang, demo)
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     csv = report_dir / f"{name}.csv"
@@ -683,7 +685,7 @@ def half_year_section(pipeline: Pipeline, half, year: int, lang: str) -> dict | 
                           f"{i18n.effect_period(h, lang)} is not complete in the data and is left out.")
                          for h in (periods.format_period("half_year", int(year), k) for k in (1, 2))
                          if h not in set(half.rates["period"]) and any(d.startswith(h) for d in half.dropped)],
-            "downloads": [name for name in periods.HALF_FILES]}
+            "downloads": list(periods.HALF_FILES)}
 
 
 def build(pipeline: Pipeline, paths, year: int, lang: str, *, demo: bool, source: str,

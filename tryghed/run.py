@@ -564,23 +564,27 @@ def plan_run(facts: PipelineFacts, year: int, lang: str, raw: Path, final: RunPa
     previous = _read_steps(final.processed_dir / STEPS)
     record = final.report_dir.parents[1] / str(year - 1) / final.report_dir.name / "report.json"
     earlier = sha256_file(record) if record.is_file() else None
+
+    def plan(first: int | None, reason: str) -> Plan:
+        return Plan(keys, first, previous, reason, earlier, period)
+
     if force:
-        return Plan(keys, 0, previous, "--force", earlier, period)
+        return plan(0, "--force")
     if previous is None:
-        return Plan(keys, 0, None, "no previous run", earlier, period)
+        return plan(0, "no previous run")
     steps = previous["steps"]
     for i, (name, key, _) in enumerate(keys):
         rec = steps[i] if i < len(steps) and isinstance(steps[i], dict) else {}
         if rec.get("name") != name or rec.get("key") != key:
-            return Plan(keys, i, previous, f"{name}: its inputs changed", earlier, period)
+            return plan(i, f"{name}: its inputs changed")
         if not _outputs_intact(final, rec.get("outputs", {})):
-            return Plan(keys, i, previous, f"{name}: an output is missing or changed", earlier, period)
+            return plan(i, f"{name}: an output is missing or changed")
     rend = previous.get(_RENDER) or {}
-    plan = Plan(keys, None, previous, "nothing changed", earlier, period)
-    if (rend.get("key") != plan.render_key or not _outputs_intact(final, rend.get("outputs", {}))
+    unchanged = plan(None, "nothing changed")
+    if (rend.get("key") != unchanged.render_key or not _outputs_intact(final, rend.get("outputs", {}))
             or not (final.report_dir / "index.html").is_file()):
-        return Plan(keys, len(keys), previous, "the rendered pages are missing or changed", earlier, period)
-    return plan
+        return plan(len(keys), "the rendered pages are missing or changed")
+    return unchanged
 
 
 # --- one run ------------------------------------------------------------------------------------------------------

@@ -106,6 +106,12 @@ def row(area_id: str, period: int, **values) -> dict:
     return base
 
 
+def incomplete_flag(pipeline: Pipeline, area_ids) -> str:
+    """The flag of a total over areas without a figure: ``incomplete:`` and their Danish names (what
+    :func:`tryghed.i18n.missing_value` reads back)."""
+    return "incomplete:" + ", ".join(pipeline.area(a).name["da"] for a in area_ids)
+
+
 def flags(*parts: str) -> str:
     """Flags joined with ``;`` (empty parts dropped, order kept, no repeats)."""
     return ";".join(dict.fromkeys(p for part in parts for p in str(part).split(";") if p))
@@ -135,8 +141,8 @@ def count_rows(values: pd.DataFrame, pipeline: Pipeline, level: str, years, meth
             out.append(row(parent, period, suppressed=False, flags="missing", method=method))
             continue
         if missing.any():
-            names = ", ".join(pipeline.area(a).name["da"] for a in area[at][missing])
-            out.append(row(parent, period, flags=f"incomplete:{names}" if level != leaf_level else "missing",
+            out.append(row(parent, period, flags=incomplete_flag(pipeline, area[at][missing]) if level != leaf_level
+                           else "missing",
                            method=method))
             continue
         total = float(value[at].sum())

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..sources.long import select_measure
+from .base import incomplete_flag
 
 if TYPE_CHECKING:
     from ..config import Indicator, Pipeline
@@ -137,8 +138,7 @@ def at_level(values: pd.DataFrame, pipeline: Pipeline, level: str, *, additive: 
                 absent = [c for c in children if (c, p) not in grid.index
                           or not all(np.isfinite(grid.loc[(c, p), col]) for col in additive)]
                 if absent:
-                    names = ", ".join(pipeline.area(c).name["da"] for c in absent)
-                    r.update({c: np.nan for c in ("count", "population")}, flags=f"incomplete:{names}")
+                    r.update({c: np.nan for c in ("count", "population")}, flags=incomplete_flag(pipeline, absent))
                 else:
                     part = grid.loc[[(c, p) for c in children]]
                     r.update({c: float(part[c].sum()) if c in additive else np.nan

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from ..errors import InputError
 
-from .base import ShareKind, at_level, share_rows
+from .base import ShareKind, at_level, incomplete_flag, share_rows
 
 
 class Options(BaseModel):
@@ -81,7 +81,7 @@ class PersonShare(ShareKind):
         num.index.names = den.index.names = ["area_id", "period"]
         # a total over areas without a count names them (flag incomplete:<areas>), as every count kind does
         absent = full[full["count"].isna() & (full["parent"] != full["area_id"])]
-        gaps = {(parent, year): "incomplete:" + ", ".join(pipeline.area(a).name["da"] for a in g["area_id"])
+        gaps = {(parent, year): incomplete_flag(pipeline, g["area_id"])
                 for (parent, year), g in absent.groupby(["parent", "year"], sort=True)}
         return share_rows(num, den, "register population (random variation)", gaps)
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .._lazy import lazy_module
 from ._reporting import calendar_year, months_of, period_of, period_years
-from .base import at_level, flags, row
+from .base import at_level, flags, incomplete_flag, row
 from .rate import Rate
 
 stats = lazy_module("tryghed.stats")   # scipy and statsmodels load when a test is computed
@@ -185,8 +185,7 @@ class PoliceRate(Rate):
         for parent, g in leaf.groupby("parent", sort=True):
             bad = g[~np.isfinite(g["count"])]
             if len(bad):
-                names = ", ".join(pipeline.area(a).name["da"] for a in bad["area_id"])
-                flag = "missing" if parent in set(bad["area_id"]) else f"incomplete:{names}"
+                flag = "missing" if parent in set(bad["area_id"]) else incomplete_flag(pipeline, bad["area_id"])
                 out.append(row(parent, label_year, flags=flag, method=method))
                 continue
             out.append(rate_row(parent, label_year, g["count"].sum(), g["exposure"].sum(), method))
@@ -218,8 +217,8 @@ class PoliceRate(Rate):
         method = f"{pipeline.sources[sid].format} reports over {months[0]} to {months[-1]}, every area but " \
                  f"{', '.join(sorted(without))}"
         if not np.isfinite(leaf["count"]).all():
-            names = ", ".join(pipeline.area(a).name["da"] for a in leaf.loc[~np.isfinite(leaf["count"]), "area_id"])
-            return row("rest_of_city", label_year, flags=flags(f"incomplete:{names}"), method=method)
+            absent = leaf.loc[~np.isfinite(leaf["count"]), "area_id"]
+            return row("rest_of_city", label_year, flags=flags(incomplete_flag(pipeline, absent)), method=method)
         return rate_row("rest_of_city", label_year, leaf["count"].sum(), leaf["exposure"].sum(), method)
 
     def monthly_panel(self, ind, pipeline, tables, level: str = "survey_district") -> pd.DataFrame:

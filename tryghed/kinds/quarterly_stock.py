@@ -16,7 +16,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from ._reporting import end_quarter, period_of
-from .base import Kind, at_level, row
+from .base import Kind, at_level, incomplete_flag, row
 
 GROUP_TYPES = ("rocker", "gang", "other")
 
@@ -67,8 +67,8 @@ def stock_rows(pipeline, df: pd.DataFrame, quarter: str, level: str, label: int,
             continue
         gaps = g[g["gap"]]
         if len(gaps):
-            names = ", ".join(pipeline.area(a).name["da"] for a in gaps["area_id"])
-            flag = f"gap:{quarter}" if parent in set(gaps["area_id"]) else f"incomplete:{names} ({quarter})"
+            flag = f"gap:{quarter}" if parent in set(gaps["area_id"]) else \
+                f"{incomplete_flag(pipeline, gaps['area_id'])} ({quarter})"
             out.append(row(parent, label, flags=flag, method=method))
             continue
         total = float(g["value"].sum())
